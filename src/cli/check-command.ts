@@ -1,0 +1,139 @@
+/**
+ * `ifas check <image...> [--explain] [--json] [--model DIR] [--provider P] [--threads N] [--max-tokens N]`
+ *
+ * Loads the model once and checks each image in turn. A bad image is reported with its error code and
+ * the next image is still checked; the exit code is 1 if any image failed, 2 for usage errors.
+ */
+
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { AppError } from '../errors.js';
+import { type CheckResult, IfasEngine } from '../inference/engine.js';
+import { defaultModelDir } from '../project-root.js';
+
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const optionsSchema = z.object({
+  explain: z.boolean().default(false),
+  json: z.boolean().default(false),
+  model: z.string().min(1).optional(),
+  provider: z.enum(['cpu', 'cuda', 'auto']).default('cpu'),
+  threads: z.coerce.number().int().positive().optional(),
+  'max-tokens': z.coerce.number().int().min(0).max(4096).optional(),
+});
+
+export const CHECK_USAGE =
+  'usage: ifas check <image...> [--explain] [--json] [--model DIR] [--provider cpu|cuda|auto] [--threads N] [--max-tokens N]';
+
+type FileOutcome =
+  | { file: string; result: CheckResult }
+  | { file: string; error: { code: string; message: string } };
+
+function describeError(error: unknown): { code: string; message: string } {
+  if (error instanceof AppError) {
+    return { code: error.code, message: error.message };
+  }
+  if (error instanceof Error && 'code' in error && error.code === 'ENOENT') {
+    return { code: 'INPUT_FILE_NOT_FOUND', message: 'no such file' };
+  }
+  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
+}
+
+function formatResult(file: string, result: CheckResult): string {
+  const lines = [
+    `${file}: ${result.decision.toUpperCase()}  liveness ${result.liveness.toFixed(4)} (threshold ${result.threshold.toFixed(2)}; model answered ${result.judgment === 'live' ? 'Yes' : 'No'})`,
+  ];
+  if (result.rationale !== null) {
+    lines.push(
+      `  rationale: ${result.rationale || '(empty)'}  [stop: ${result.rationaleStopReason}]`,
+    );
+    lines.push(`  attack medium: ${result.attackMedium ?? 'none named'}`);
+  }
+  const t = result.timings;
+  lines.push(
+    `  timings ms: decode ${t.decodeMs.toFixed(1)}, preprocess ${t.preprocessMs.toFixed(1)}, vision ${t.visionMs.toFixed(1)}, prefill ${t.prefillMs.toFixed(1)}, rationale ${t.rationaleMs.toFixed(1)}, total ${t.totalMs.toFixed(1)}`,
+  );
+  return lines.join('\n');
+}
+
+export async function runCheck(argv: string[], io: Output): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        explain: { type: 'boolean' },
+        json: { type: 'boolean' },
+        model: { type: 'string' },
+        provider: { type: 'string' },
+        threads: { type: 'string' },
+        'max-tokens': { type: 'string' },
+      },
+    });
+  } catch (error) {
+    io.err(`${error instanceof Error ? error.message : String(error)}\n${CHECK_USAGE}`);
+    return 2;
+  }
+  const options = optionsSchema.safeParse(parsed.values);
+  if (!options.success || parsed.positionals.length === 0) {
+    const issues = options.success
+      ? 'no image given'
+      : options.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; ');
+    io.err(`${issues}\n${CHECK_USAGE}`);
+    return 2;
+  }
+  const opts = options.data;
+
+  let engine: IfasEngine;
+  try {
+    engine = await IfasEngine.load(opts.model ?? defaultModelDir(), {
+      executionProvider: opts.provider,
+      ...(opts.threads === undefined ? {} : { intraOpThreads: opts.threads }),
+    });
+  } catch (error) {
+    const { code, message } = describeError(error);
+    io.err(`cannot load model: ${code}: ${message}`);
+    return 1;
+  }
+  const warning = engine.statusWarning;
+  if (warning) {
+    io.err(`WARNING: ${warning}`);
+  }
+  const { model } = engine;
+  if (!opts.json) {
+    io.out(
+      `model ${model.name} ${model.version} (${model.status}) sha256:${model.packageHash.slice(0, 16)} on ${model.executionProvider}`,
+    );
+  }
+
+  const outcomes: FileOutcome[] = [];
+  for (const file of parsed.positionals) {
+    try {
+      const bytes = await readFile(file);
+      const result = await engine.check(bytes, {
+        explain: opts.explain,
+        ...(opts['max-tokens'] === undefined ? {} : { maxNewTokens: opts['max-tokens'] }),
+      });
+      outcomes.push({ file, result });
+      if (!opts.json) {
+        io.out(formatResult(file, result));
+      }
+    } catch (error) {
+      const described = describeError(error);
+      outcomes.push({ file, error: described });
+      if (!opts.json) {
+        io.out(`${file}: ERROR ${described.code}: ${described.message}`);
+      }
+    }
+  }
+  if (opts.json) {
+    io.out(JSON.stringify(outcomes, null, 2));
+  }
+  await engine.dispose();
+  return outcomes.some((outcome) => 'error' in outcome) ? 1 : 0;
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+/**
+ * The `ifas` command line. Sub-commands: check. Never throws past this point: every failure becomes a
+ * message and an exit code.
+ */
+
+import { CHECK_USAGE, runCheck } from './check-command.js';
+
+const USAGE = `ifas — interpretable face anti-spoofing\n\n${CHECK_USAGE}`;
+
+async function main(argv: string[]): Promise<number> {
+  const io = {
+    out: (text: string) => process.stdout.write(`${text}\n`),
+    err: (text: string) => process.stderr.write(`${text}\n`),
+  };
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'check':
+      return runCheck(rest, io);
+    case undefined:
+    case 'help':
+    case '--help':
+      io.out(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      io.err(`unknown command ${command}\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `internal error: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,119 @@
+/**
+ * The one typed error hierarchy of ifas-guard.
+ *
+ * Every error a caller can see carries a stable `code` (SCREAMING_SNAKE with an area prefix) and an
+ * HTTP status, so the HTTP layer maps errors to `application/problem+json` in one place and the CLI
+ * prints the same codes. Messages never contain image bytes, tokens or secrets.
+ */
+
+export type ErrorCode =
+  | 'INPUT_EMPTY'
+  | 'INPUT_NOT_AN_IMAGE'
+  | 'INPUT_UNSUPPORTED_FORMAT'
+  | 'INPUT_TRUNCATED_IMAGE'
+  | 'INPUT_TOO_MANY_PIXELS'
+  | 'INPUT_TOO_LARGE'
+  | 'MODEL_PACKAGE_NOT_FOUND'
+  | 'MODEL_MANIFEST_INVALID'
+  | 'MODEL_FILE_TAMPERED'
+  | 'MODEL_LOAD_FAILED'
+  | 'MODEL_NOT_READY'
+  | 'INFER_FAILED'
+  | 'INFER_TIMEOUT'
+  | 'INFER_ABORTED'
+  | 'CONFIG_INVALID';
+
+export interface AppErrorOptions {
+  cause?: unknown;
+  /** Structured, non-sensitive facts for logs and problem bodies (file names, limits, shapes). */
+  details?: Record<string, unknown>;
+}
+
+export abstract class AppError extends Error {
+  abstract readonly code: ErrorCode;
+  abstract readonly status: number;
+  abstract readonly title: string;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(message: string, options: AppErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = this.constructor.name;
+    this.details = options.details;
+  }
+}
+
+/** The image bytes cannot be judged: empty, not an image, unsupported, truncated or too large. */
+export class InvalidImageError extends AppError {
+  readonly status = 422;
+  readonly title = 'Image cannot be processed';
+  constructor(
+    readonly code: Extract<
+      ErrorCode,
+      | 'INPUT_EMPTY'
+      | 'INPUT_NOT_AN_IMAGE'
+      | 'INPUT_UNSUPPORTED_FORMAT'
+      | 'INPUT_TRUNCATED_IMAGE'
+      | 'INPUT_TOO_MANY_PIXELS'
+    >,
+    message: string,
+    options?: AppErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  readonly code = 'INPUT_TOO_LARGE';
+  readonly status = 413;
+  readonly title = 'Payload too large';
+}
+
+/** The model package is missing, malformed or does not match its manifest's hashes. */
+export class ModelPackageError extends AppError {
+  readonly status = 500;
+  readonly title = 'Model package rejected';
+  constructor(
+    readonly code: Extract<
+      ErrorCode,
+      | 'MODEL_PACKAGE_NOT_FOUND'
+      | 'MODEL_MANIFEST_INVALID'
+      | 'MODEL_FILE_TAMPERED'
+      | 'MODEL_LOAD_FAILED'
+    >,
+    message: string,
+    options?: AppErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+export class ModelNotReadyError extends AppError {
+  readonly code = 'MODEL_NOT_READY';
+  readonly status = 503;
+  readonly title = 'Model not ready';
+}
+
+export class InferenceFailedError extends AppError {
+  readonly code = 'INFER_FAILED';
+  readonly status = 500;
+  readonly title = 'Inference failed';
+}
+
+export class InferenceTimeoutError extends AppError {
+  readonly code = 'INFER_TIMEOUT';
+  readonly status = 504;
+  readonly title = 'Inference timed out';
+}
+
+export class InferenceAbortedError extends AppError {
+  readonly code = 'INFER_ABORTED';
+  readonly status = 499;
+  readonly title = 'Inference aborted';
+}
+
+/** Bad configuration: fails start-up, never sent to clients. */
+export class ConfigError extends AppError {
+  readonly code = 'CONFIG_INVALID';
+  readonly status = 500;
+  readonly title = 'Invalid configuration';
+}

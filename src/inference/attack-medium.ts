@@ -1,0 +1,68 @@
+/**
+ * The attack medium a rationale names, found with SCF's keyword dictionary K organised by attack type
+ * (shared/docs/ifas-method.md §3.2–3.3). The medium named first in the text wins.
+ */
+
+export const ATTACK_MEDIA = ['print', 'replay', 'mask', 'mannequin'] as const;
+export type AttackMedium = (typeof ATTACK_MEDIA)[number];
+
+/** Keyword → medium. Multi-word phrases are matched as phrases; plurals are accepted. */
+export const ATTACK_KEYWORDS: Readonly<Record<AttackMedium, readonly string[]>> = {
+  print: [
+    'paper',
+    'printed',
+    'print',
+    'printout',
+    'photo of a photo',
+    'photograph of a photo',
+    'poster',
+    'halftone',
+  ],
+  replay: [
+    'screen',
+    'display',
+    'monitor',
+    'tablet',
+    'phone',
+    'smartphone',
+    'laptop',
+    'moire',
+    'moiré',
+    'bezel',
+    'pixel grid',
+  ],
+  mask: ['mask', 'cut-out', 'cutout', 'cut out'],
+  mannequin: ['mannequin', 'dummy', 'doll', 'model head'],
+};
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+const PATTERNS: ReadonlyArray<{ medium: AttackMedium; pattern: RegExp }> = ATTACK_MEDIA.flatMap(
+  (medium) =>
+    ATTACK_KEYWORDS[medium].map((keyword) => ({
+      medium,
+      pattern: new RegExp(
+        `(?<![\\p{L}\\p{N}])${escapeRegExp(keyword)}(?:e?s)?(?![\\p{L}\\p{N}])`,
+        'iu',
+      ),
+    })),
+);
+
+/**
+ * @example attackMediumOf('No. The face is shown on a phone screen.') // 'replay'
+ */
+export function attackMediumOf(text: string | null): AttackMedium | null {
+  if (!text) {
+    return null;
+  }
+  let best: { medium: AttackMedium; index: number } | null = null;
+  for (const { medium, pattern } of PATTERNS) {
+    const match = pattern.exec(text);
+    if (match && (best === null || match.index < best.index)) {
+      best = { medium, index: match.index };
+    }
+  }
+  return best?.medium ?? null;
+}

@@ -1,0 +1,261 @@
+/**
+ * The I-FAS inference engine: image bytes in, judgment + liveness + optional rationale out.
+ *
+ * Score-only mode is a single prefill: vision encoder + connector → visual tokens, spliced between the
+ * cached prompt-prefix and prompt-suffix embeddings, one decoder pass, and P(Yes)/(P(Yes)+P(No)) read
+ * at the first answer position. With `explain`, decoding continues greedily from the model's judgment
+ * word on the prefill's key/value cache. Sessions are created once per engine and reused.
+ * The engine knows images, tokens and decisions; it knows nothing about HTTP, auth or audit.
+ */
+
+import { type DecodedImage, decodeImage } from '../image/decode-image.js';
+import { toPixelValues } from '../image/preprocess.js';
+import { loadModelPackage, type ModelPackage } from '../model/load-package.js';
+import { GRAPH_IO, type Manifest } from '../model/manifest.js';
+import { type AttackMedium, attackMediumOf } from './attack-medium.js';
+import { type DecoderGraphs, decoderStep, greedyContinue, type StopReason } from './generate.js';
+import { KvCache } from './kv-cache.js';
+import { livenessFromLogits } from './liveness.js';
+import { type ExecutionProvider, float32Tensor, OnnxSession } from './onnx.js';
+import { RationaleText } from './rationale-text.js';
+import { TextTokenizer } from './text-tokenizer.js';
+import { TokenEmbeddings } from './token-embeddings.js';
+
+export type Judgment = 'live' | 'spoof';
+
+export interface EngineOptions {
+  executionProvider?: ExecutionProvider;
+  intraOpThreads?: number;
+  verifyHashes?: boolean;
+  maxPixels?: number;
+}
+
+export interface CheckOptions {
+  /** Generate the rationale (otherwise score only: no text is generated). */
+  explain?: boolean;
+  maxNewTokens?: number;
+  minNewTokens?: number;
+  /** Budget for the rationale in ms; decoding stops with reason `time_limit` when spent. */
+  rationaleTimeoutMs?: number;
+  signal?: AbortSignal;
+  /** Streams rationale text as it is decoded. */
+  onText?: (delta: string) => void;
+  /** Overrides the manifest's recommended threshold. */
+  threshold?: number;
+}
+
+export interface ModelInfo {
+  name: string;
+  version: string;
+  status: Manifest['status'];
+  packageHash: string;
+  executionProvider: 'cpu' | 'cuda';
+}
+
+export interface StageTimings {
+  decodeMs: number;
+  preprocessMs: number;
+  visionMs: number;
+  prefillMs: number;
+  rationaleMs: number;
+  totalMs: number;
+}
+
+export interface CheckResult {
+  /** The model's own answer: the likelier of the two judgment words. */
+  judgment: Judgment;
+  /** P(Yes) / (P(Yes) + P(No)) at the first answer position. */
+  liveness: number;
+  threshold: number;
+  /** live when liveness ≥ threshold. */
+  decision: Judgment;
+  rationale: string | null;
+  rationaleStopReason: StopReason | null;
+  attackMedium: AttackMedium | null;
+  image: { width: number; height: number; format: string };
+  timings: StageTimings;
+  model: ModelInfo;
+}
+
+export const DEFAULT_MAX_NEW_TOKENS = 48;
+export const DEFAULT_RATIONALE_TIMEOUT_MS = 10_000;
+
+export class IfasEngine {
+  private constructor(
+    readonly pkg: ModelPackage,
+    readonly model: ModelInfo,
+    private readonly vision: OnnxSession,
+    private readonly graphs: DecoderGraphs,
+    private readonly embeddings: TokenEmbeddings,
+    private readonly tokenizer: TextTokenizer,
+    private readonly prefixEmbeds: Float32Array,
+    private readonly suffixEmbeds: Float32Array,
+    private readonly maxPixels: number | undefined,
+  ) {}
+
+  /**
+   * Verifies the package and creates its sessions.
+   * @example const engine = await IfasEngine.load('models/ifas-mini', { intraOpThreads: 2 });
+   */
+  static async load(dir: string, options: EngineOptions = {}): Promise<IfasEngine> {
+    const pkg = await loadModelPackage(dir, { verifyHashes: options.verifyHashes ?? true });
+    const { manifest } = pkg;
+    const sessionOptions = {
+      executionProvider: options.executionProvider ?? 'cpu',
+      intraOpThreads: options.intraOpThreads,
+    };
+    const [vision, embed, decoder, tokenizer] = await Promise.all([
+      OnnxSession.create(pkg.path(manifest.graphs.visionEncoder), sessionOptions),
+      OnnxSession.create(pkg.path(manifest.graphs.embedTokens), sessionOptions),
+      OnnxSession.create(pkg.path(manifest.graphs.decoder), sessionOptions),
+      TextTokenizer.load(pkg.path(manifest.tokenizer), manifest),
+    ]);
+    const embeddings = new TokenEmbeddings(embed, manifest.decoder.hiddenSize);
+    const graphs: DecoderGraphs = {
+      decoder,
+      manifest,
+      embedToken: (id) => embeddings.row(id),
+    };
+    // The prompt around the image never changes: embed it once.
+    const [prefixEmbeds, suffixEmbeds] = await Promise.all([
+      embeddings.embed(manifest.prompt.prefixIds),
+      embeddings.embed(manifest.prompt.suffixIds),
+    ]);
+    const model: ModelInfo = {
+      name: manifest.name,
+      version: manifest.version,
+      status: manifest.status,
+      packageHash: pkg.packageHash,
+      executionProvider: vision.provider,
+    };
+    return new IfasEngine(
+      pkg,
+      model,
+      vision,
+      graphs,
+      embeddings,
+      tokenizer,
+      prefixEmbeds,
+      suffixEmbeds,
+      options.maxPixels,
+    );
+  }
+
+  get manifest(): Manifest {
+    return this.pkg.manifest;
+  }
+
+  /** A warning for packages whose card says they must not be used for real decisions, else null. */
+  get statusWarning(): string | null {
+    const { name, status } = this.manifest;
+    if (status === 'untrained') {
+      return `${name} is UNTRAINED: random weights, its scores and rationales are noise. Never use it for decisions.`;
+    }
+    if (status === 'reference') {
+      return `${name} is a REFERENCE model trained on simulated attacks only; it says nothing about real attacks. Do not deploy without retraining on real PAD data.`;
+    }
+    return null;
+  }
+
+  /** Decodes untrusted bytes, then checks them. */
+  async check(bytes: Uint8Array, options: CheckOptions = {}): Promise<CheckResult> {
+    const started = performance.now();
+    const image = await decodeImage(
+      bytes,
+      this.maxPixels === undefined ? {} : { maxPixels: this.maxPixels },
+    );
+    return this.checkDecoded(image, options, started);
+  }
+
+  /** Checks an already decoded (and, when a detector is used, cropped) RGB image. */
+  async checkDecoded(
+    image: DecodedImage,
+    options: CheckOptions = {},
+    started = performance.now(),
+  ): Promise<CheckResult> {
+    const manifest = this.manifest;
+    const timings: StageTimings = {
+      decodeMs: performance.now() - started,
+      preprocessMs: 0,
+      visionMs: 0,
+      prefillMs: 0,
+      rationaleMs: 0,
+      totalMs: 0,
+    };
+    let mark = performance.now();
+    const lap = (): number => {
+      const now = performance.now();
+      const elapsed = now - mark;
+      mark = now;
+      return elapsed;
+    };
+
+    // 1. Pixels → visual tokens.
+    const pixels = await toPixelValues(image, manifest.image);
+    timings.preprocessMs = lap();
+    const visual = await this.vision.run({
+      [GRAPH_IO.vision.input]: float32Tensor(pixels.data, pixels.dims),
+    });
+    const visualTokens = visual[GRAPH_IO.vision.output]?.data as Float32Array;
+    timings.visionMs = lap();
+
+    // 2. One prefill over [prefix | visual | suffix]; judgment logits at the last position.
+    const embeds = new Float32Array(
+      this.prefixEmbeds.length + visualTokens.length + this.suffixEmbeds.length,
+    );
+    embeds.set(this.prefixEmbeds, 0);
+    embeds.set(visualTokens, this.prefixEmbeds.length);
+    embeds.set(this.suffixEmbeds, this.prefixEmbeds.length + visualTokens.length);
+    const length = embeds.length / manifest.decoder.hiddenSize;
+    const prefill = await decoderStep(this.graphs, embeds, length, KvCache.empty(manifest.decoder));
+    const { live, spoof } = manifest.judgment;
+    const liveLogit = prefill.logits[live.tokenId] ?? Number.NEGATIVE_INFINITY;
+    const spoofLogit = prefill.logits[spoof.tokenId] ?? Number.NEGATIVE_INFINITY;
+    const liveness = livenessFromLogits(liveLogit, spoofLogit);
+    const judgment: Judgment = liveLogit >= spoofLogit ? 'live' : 'spoof';
+    const threshold = options.threshold ?? manifest.threshold.value;
+    timings.prefillMs = lap();
+
+    // 3. Optional rationale: greedy from the judgment word on the prefill's cache.
+    let rationale: string | null = null;
+    let rationaleStopReason: StopReason | null = null;
+    if (options.explain) {
+      const firstToken = judgment === 'live' ? live.tokenId : spoof.tokenId;
+      const text = new RationaleText(this.tokenizer, firstToken, options.onText);
+      const deadline =
+        performance.now() + (options.rationaleTimeoutMs ?? DEFAULT_RATIONALE_TIMEOUT_MS);
+      const result = await greedyContinue(this.graphs, firstToken, prefill.cache, {
+        maxNewTokens: options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS,
+        minNewTokens: options.minNewTokens ?? 0,
+        deadline,
+        signal: options.signal,
+        onToken: (id) => text.push(id),
+      });
+      rationale = text.finish();
+      rationaleStopReason = result.stopReason;
+      timings.rationaleMs = lap();
+    }
+    timings.totalMs = performance.now() - started;
+
+    return {
+      judgment,
+      liveness,
+      threshold,
+      decision: liveness >= threshold ? 'live' : 'spoof',
+      rationale,
+      rationaleStopReason,
+      attackMedium: attackMediumOf(rationale),
+      image: { width: image.width, height: image.height, format: image.format },
+      timings,
+      model: this.model,
+    };
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([
+      this.vision.release(),
+      this.graphs.decoder.release(),
+      this.embeddings.release(),
+    ]);
+  }
+}

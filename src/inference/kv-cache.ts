@@ -1,0 +1,43 @@
+/**
+ * Key/value cache for the decoder graph: a record of named tensors, driven by the graph's I/O names.
+ *
+ * Layout per layer: past_key_values.{i}.key|value, (1, kvHeads, P, headDim). `fromPresent` renames the
+ * decoder's present.* outputs into the next step's past_key_values.* feeds without copying.
+ */
+
+import { GRAPH_IO, type Manifest } from '../model/manifest.js';
+import { float32Tensor, type Tensor } from './onnx.js';
+
+export class KvCache {
+  private constructor(
+    readonly feeds: Record<string, Tensor>,
+    readonly length: number,
+  ) {}
+
+  /** A cache with P = 0 positions, for the prefill. */
+  static empty(decoder: Manifest['decoder']): KvCache {
+    const feeds: Record<string, Tensor> = {};
+    const dims = [1, decoder.kvHeads, 0, decoder.headDim];
+    for (let layer = 0; layer < decoder.layers; layer++) {
+      feeds[GRAPH_IO.decoder.pastKey(layer)] = float32Tensor(new Float32Array(0), dims);
+      feeds[GRAPH_IO.decoder.pastValue(layer)] = float32Tensor(new Float32Array(0), dims);
+    }
+    return new KvCache(feeds, 0);
+  }
+
+  static fromPresent(outputs: Record<string, Tensor>, layers: number): KvCache {
+    const feeds: Record<string, Tensor> = {};
+    let length = 0;
+    for (let layer = 0; layer < layers; layer++) {
+      const key = outputs[GRAPH_IO.decoder.presentKey(layer)];
+      const value = outputs[GRAPH_IO.decoder.presentValue(layer)];
+      if (!key || !value) {
+        throw new Error(`decoder output present.${layer}.* missing`);
+      }
+      feeds[GRAPH_IO.decoder.pastKey(layer)] = key;
+      feeds[GRAPH_IO.decoder.pastValue(layer)] = value;
+      length = key.dims[2] ?? 0;
+    }
+    return new KvCache(feeds, length);
+  }
+}

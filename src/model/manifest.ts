@@ -1,0 +1,135 @@
+/**
+ * The model-package manifest (docs/model-package.md): its zod schema and the graph I/O names.
+ *
+ * The Python exporter (training/ifas/package_writer.py) writes this file; this schema is the only
+ * contract between the two sides. Everything the runtime needs to prepare an image, build the prompt
+ * and read the judgment comes from here, so a real-size package loads without code changes.
+ */
+
+import { z } from 'zod';
+
+export const MANIFEST_FILE = 'manifest.json';
+export const SUPPORTED_FORMAT_VERSION = 1;
+
+/** Graph I/O names, as transformers.js and Optimum spell them. */
+export const GRAPH_IO = {
+  vision: { input: 'pixel_values', output: 'image_features' },
+  embed: { input: 'input_ids', output: 'inputs_embeds' },
+  decoder: {
+    inputsEmbeds: 'inputs_embeds',
+    attentionMask: 'attention_mask',
+    positionIds: 'position_ids',
+    logits: 'logits',
+    pastKey: (layer: number) => `past_key_values.${layer}.key`,
+    pastValue: (layer: number) => `past_key_values.${layer}.value`,
+    presentKey: (layer: number) => `present.${layer}.key`,
+    presentValue: (layer: number) => `present.${layer}.value`,
+  },
+} as const;
+
+const relativePath = z
+  .string()
+  .min(1)
+  .refine((path) => !path.startsWith('/') && !path.split('/').includes('..'), {
+    message: 'must be a relative path inside the package',
+  });
+const tokenId = z.number().int().nonnegative();
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex SHA-256');
+
+export const manifestSchema = z
+  .object({
+    formatVersion: z.literal(SUPPORTED_FORMAT_VERSION),
+    name: z.string().min(1),
+    version: z.string().min(1),
+    /** untrained: random weights; reference: trained on simulated attacks only; production: real PAD data. */
+    status: z.enum(['untrained', 'reference', 'production']),
+    licence: z.string().min(1),
+    modelCard: relativePath,
+    image: z.object({
+      size: z.number().int().positive(),
+      channels: z.literal(3),
+      mean: z.array(z.number()).length(3),
+      std: z.array(z.number().positive()).length(3),
+      resize: z.enum(['center-crop', 'squash']),
+      faceCropMargin: z.number().min(0).max(2),
+    }),
+    prompt: z.object({
+      question: z.string().min(1),
+      template: z.string().min(1),
+      imagePlaceholder: z.string().min(1),
+      prefixIds: z.array(tokenId),
+      suffixIds: z.array(tokenId).min(1),
+    }),
+    judgment: z.object({
+      live: z.object({ word: z.string().min(1), tokenId }),
+      spoof: z.object({ word: z.string().min(1), tokenId }),
+    }),
+    connector: z.object({
+      type: z.enum(['gac', 'mlp']),
+      visualTokens: z.number().int().positive(),
+      learnableQueries: z.number().int().nonnegative(),
+      encoderLayers: z.number().int().positive(),
+    }),
+    decoder: z.object({
+      layers: z.number().int().positive(),
+      heads: z.number().int().positive(),
+      kvHeads: z.number().int().positive(),
+      headDim: z.number().int().positive(),
+      hiddenSize: z.number().int().positive(),
+      vocabSize: z.number().int().positive(),
+      maxPositions: z.number().int().positive(),
+      bosTokenId: tokenId,
+      eosTokenId: tokenId,
+      padTokenId: tokenId,
+    }),
+    tokenizer: relativePath,
+    graphs: z.object({
+      visionEncoder: relativePath,
+      embedTokens: relativePath,
+      decoder: relativePath,
+      textDecoder: relativePath.optional(),
+    }),
+    threshold: z.object({ value: z.number().min(0).max(1), provenance: z.string().min(1) }),
+    files: z.record(relativePath, sha256),
+  })
+  .superRefine((manifest, ctx) => {
+    const referenced = [
+      manifest.modelCard,
+      manifest.tokenizer,
+      manifest.graphs.visionEncoder,
+      manifest.graphs.embedTokens,
+      manifest.graphs.decoder,
+      ...(manifest.graphs.textDecoder ? [manifest.graphs.textDecoder] : []),
+    ];
+    for (const path of referenced) {
+      if (!(path in manifest.files)) {
+        ctx.addIssue({ code: 'custom', path: ['files'], message: `no SHA-256 listed for ${path}` });
+      }
+    }
+    const { live, spoof } = manifest.judgment;
+    if (live.tokenId === spoof.tokenId) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['judgment'],
+        message: 'live and spoof share a token id',
+      });
+    }
+    for (const id of [live.tokenId, spoof.tokenId, manifest.decoder.eosTokenId]) {
+      if (id >= manifest.decoder.vocabSize) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['judgment'],
+          message: `token id ${id} outside vocabulary`,
+        });
+      }
+    }
+    if (manifest.decoder.heads % manifest.decoder.kvHeads !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['decoder'],
+        message: 'heads must be a multiple of kvHeads',
+      });
+    }
+  });
+
+export type Manifest = z.infer<typeof manifestSchema>;
