@@ -1,6 +1,7 @@
 /**
  * The attack medium a rationale names, found with SCF's keyword dictionary K organised by attack type
- * (shared/docs/ifas-method.md §3.2–3.3). The medium named first in the text wins.
+ * (shared/docs/ifas-method.md §3.2–3.3). The medium named first in the text wins; at the same position
+ * the longer phrase wins ("paper mask" is a mask, not a print).
  */
 
 export const ATTACK_MEDIA = ['print', 'replay', 'mask', 'mannequin'] as const;
@@ -31,7 +32,7 @@ export const ATTACK_KEYWORDS: Readonly<Record<AttackMedium, readonly string[]>> 
     'bezel',
     'pixel grid',
   ],
-  mask: ['mask', 'cut-out', 'cutout', 'cut out'],
+  mask: ['mask', 'paper mask', 'cut-out', 'cutout', 'cut out'],
   mannequin: ['mannequin', 'dummy', 'doll', 'model head'],
 };
 
@@ -57,11 +58,18 @@ export function attackMediumOf(text: string | null): AttackMedium | null {
   if (!text) {
     return null;
   }
-  let best: { medium: AttackMedium; index: number } | null = null;
+  let best: { medium: AttackMedium; index: number; length: number } | null = null;
   for (const { medium, pattern } of PATTERNS) {
     const match = pattern.exec(text);
-    if (match && (best === null || match.index < best.index)) {
-      best = { medium, index: match.index };
+    if (!match) {
+      continue;
+    }
+    const candidate = { medium, index: match.index, length: match[0].length };
+    const earlier = best === null || candidate.index < best.index;
+    const longerAtSamePlace =
+      best !== null && candidate.index === best.index && candidate.length > best.length;
+    if (earlier || longerAtSamePlace) {
+      best = candidate;
     }
   }
   return best?.medium ?? null;

@@ -70,6 +70,8 @@ export interface CheckResult {
   /** live when liveness ≥ threshold. */
   decision: Judgment;
   rationale: string | null;
+  /** Token ids after the judgment word, for reproducing a rationale exactly. */
+  rationaleTokenIds: number[] | null;
   rationaleStopReason: StopReason | null;
   attackMedium: AttackMedium | null;
   image: { width: number; height: number; format: string };
@@ -218,6 +220,7 @@ export class IfasEngine {
 
     // 3. Optional rationale: greedy from the judgment word on the prefill's cache.
     let rationale: string | null = null;
+    let rationaleTokenIds: number[] | null = null;
     let rationaleStopReason: StopReason | null = null;
     if (options.explain) {
       const firstToken = judgment === 'live' ? live.tokenId : spoof.tokenId;
@@ -232,6 +235,7 @@ export class IfasEngine {
         onToken: (id) => text.push(id),
       });
       rationale = text.finish();
+      rationaleTokenIds = result.tokens;
       rationaleStopReason = result.stopReason;
       timings.rationaleMs = lap();
     }
@@ -243,6 +247,7 @@ export class IfasEngine {
       threshold,
       decision: liveness >= threshold ? 'live' : 'spoof',
       rationale,
+      rationaleTokenIds,
       rationaleStopReason,
       attackMedium: attackMediumOf(rationale),
       image: { width: image.width, height: image.height, format: image.format },

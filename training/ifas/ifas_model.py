@@ -3,8 +3,8 @@
 `IFASModel` owns the three components and the two operations the product needs:
   - `judgment_logits`: one prefill over [prefix, visual tokens, suffix] → next-token logits at the first
     answer position, from which liveness = P(Yes)/(P(Yes)+P(No));
-  - `generate`: greedy decoding of the rationale with the key/value cache (the reference the ONNX
-    runtime is checked against).
+  - `generate`: the judgment word, then greedy decoding of the rationale with the key/value cache
+    (the reference the ONNX runtime is checked against).
 It knows token ids, not text; `prompt.py` and `tokenizer.py` turn text into ids.
 """
 
@@ -68,21 +68,33 @@ class IFASModel(nn.Module):
         pixel_values: torch.Tensor,
         prefix_ids: list[int],
         suffix_ids: list[int],
+        judgment_ids: tuple[int, int],
         max_new_tokens: int,
         eos_id: int,
-    ) -> list[int]:
-        """Greedy answer tokens for one image (B = 1), stopping at EOS (excluded) or the token limit."""
+    ) -> tuple[float, int, list[int]]:
+        """The runtime's answer procedure for one image (B = 1), as reference for parity tests.
+
+        1. prefill; liveness = softmax over the (live, spoof) judgment logits;
+        2. the first answer token is the likelier judgment word (not a free argmax over the vocabulary);
+        3. greedy continuation on the cache until EOS (excluded) or `max_new_tokens` rationale tokens.
+        Returns (liveness, judgment token, rationale token ids).
+        """
         embeds = self.prompt_embeds(self.encode_image(pixel_values), prefix_ids, suffix_ids)
         logits, cache = self.prefill(embeds)
+        live_id, spoof_id = judgment_ids
+        pair = torch.stack([logits[0, -1, live_id], logits[0, -1, spoof_id]])
+        liveness = float(torch.softmax(pair, dim=0)[0])
+        current = live_id if pair[0] >= pair[1] else spoof_id
+        judgment = current
         length = embeds.shape[1]
         tokens: list[int] = []
-        for _ in range(max_new_tokens):
-            next_id = int(logits[0, -1].argmax())
-            if next_id == eos_id:
-                break
-            tokens.append(next_id)
-            step = self.decoder.embed_tokens(torch.tensor([[next_id]]))  # (1, 1, d)
+        while len(tokens) < max_new_tokens:
+            step = self.decoder.embed_tokens(torch.tensor([[current]]))  # (1, 1, d)
             mask = torch.ones(1, length + 1, dtype=torch.long)
             logits, cache = self.decoder(step, mask, torch.tensor([[length]]), cache)
             length += 1
-        return tokens
+            current = int(logits[0, -1].argmax())
+            if current == eos_id:
+                break
+            tokens.append(current)
+        return liveness, judgment, tokens

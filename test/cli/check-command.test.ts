@@ -1,0 +1,64 @@
+import { appendFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCheck } from '../../src/cli/check-command.js';
+import { copyTinyPackage, FACE_32, SAMPLE_PORTRAIT, TINY_PACKAGE } from '../support/fixtures.js';
+
+function capture(): {
+  io: { out: (t: string) => void; err: (t: string) => void };
+  out: string[];
+  err: string[];
+} {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (t) => out.push(t), err: (t) => err.push(t) }, out, err };
+}
+
+describe('Function: runCheck (ifas check)', () => {
+  it('prints a decision with rationale and warns that the model is untrained', async () => {
+    const { io, out, err } = capture();
+    const code = await runCheck(
+      [FACE_32, '--explain', '--model', TINY_PACKAGE, '--max-tokens', '4'],
+      io,
+    );
+    expect(code).toBe(0);
+    expect(err.join('\n')).toMatch(/UNTRAINED/);
+    expect(out.join('\n')).toMatch(/face-32\.png: (LIVE|SPOOF) +liveness 0\.\d{4}/);
+    expect(out.join('\n')).toMatch(/rationale: /);
+  });
+
+  it('checks every file, reports bad ones by code and exits 1', async () => {
+    const dir = await copyTinyPackage();
+    const junk = join(dir, 'junk.jpg');
+    await writeFile(junk, 'definitely not a jpeg');
+    const { io, out } = capture();
+    const code = await runCheck([junk, SAMPLE_PORTRAIT, '--json', '--model', TINY_PACKAGE], io);
+    expect(code).toBe(1);
+    const outcomes = JSON.parse(out.join('\n')) as Array<{
+      file: string;
+      error?: { code: string };
+      result?: { decision: string };
+    }>;
+    expect(outcomes[0]?.error?.code).toBe('INPUT_NOT_AN_IMAGE');
+    expect(outcomes[1]?.result?.decision).toMatch(/^(live|spoof)$/);
+  });
+
+  it('refuses a tampered model package', async () => {
+    const dir = await copyTinyPackage();
+    await appendFile(join(dir, 'vision_encoder.onnx'), 'x');
+    const { io, err } = capture();
+    expect(await runCheck([FACE_32, '--model', dir], io)).toBe(1);
+    expect(err.join('\n')).toMatch(/MODEL_FILE_TAMPERED/);
+  });
+
+  it.each([
+    [[]],
+    [['--threads', 'zero', FACE_32]],
+    [['--provider', 'tpu', FACE_32]],
+    [['--bogus', FACE_32]],
+  ])('answers usage errors with exit code 2: %j', async (argv) => {
+    const { io, err } = capture();
+    expect(await runCheck(argv, io)).toBe(2);
+    expect(err.join('\n')).toMatch(/usage: ifas check/);
+  });
+});

@@ -1,0 +1,132 @@
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InferenceAbortedError } from '../../src/errors.js';
+import { decodeImage } from '../../src/image/decode-image.js';
+import { toPixelValues } from '../../src/image/preprocess.js';
+import { IfasEngine } from '../../src/inference/engine.js';
+import { float32Tensor, OnnxSession } from '../../src/inference/onnx.js';
+import { FACE_32, type Goldens, readGoldens, TINY_PACKAGE } from '../support/fixtures.js';
+
+let engine: IfasEngine;
+let goldens: Goldens;
+let face: Buffer;
+
+beforeAll(async () => {
+  [engine, goldens, face] = await Promise.all([
+    IfasEngine.load(TINY_PACKAGE, { intraOpThreads: 1 }),
+    readGoldens(),
+    readFile(FACE_32),
+  ]);
+});
+
+afterAll(async () => {
+  await engine.dispose();
+});
+
+describe('Class: IfasEngine (onnxruntime-node vs PyTorch goldens)', () => {
+  it('produces the golden visual tokens from the fixed image', async () => {
+    // Prepare
+    const manifest = engine.manifest;
+    const pixels = await toPixelValues(await decodeImage(face), manifest.image);
+    const vision = await OnnxSession.create(`${TINY_PACKAGE}/${manifest.graphs.visionEncoder}`, {
+      executionProvider: 'cpu',
+    });
+    // Act
+    const out = await vision.run({ pixel_values: float32Tensor(pixels.data, pixels.dims) });
+    // Assess
+    const tokens = out.image_features;
+    if (!tokens) {
+      throw new Error('vision graph returned no image_features');
+    }
+    expect(tokens.dims).toEqual(goldens.visualTokens.dims);
+    const head = Array.from(
+      (tokens.data as Float32Array).subarray(0, goldens.visualTokens.head.length),
+    );
+    head.forEach((value, index) => {
+      expect(Math.abs(value - (goldens.visualTokens.head[index] ?? Number.NaN))).toBeLessThan(
+        goldens.tolerance.absolute,
+      );
+    });
+    await vision.release();
+  });
+
+  it('scores liveness as P(Yes)/(P(Yes)+P(No)) from a single prefill, matching PyTorch', async () => {
+    const result = await engine.check(face);
+    expect(Math.abs(result.liveness - goldens.liveness)).toBeLessThan(goldens.tolerance.absolute);
+    const liveId = engine.manifest.judgment.live.tokenId;
+    expect(result.judgment).toBe(goldens.judgmentTokenId === liveId ? 'live' : 'spoof');
+    expect(result.rationale).toBeNull();
+    expect(result.rationaleTokenIds).toBeNull();
+    expect(result.timings.rationaleMs).toBe(0);
+  });
+
+  it('generates the golden greedy rationale tokens with the KV cache', async () => {
+    const result = await engine.check(face, {
+      explain: true,
+      maxNewTokens: goldens.greedy.maxNewTokens,
+    });
+    expect(result.rationaleTokenIds).toEqual(goldens.greedy.tokens);
+    expect(result.rationaleStopReason).toBe(
+      goldens.greedy.tokens.length < goldens.greedy.maxNewTokens ? 'eos' : 'max_tokens',
+    );
+  });
+
+  it('decides against the threshold, which a caller may override', async () => {
+    const below = await engine.check(face, { threshold: goldens.liveness - 0.01 });
+    const above = await engine.check(face, { threshold: goldens.liveness + 0.01 });
+    expect(below.decision).toBe('live');
+    expect(above.decision).toBe('spoof');
+    expect(below.threshold).toBeCloseTo(goldens.liveness - 0.01, 12);
+  });
+
+  it('streams the rationale text and the pieces add up to the final rationale', async () => {
+    const pieces: string[] = [];
+    const result = await engine.check(face, {
+      explain: true,
+      maxNewTokens: 12,
+      onText: (d) => pieces.push(d),
+    });
+    expect(pieces.join('')).toBe(result.rationale);
+  });
+
+  it('stops at the token limit', async () => {
+    const result = await engine.check(face, { explain: true, maxNewTokens: 3, minNewTokens: 3 });
+    expect(result.rationaleTokenIds).toHaveLength(3);
+    expect(result.rationaleStopReason).toBe('max_tokens');
+  });
+
+  it('stops at the time limit with what it has', async () => {
+    const result = await engine.check(face, { explain: true, rationaleTimeoutMs: 0 });
+    expect(result.rationaleStopReason).toBe('time_limit');
+    expect(result.rationaleTokenIds).toEqual([]);
+  });
+
+  it('throws INFER_ABORTED when the signal fires', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const error = await engine
+      .check(face, { explain: true, signal: controller.signal })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InferenceAbortedError);
+    expect((error as InferenceAbortedError).code).toBe('INFER_ABORTED');
+  });
+
+  it('reuses its sessions: repeated checks are identical and report the model', async () => {
+    const [a, b] = await Promise.all([engine.check(face), engine.check(face)]);
+    expect(a.liveness).toBe(b.liveness);
+    expect(a.model).toMatchObject({
+      name: 'ifas-tiny',
+      status: 'untrained',
+      executionProvider: 'cpu',
+    });
+    expect(a.model.packageHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(engine.statusWarning).toMatch(/UNTRAINED/);
+  });
+
+  it('rejects a bad image with a typed error and keeps working afterwards', async () => {
+    await expect(engine.check(Buffer.from('not an image'))).rejects.toMatchObject({
+      code: 'INPUT_NOT_AN_IMAGE',
+    });
+    await expect(engine.check(face)).resolves.toMatchObject({ judgment: expect.any(String) });
+  });
+});
