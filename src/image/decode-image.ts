@@ -1,10 +1,11 @@
 /**
  * Decodes untrusted image bytes into upright 8-bit RGB pixels with sharp.
  *
- * Order matters for safety: the header is read first and the pixel count checked against the limit
- * before any pixel is decoded (decompression bombs); only JPEG, PNG and WebP are accepted (no SVG, no
- * formats that pull in other decoders); EXIF orientation is applied so a phone photo is upright; a
- * truncated or corrupt stream is an error, never a half-grey image.
+ * Order matters for safety: the file signature must be JPEG, PNG or WebP before libvips sees the bytes
+ * (no SVG, no formats that pull in other decoders); the pixel count from the header is checked against
+ * the limit before any pixel is decoded (decompression bombs); EXIF orientation is applied so a phone
+ * photo is upright; a truncated or corrupt stream is an error, never a half-grey image. Animated
+ * WebP/PNG are judged on their first frame.
  */
 
 import sharp from 'sharp';
@@ -28,8 +29,35 @@ export interface DecodeOptions {
   maxPixels?: number;
 }
 
-function isSupported(format: string | undefined): format is SupportedFormat {
-  return (SUPPORTED_FORMATS as readonly string[]).includes(format ?? '');
+/** Formats we recognise only to name them in the error; they are never handed to a decoder. */
+const REFUSED_SIGNATURES: ReadonlyArray<{ format: string; test: (b: Uint8Array) => boolean }> = [
+  { format: 'gif', test: (b) => ascii(b, 0, 4) === 'GIF8' },
+  { format: 'tiff', test: (b) => ascii(b, 0, 4) === 'II*\0' || ascii(b, 0, 4) === 'MM\0*' },
+  { format: 'bmp', test: (b) => ascii(b, 0, 2) === 'BM' },
+  { format: 'heif/avif', test: (b) => ascii(b, 4, 8) === 'ftyp' },
+  { format: 'svg/xml', test: (b) => /^\s*</.test(ascii(b, 0, Math.min(b.length, 64))) },
+  { format: 'pdf', test: (b) => ascii(b, 0, 4) === '%PDF' },
+];
+
+function ascii(bytes: Uint8Array, start: number, end: number): string {
+  return String.fromCharCode(...bytes.subarray(start, end));
+}
+
+/**
+ * The format from the file signature. Only JPEG, PNG and WebP reach libvips, so its other loaders
+ * (SVG through librsvg, TIFF, HEIF…) are never exposed to untrusted bytes.
+ */
+export function sniffFormat(bytes: Uint8Array): SupportedFormat | null {
+  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) {
+    return 'jpeg';
+  }
+  if (ascii(bytes, 0, 8) === '\x89PNG\r\n\x1a\n') {
+    return 'png';
+  }
+  if (ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 12) === 'WEBP') {
+    return 'webp';
+  }
+  return null;
 }
 
 /**
@@ -46,38 +74,26 @@ export async function decodeImage(
     throw new InvalidImageError('INPUT_EMPTY', 'the image is empty (zero bytes)');
   }
 
-  // 1. Header only: format and dimensions.
-  let metadata: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
-  try {
-    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
-  } catch (error) {
-    throw new InvalidImageError('INPUT_NOT_AN_IMAGE', 'the bytes are not a readable image', {
-      cause: error,
-    });
-  }
-  if (!isSupported(metadata.format)) {
+  // 1. The signature decides which decoder may see the bytes.
+  const format = sniffFormat(bytes);
+  if (format === null) {
+    const refused = REFUSED_SIGNATURES.find(({ test }) => test(bytes));
+    if (refused) {
+      throw new InvalidImageError(
+        'INPUT_UNSUPPORTED_FORMAT',
+        `unsupported image format ${refused.format}; send JPEG, PNG or WebP`,
+        { details: { format: refused.format, supported: SUPPORTED_FORMATS } },
+      );
+    }
     throw new InvalidImageError(
-      'INPUT_UNSUPPORTED_FORMAT',
-      `unsupported image format ${metadata.format ?? 'unknown'}; send JPEG, PNG or WebP`,
-      { details: { format: metadata.format, supported: SUPPORTED_FORMATS } },
-    );
-  }
-  const width = metadata.width ?? 0;
-  const height = metadata.height ?? 0;
-  if ((metadata.pages ?? 1) > 1) {
-    throw new InvalidImageError('INPUT_UNSUPPORTED_FORMAT', 'animated images are not accepted', {
-      details: { pages: metadata.pages },
-    });
-  }
-  if (width * height > maxPixels) {
-    throw new InvalidImageError(
-      'INPUT_TOO_MANY_PIXELS',
-      `image has ${width}×${height} pixels, over the limit of ${maxPixels}`,
-      { details: { width, height, maxPixels } },
+      'INPUT_NOT_AN_IMAGE',
+      'the bytes are not a JPEG, PNG or WebP image',
     );
   }
 
-  // 2. Pixels: upright (EXIF orientation), sRGB, three channels, failing on truncated data.
+  // 2. One decode: libvips checks width × height from the header against the limit before it
+  //    decodes any pixel (decompression bombs), then rotates by EXIF orientation, converts to sRGB
+  //    with three channels, and fails on truncated data instead of padding it with grey.
   try {
     const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' })
       .rotate()
@@ -88,11 +104,18 @@ export async function decodeImage(
     if (info.channels !== 3) {
       throw new Error(`expected 3 channels after conversion, got ${info.channels}`);
     }
-    return { data, width: info.width, height: info.height, format: metadata.format };
+    return { data, width: info.width, height: info.height, format };
   } catch (error) {
+    if (error instanceof Error && /pixel limit/i.test(error.message)) {
+      throw new InvalidImageError(
+        'INPUT_TOO_MANY_PIXELS',
+        `image has more pixels than the limit of ${maxPixels}`,
+        { cause: error, details: { maxPixels } },
+      );
+    }
     throw new InvalidImageError('INPUT_TRUNCATED_IMAGE', 'the image data is truncated or corrupt', {
       cause: error,
-      details: { format: metadata.format },
+      details: { format },
     });
   }
 }

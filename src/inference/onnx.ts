@@ -18,6 +18,11 @@ export interface SessionOptions {
   executionProvider: ExecutionProvider;
   /** Threads for one operator; undefined lets onnxruntime use every core. */
   intraOpThreads?: number | undefined;
+  /**
+   * Let pool threads spin between runs (onnxruntime's default). Off by default: every session owns a
+   * pool, and spinning pools steal the cores that other sessions and sharp need.
+   */
+  allowSpinning?: boolean | undefined;
 }
 
 export interface InputMetadata {
@@ -52,6 +57,7 @@ export class OnnxSession {
         ? {}
         : { intraOpNumThreads: options.intraOpThreads }),
       interOpNumThreads: 1,
+      extra: { session: { intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' } } },
       executionMode: 'sequential',
     };
     if (options.executionProvider !== 'cpu') {

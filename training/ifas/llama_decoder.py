@@ -1,7 +1,7 @@
 """LLaMA-style causal decoder Φ_T with a key/value cache.
 
 RMSNorm, rotary position embeddings computed from `position_ids`, SwiGLU MLP and grouped-query
-attention (`kv_heads` ≤ `heads`). The forward pass takes `inputs_embeds` rather than token ids so that
+attention (`kv_heads` ≤ `heads`, fused group-major QKV projection). The forward pass takes `inputs_embeds` rather than token ids so that
 visual tokens from the connector can sit in the sequence; `embed_tokens` is exposed separately.
 
 Cache layout (the names transformers.js and Optimum use): one (key, value) pair per layer, each
@@ -45,24 +45,39 @@ class RotaryEmbedding(nn.Module):
         return angles.cos(), angles.sin()
 
 
-def rotate_half(x: torch.Tensor) -> torch.Tensor:
-    half = x.shape[-1] // 2
-    return torch.cat([-x[..., half:], x[..., :half]], dim=-1)
+def rotate_half_matrix(head_dim: int) -> torch.Tensor:
+    """R with x @ R = rotate_half(x) = cat(−x[h:], x[:h]), h = head_dim/2: one MatMul instead of
+    two slices, a negation and a concatenation in the exported graph."""
+    half = head_dim // 2
+    r = torch.zeros(head_dim, head_dim)
+    r[torch.arange(half) + half, torch.arange(half)] = -1.0
+    r[torch.arange(half), torch.arange(half) + half] = 1.0
+    return r
 
 
-def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    """x (B, H, T, hd); cos/sin (B, T, hd)."""
-    return x * cos.unsqueeze(1) + rotate_half(x) * sin.unsqueeze(1)
+def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, rotate: torch.Tensor) -> torch.Tensor:
+    """x (..., T, hd); cos/sin broadcastable to x."""
+    return x * cos + (x @ rotate) * sin
 
 
 class Attention(nn.Module):
+    """Grouped-query attention with one fused, group-major QKV projection.
+
+    The projection yields, for each of the `kv_heads` groups, the group's G = heads/kv_heads query
+    heads followed by its key head and its value head: (B, T, Hkv, G+2, hd). With each group's queries
+    next to the key and value they share, one broadcast matmul serves the whole group and K/V are never
+    copied. Mathematically this is LLaMA's GQA; a checkpoint with separate q/k/v projections maps onto
+    it by stacking and permuting weight rows.
+    """
+
     def __init__(self, cfg: DecoderConfig) -> None:
         super().__init__()
-        self.heads, self.kv_heads, self.head_dim = cfg.heads, cfg.kv_heads, cfg.head_dim
-        self.q_proj = nn.Linear(cfg.hidden_size, cfg.heads * cfg.head_dim, bias=False)
-        self.k_proj = nn.Linear(cfg.hidden_size, cfg.kv_heads * cfg.head_dim, bias=False)
-        self.v_proj = nn.Linear(cfg.hidden_size, cfg.kv_heads * cfg.head_dim, bias=False)
+        self.kv_heads, self.head_dim = cfg.kv_heads, cfg.head_dim
+        self.group = cfg.heads // cfg.kv_heads
+        self.scale = cfg.head_dim**-0.5
+        self.qkv_proj = nn.Linear(cfg.hidden_size, cfg.kv_heads * (self.group + 2) * cfg.head_dim, bias=False)
         self.o_proj = nn.Linear(cfg.heads * cfg.head_dim, cfg.hidden_size, bias=False)
+        self.register_buffer("rotate", rotate_half_matrix(cfg.head_dim), persistent=False)
 
     def forward(
         self,
@@ -71,26 +86,25 @@ class Attention(nn.Module):
         sin: torch.Tensor,
         bias: torch.Tensor,
         past: tuple[torch.Tensor, torch.Tensor],
+        batch_and_length: tuple,
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
-        b, t, _ = x.shape
-        q = self.q_proj(x).view(b, t, self.heads, self.head_dim).transpose(1, 2)  # (B, H, T, hd)
-        k = self.k_proj(x).view(b, t, self.kv_heads, self.head_dim).transpose(1, 2)  # (B, Hkv, T, hd)
-        v = self.v_proj(x).view(b, t, self.kv_heads, self.head_dim).transpose(1, 2)
-        q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
+        # (B, T) are read once per forward pass and shared by every layer, so the exported graph
+        # computes each reshape target once instead of once per layer.
+        b, t = batch_and_length
+        g = self.group
+        qkv = self.qkv_proj(x).view(b, t, self.kv_heads, g + 2, self.head_dim)
+        qkv = qkv.permute(0, 2, 3, 1, 4)  # (B, Hkv, G+2, T, hd)
+        qk = apply_rotary(qkv[:, :, : g + 1], cos, sin, self.rotate)  # queries and key: (B, Hkv, G+1, T, hd)
 
-        k = torch.cat([past[0], k], dim=2)  # (B, Hkv, P+T, hd)
-        v = torch.cat([past[1], v], dim=2)
-        present = (k, v)
+        k = torch.cat([past[0], qk[:, :, g]], dim=2)  # (B, Hkv, S, hd), S = P+T
+        v = torch.cat([past[1], qkv[:, :, g + 1]], dim=2)
+        q = qk[:, :, :g]  # (B, Hkv, G, T, hd)
 
-        # Grouped-query attention: each kv head serves heads/kv_heads query heads.
-        repeat = self.heads // self.kv_heads
-        k_full = k.repeat_interleave(repeat, dim=1)  # (B, H, P+T, hd)
-        v_full = v.repeat_interleave(repeat, dim=1)
-
-        scores = q @ k_full.transpose(-2, -1) / (self.head_dim**0.5)  # (B, H, T, P+T)
-        weights = F.softmax(scores + bias, dim=-1)
-        out = (weights @ v_full).transpose(1, 2).reshape(b, t, self.heads * self.head_dim)
-        return self.o_proj(out), present
+        scores = (q @ k.unsqueeze(2).transpose(-2, -1)) * self.scale  # (B, Hkv, G, T, S)
+        weights = F.softmax(scores + bias, dim=-1)  # bias (B, 1, 1, T, S)
+        out = weights @ v.unsqueeze(2)  # (B, Hkv, G, T, hd)
+        out = out.permute(0, 3, 1, 2, 4).reshape(b, t, -1)  # (B, T, H·hd), head = kv·G + g
+        return self.o_proj(out), (k, v)
 
 
 class SwiGLU(nn.Module):
@@ -112,8 +126,8 @@ class DecoderLayer(nn.Module):
         self.post_attention_norm = RMSNorm(cfg.hidden_size, cfg.rms_norm_eps)
         self.mlp = SwiGLU(cfg)
 
-    def forward(self, x, cos, sin, bias, past):
-        h, present = self.attn(self.input_norm(x), cos, sin, bias, past)
+    def forward(self, x, cos, sin, bias, past, batch_and_length):
+        h, present = self.attn(self.input_norm(x), cos, sin, bias, past, batch_and_length)
         x = x + h
         return x + self.mlp(self.post_attention_norm(x)), present
 
@@ -162,11 +176,14 @@ class LlamaDecoder(nn.Module):
     ) -> tuple[torch.Tensor, KVCache]:
         """inputs_embeds (B, T, d), attention_mask (B, P+T), position_ids (B, T) → logits (B, T, V), cache."""
         past_length = past_key_values[0][0].shape[2]
-        bias = attention_bias(attention_mask, inputs_embeds.shape[1], past_length)
+        batch_and_length = (inputs_embeds.shape[0], inputs_embeds.shape[1])
+        bias = attention_bias(attention_mask, batch_and_length[1], past_length)
         cos, sin = self.rotary(position_ids)
+        cos, sin = cos[:, None, None], sin[:, None, None]  # (B, 1, 1, T, hd): over kv heads and groups
+        bias = bias.unsqueeze(1)  # (B, 1, 1, T, P+T)
         x = inputs_embeds
         presents: KVCache = []
         for layer, past in zip(self.layers, past_key_values):
-            x, present = layer(x, cos, sin, bias, past)
+            x, present = layer(x, cos, sin, bias, past, batch_and_length)
             presents.append(present)
         return self.lm_head(self.norm(x)), presents

@@ -23,21 +23,23 @@ class Answer:
 
 
 class OrtPackage:
-    def __init__(self, folder: Path, threads: int | None = None) -> None:
+    def __init__(self, folder: Path, vision_threads: int | None = None, decoder_threads: int | None = None) -> None:
+        """Session settings mirror the TypeScript engine: only the vision encoder has a (spinning) pool."""
         self.folder = folder
         self.manifest = json.loads((folder / "manifest.json").read_text())
-        options = ort.SessionOptions()
-        if threads is not None:
-            options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
 
-        def session(name: str) -> ort.InferenceSession:
+        def session(name: str, threads: int | None, spinning: bool = False) -> ort.InferenceSession:
+            options = ort.SessionOptions()
+            if threads is not None:
+                options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+            options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
             path = folder / self.manifest["graphs"][name]
             return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
-        self.vision = session("visionEncoder")
-        self.embed = session("embedTokens")
-        self.decoder = session("decoder")
+        self.vision = session("visionEncoder", vision_threads, spinning=True)
+        self.embed = session("embedTokens", decoder_threads)
+        self.decoder = session("decoder", decoder_threads)
         dec = self.manifest["decoder"]
         self.layers, self.kv_heads, self.head_dim = dec["layers"], dec["kvHeads"], dec["headDim"]
         prompt = self.manifest["prompt"]

@@ -1,0 +1,91 @@
+"""Python onnxruntime baseline for bench/run.ts: the same graphs, the same procedure, timed in Python.
+
+  PYTHONPATH=training training/.venv/bin/python bench/python_baseline.py --package DIR --image PNG \
+      --tokens 32 --iterations 30 --vision-threads 2 --decoder-threads 1
+
+Prints one JSON object: median milliseconds for score-only (PNG bytes → decode → vision + prefill) and
+for an answer with `--tokens` rationale tokens (EOS suppressed so every run decodes the same count),
+the same work the TypeScript runtime does from the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ifas.ort_runner import OrtPackage
+
+
+def pixel_values(png: bytes, manifest: dict) -> np.ndarray:
+    spec = manifest["image"]
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.float32) / 255.0
+    assert rgb.shape[:2] == (spec["size"], spec["size"]), "bench image must be at model size"
+    normalised = (rgb - np.array(spec["mean"], np.float32)) / np.array(spec["std"], np.float32)
+    return normalised.transpose(2, 0, 1)[None].copy()
+
+
+def score_only(runner: OrtPackage, png: bytes) -> None:
+    x = pixel_values(png, runner.manifest)
+    visual = runner.visual_tokens(x)[0]
+    prompt = np.concatenate([runner.prefix_embeds, visual, runner.suffix_embeds])[None]
+    runner.step(prompt, runner.empty_cache())
+
+
+def answer_fixed_length(runner: OrtPackage, png: bytes, tokens: int) -> list[int]:
+    """As OrtPackage.answer, but EOS is suppressed so every run decodes exactly `tokens` tokens."""
+    x = pixel_values(png, runner.manifest)
+    visual = runner.visual_tokens(x)[0]
+    prompt = np.concatenate([runner.prefix_embeds, visual, runner.suffix_embeds])[None]
+    logits, cache = runner.step(prompt, runner.empty_cache())
+    live, spoof = (runner.manifest["judgment"][k]["tokenId"] for k in ("live", "spoof"))
+    current = live if logits[live] >= logits[spoof] else spoof
+    eos = runner.manifest["decoder"]["eosTokenId"]
+    out: list[int] = []
+    while len(out) < tokens:
+        logits, cache = runner.step(runner.embed_ids([current])[None], cache)
+        logits[eos] = -np.inf
+        current = int(logits.argmax())
+        out.append(current)
+    return out
+
+
+def median_ms(fn, iterations: int) -> float:
+    for _ in range(3):
+        fn()
+    times = []
+    for _ in range(iterations):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--package", type=Path, required=True)
+    parser.add_argument("--image", type=Path, required=True)
+    parser.add_argument("--tokens", type=int, default=32)
+    parser.add_argument("--iterations", type=int, default=30)
+    parser.add_argument("--vision-threads", type=int, default=None)
+    parser.add_argument("--decoder-threads", type=int, default=1)
+    args = parser.parse_args()
+
+    runner = OrtPackage(args.package, vision_threads=args.vision_threads, decoder_threads=args.decoder_threads)
+    png = args.image.read_bytes()
+    tokens = answer_fixed_length(runner, png, args.tokens)
+    print(json.dumps({
+        "scoreOnlyMs": median_ms(lambda: score_only(runner, png), args.iterations),
+        "answerMs": median_ms(lambda: answer_fixed_length(runner, png, args.tokens), max(3, args.iterations // 5)),
+        "tokens": tokens,
+    }))
+
+
+if __name__ == "__main__":
+    main()

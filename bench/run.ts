@@ -1,0 +1,314 @@
+/**
+ * Runtime benchmark: one command, one model package, four ratios against baselines run in the same
+ * command (not timed assertions):
+ *   (a) end-to-end score-only check ÷ raw onnxruntime-node vision + prefill on precomputed tensors;
+ *   (b) rationale tokens/s of the runtime ÷ @huggingface/transformers greedy on the same decoder weights;
+ *   (c) Python onnxruntime loop time ÷ runtime time on the same graphs (> 1 means the runtime is faster);
+ *   (d) cold start: process start → first decision of `ifas check`.
+ *
+ *   npm run bench -- [--model DIR] [--tokens 32] [--iterations 50]
+ */
+
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { decodeImage } from '../src/image/decode-image.js';
+import { toPixelValues } from '../src/image/preprocess.js';
+import { IfasEngine } from '../src/inference/engine.js';
+import { argmaxRow, decoderStep, greedyContinue } from '../src/inference/generate.js';
+import { KvCache } from '../src/inference/kv-cache.js';
+import { float32Tensor, int64Tensor, OnnxSession } from '../src/inference/onnx.js';
+import { TokenEmbeddings } from '../src/inference/token-embeddings.js';
+import { GRAPH_IO } from '../src/model/manifest.js';
+import { defaultModelDir, projectRoot } from '../src/project-root.js';
+
+const { values: args } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    tokens: { type: 'string', default: '32' },
+    iterations: { type: 'string', default: '50' },
+  },
+});
+const modelDir = args.model ?? defaultModelDir();
+const tokens = Number(args.tokens);
+const iterations = Number(args.iterations);
+const threads = availableParallelism();
+const root = projectRoot();
+
+async function medianMs(fn: () => Promise<unknown>, runs: number, warmup = 3): Promise<number> {
+  for (let i = 0; i < warmup; i++) {
+    await fn();
+  }
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await fn();
+    times.push(performance.now() - start);
+  }
+  times.sort((x, y) => x - y);
+  return times[Math.floor(times.length / 2)] ?? Number.NaN;
+}
+
+/**
+ * Medians of several timed functions run in alternating blocks (A×n, B×n, A×n…), so that drift in
+ * machine load falls on every contender alike. Blocks longer than one run keep a session's spinning
+ * thread pool from competing with the next contender's pool.
+ */
+async function interleavedMedians(
+  fns: Array<() => Promise<unknown>>,
+  runs: number,
+  block = 1,
+  warmup = 3,
+): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) {
+    for (const fn of fns) {
+      await fn();
+    }
+  }
+  const times = fns.map(() => [] as number[]);
+  for (let round = 0; round < Math.ceil(runs / block); round++) {
+    for (const [index, fn] of fns.entries()) {
+      for (let i = 0; i < block; i++) {
+        const start = performance.now();
+        await fn();
+        times[index]?.push(performance.now() - start);
+      }
+    }
+  }
+  return times.map((list) => {
+    list.sort((x, y) => x - y);
+    return list[Math.floor(list.length / 2)] ?? Number.NaN;
+  });
+}
+
+const fmt = (value: number, digits = 2): string => value.toFixed(digits);
+
+async function main(): Promise<void> {
+  const engine = await IfasEngine.load(modelDir, { intraOpThreads: threads });
+  const manifest = engine.manifest;
+  const size = manifest.image.size;
+  const portrait = await readFile(join(root, 'samples', 'grace-hopper.jpg'));
+  // A face crop at model size, as the runtime receives it after detection.
+  const crop = await sharp(portrait).resize(size, size, { fit: 'cover' }).png().toBuffer();
+  const workDir = await mkdtemp(join(tmpdir(), 'ifas-bench-'));
+  const cropFile = join(workDir, `crop-${size}.png`);
+  await writeFile(cropFile, crop);
+
+  console.log(`# ifas-guard benchmark`);
+  console.log(
+    `model ${manifest.name} ${manifest.version} (${manifest.status}); ${cpus()[0]?.model ?? 'cpu'} × ${threads} threads; node ${process.version}`,
+  );
+  console.log(
+    `visual tokens ${manifest.connector.visualTokens}, prompt ${manifest.prompt.prefixIds.length + manifest.connector.visualTokens + manifest.prompt.suffixIds.length} positions, decoder ${manifest.decoder.layers}×${manifest.decoder.hiddenSize}, vocab ${manifest.decoder.vocabSize}\n`,
+  );
+
+  // (a) end-to-end score-only vs raw vision + prefill on precomputed inputs.
+  // The same session settings as the engine: vision on every core (spinning pool), decoder and
+  // embedding on one thread.
+  const visionOptions = {
+    executionProvider: 'cpu' as const,
+    intraOpThreads: threads,
+    allowSpinning: true,
+  };
+  const decoderOptions = { executionProvider: 'cpu' as const, intraOpThreads: 1 };
+  const [vision, decoder, embed] = await Promise.all([
+    OnnxSession.create(join(modelDir, manifest.graphs.visionEncoder), visionOptions),
+    OnnxSession.create(join(modelDir, manifest.graphs.decoder), decoderOptions),
+    OnnxSession.create(join(modelDir, manifest.graphs.embedTokens), decoderOptions),
+  ]);
+  const pixels = await toPixelValues(await decodeImage(crop), manifest.image);
+  const embeddings = new TokenEmbeddings(embed, manifest.decoder.hiddenSize);
+  const prefix = await embeddings.embed(manifest.prompt.prefixIds);
+  const suffix = await embeddings.embed(manifest.prompt.suffixIds);
+  const emptyCache = KvCache.empty(manifest.decoder).feeds;
+  const rawScore = async (): Promise<void> => {
+    const out = await vision.run({
+      [GRAPH_IO.vision.input]: float32Tensor(pixels.data, pixels.dims),
+    });
+    const visual = out[GRAPH_IO.vision.output]?.data as Float32Array;
+    const embeds = new Float32Array(prefix.length + visual.length + suffix.length);
+    embeds.set(prefix);
+    embeds.set(visual, prefix.length);
+    embeds.set(suffix, prefix.length + visual.length);
+    const length = embeds.length / manifest.decoder.hiddenSize;
+    await decoder.run({
+      ...emptyCache,
+      [GRAPH_IO.decoder.inputsEmbeds]: float32Tensor(embeds, [
+        1,
+        length,
+        manifest.decoder.hiddenSize,
+      ]),
+      [GRAPH_IO.decoder.attentionMask]: int64Tensor(new BigInt64Array(length).fill(1n), [
+        1,
+        length,
+      ]),
+      [GRAPH_IO.decoder.positionIds]: int64Tensor(
+        BigInt64Array.from({ length }, (_, i) => BigInt(i)),
+        [1, length],
+      ),
+    });
+  };
+  const [rawMs = 0, e2eCropMs = 0, e2ePortraitMs = 0] = await interleavedMedians(
+    [rawScore, () => engine.check(crop), () => engine.check(portrait)],
+    iterations,
+    10,
+  );
+  console.log(`(a) score-only, end to end ÷ raw onnxruntime-node vision+prefill (target ≤ 1.05)`);
+  console.log(
+    `    raw ${fmt(rawMs)} ms; check(model-size PNG crop) ${fmt(e2eCropMs)} ms → ratio ${fmt(e2eCropMs / rawMs, 3)}`,
+  );
+  console.log(
+    `    check(512×600 JPEG, includes decode + resize) ${fmt(e2ePortraitMs)} ms → ratio ${fmt(e2ePortraitMs / rawMs, 3)}\n`,
+  );
+
+  // (b) rationale tokens/s vs @huggingface/transformers on the same decoder weights and prompt ids.
+  if (!manifest.graphs.textDecoder) {
+    console.log('(b) skipped: the package has no text decoder for @huggingface/transformers\n');
+  } else {
+    const { AutoModelForCausalLM, env, Tensor } = await import('@huggingface/transformers');
+    env.allowRemoteModels = false;
+    env.localModelPath = `${modelDir}/`;
+    const hfModel = await AutoModelForCausalLM.from_pretrained('transformers-js', {
+      dtype: 'fp32',
+      session_options: {
+        intraOpNumThreads: 1,
+        interOpNumThreads: 1,
+        extra: { session: { intra_op: { allow_spinning: '0' } } },
+      },
+    });
+    const promptIds = [...manifest.prompt.prefixIds, ...manifest.prompt.suffixIds];
+    const inputIds = new Tensor('int64', BigInt64Array.from(promptIds, BigInt), [
+      1,
+      promptIds.length,
+    ]);
+    const attention = new Tensor('int64', new BigInt64Array(promptIds.length).fill(1n), [
+      1,
+      promptIds.length,
+    ]);
+    let hfTokens: number[] = [];
+    const hfGenerate = async (): Promise<void> => {
+      const out = (await hfModel.generate({
+        input_ids: inputIds,
+        attention_mask: attention,
+        max_new_tokens: tokens,
+        min_new_tokens: tokens,
+        do_sample: false,
+      })) as { tolist(): bigint[][] };
+      hfTokens = (out.tolist()[0] ?? []).slice(promptIds.length).map(Number);
+    };
+    const graphs = { decoder, manifest, embedToken: (id: number) => embeddings.row(id) };
+    let ourTokens: number[] = [];
+    const ourGenerate = async (): Promise<void> => {
+      const prompt = await embeddings.embed(promptIds);
+      const prefill = await decoderStep(
+        graphs,
+        prompt,
+        promptIds.length,
+        KvCache.empty(manifest.decoder),
+      );
+      const first = argmaxRow(prefill.logits, 0, manifest.decoder.vocabSize);
+      const rest = await greedyContinue(graphs, first, prefill.cache, {
+        maxNewTokens: tokens - 1,
+        minNewTokens: tokens - 1,
+        deadline: Number.POSITIVE_INFINITY,
+      });
+      ourTokens = [first, ...rest.tokens];
+    };
+    const runs = Math.max(10, Math.floor(iterations / 2));
+    const [hfMs = 0, ourMs = 0] = await interleavedMedians([hfGenerate, ourGenerate], runs);
+    const same = hfTokens.join(',') === ourTokens.join(',');
+    console.log(
+      `(b) rationale tokens/s, runtime ÷ @huggingface/transformers (target ≥ 2.0), ${tokens} greedy tokens`,
+    );
+    console.log(
+      `    transformers.js ${fmt((tokens / hfMs) * 1000, 1)} tok/s; runtime ${fmt((tokens / ourMs) * 1000, 1)} tok/s → ratio ${fmt(hfMs / ourMs, 3)}; same tokens: ${same}\n`,
+    );
+    await hfModel.dispose();
+  }
+
+  // (c) same graphs under a Python onnxruntime loop.
+  const python = join(root, 'training', '.venv', 'bin', 'python');
+  if (!existsSync(python)) {
+    console.log('(c) skipped: training/.venv is not installed\n');
+  } else {
+    const result = spawnSync(
+      python,
+      [
+        join(root, 'bench', 'python_baseline.py'),
+        '--package',
+        modelDir,
+        '--image',
+        cropFile,
+        '--tokens',
+        String(tokens),
+        '--iterations',
+        String(iterations),
+        '--vision-threads',
+        String(threads),
+        '--decoder-threads',
+        '1',
+      ],
+      { env: { ...process.env, PYTHONPATH: join(root, 'training') }, encoding: 'utf8' },
+    );
+    if (result.status !== 0) {
+      console.log(`(c) failed: ${result.stderr.slice(-400)}\n`);
+    } else {
+      const py = JSON.parse(result.stdout) as {
+        scoreOnlyMs: number;
+        answerMs: number;
+        tokens: number[];
+      };
+      const ourAnswer = await engine.check(crop, {
+        explain: true,
+        maxNewTokens: tokens,
+        minNewTokens: tokens,
+      });
+      const answerMs = await medianMs(
+        () => engine.check(crop, { explain: true, maxNewTokens: tokens, minNewTokens: tokens }),
+        Math.max(3, Math.floor(iterations / 5)),
+      );
+      const same = py.tokens.join(',') === (ourAnswer.rationaleTokenIds ?? []).join(',');
+      console.log(
+        `(c) Python onnxruntime ÷ runtime, same graphs (target ≥ 1.0; both start from the same PNG bytes)`,
+      );
+      console.log(
+        `    score-only: python ${fmt(py.scoreOnlyMs)} ms, runtime ${fmt(e2eCropMs)} ms → ratio ${fmt(py.scoreOnlyMs / e2eCropMs, 3)}`,
+      );
+      console.log(
+        `    answer + ${tokens} tokens: python ${fmt(py.answerMs)} ms, runtime ${fmt(answerMs)} ms → ratio ${fmt(py.answerMs / answerMs, 3)}; same tokens: ${same}\n`,
+      );
+    }
+  }
+
+  // (d) cold start of the CLI, against a bare `node -e ""` start.
+  const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+  const startMs = (command: string[]): number => {
+    const start = performance.now();
+    const run = spawnSync(process.execPath, command, { encoding: 'utf8' });
+    if (run.status !== 0) {
+      throw new Error(`cold-start run failed: ${run.stderr}`);
+    }
+    return performance.now() - start;
+  };
+  const median = (values: number[]): number =>
+    values.sort((x, y) => x - y)[Math.floor(values.length / 2)] ?? Number.NaN;
+  const bare = median([0, 1, 2, 3, 4].map(() => startMs(['-e', ''])));
+  const cold = median(
+    [0, 1, 2, 3, 4].map(() => startMs([cli, 'check', cropFile, '--json', '--model', modelDir])),
+  );
+  console.log(
+    `(d) cold start, process start → first decision (ifas check, hash verification included)`,
+  );
+  console.log(`    ${fmt(cold, 0)} ms (bare node start ${fmt(bare, 0)} ms)`);
+
+  await engine.dispose();
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

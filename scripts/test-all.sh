@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Every test of the project, TypeScript and Python, from a fresh checkout: installs what it needs
+# (npm packages, the pinned Python environment), then lint, type-check, build, unit and parity tests,
+# and an end-to-end check that a freshly exported package runs under the TypeScript CLI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export ONNXRUNTIME_NODE_INSTALL=skip   # onnxruntime-node's postinstall would fetch CUDA binaries
+REPORTS="$(mktemp -d)"
+
+echo "== install"
+npm ci --no-audit --no-fund --loglevel=error
+bash scripts/setup-python.sh
+
+echo "== lint and type-check"
+npx biome check .
+npx tsc -p tsconfig.json --noEmit
+npm run build --silent
+
+echo "== TypeScript tests (vitest)"
+npx vitest run --reporter=default --reporter=json --outputFile="$REPORTS/vitest.json"
+
+echo "== Python tests (pytest)"
+(cd training && .venv/bin/python -m pytest -q --junitxml="$REPORTS/pytest.xml")
+
+echo "== end to end: export a tiny package with Python, check it with the TypeScript CLI"
+PKG="$REPORTS/ifas-e2e"
+PYTHONPATH=training training/.venv/bin/python -m ifas.export --untrained tiny --seed 7 --out "$PKG" 2>/dev/null
+node dist/src/cli/main.js check samples/grace-hopper.jpg --explain --json --model "$PKG" > "$REPORTS/e2e.json"
+node -e '
+  const [outcome] = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  if (!outcome.result || outcome.result.model.name !== "ifas-e2e" || outcome.result.rationale === null) {
+    console.error("end-to-end check failed", outcome); process.exit(1);
+  }
+  console.log(`e2e: ${outcome.result.decision} liveness=${outcome.result.liveness.toFixed(4)}`);
+' "$REPORTS/e2e.json"
+node dist/src/cli/main.js check samples/grace-hopper.jpg > /dev/null
+
+echo "== summary"
+node -e '
+  const fs = require("fs");
+  const v = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+  const x = fs.readFileSync(process.argv[2], "utf8");
+  const attr = (name) => Number((x.match(new RegExp(`<testsuite[^>]* ${name}="(\\d+)"`)) || [0, 0])[1]);
+  const pyFailed = attr("failures") + attr("errors");
+  const pyPassed = attr("tests") - pyFailed - attr("skipped");
+  console.log(`vitest ${v.numPassedTests} passed, ${v.numFailedTests} failed; pytest ${pyPassed} passed, ${pyFailed} failed; e2e 1 passed`);
+  console.log(`Tests: ${v.numPassedTests + pyPassed + 1} passed, ${v.numFailedTests + pyFailed} failed`);
+' "$REPORTS/vitest.json" "$REPORTS/pytest.xml"
