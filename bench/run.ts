@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { decodeImage } from '../src/image/decode-image.js';
 import { toPixelValues } from '../src/image/preprocess.js';
-import { IfasEngine } from '../src/inference/engine.js';
+import { IfasEngine, sessionPolicy } from '../src/inference/engine.js';
 import { argmaxRow, decoderStep, greedyContinue } from '../src/inference/generate.js';
 import { KvCache } from '../src/inference/kv-cache.js';
 import { float32Tensor, int64Tensor, OnnxSession } from '../src/inference/onnx.js';
@@ -55,8 +55,8 @@ async function medianMs(fn: () => Promise<unknown>, runs: number, warmup = 3): P
 
 /**
  * Medians of several timed functions run in alternating blocks (A×n, B×n, A×n…), so that drift in
- * machine load falls on every contender alike. Blocks longer than one run keep a session's spinning
- * thread pool from competing with the next contender's pool.
+ * machine load falls on every contender alike. With blocks longer than one run, the first runs of each
+ * block are not recorded: they would pay for the previous contender's thread pool still spinning.
  */
 async function interleavedMedians(
   fns: Array<() => Promise<unknown>>,
@@ -70,8 +70,12 @@ async function interleavedMedians(
     }
   }
   const times = fns.map(() => [] as number[]);
+  const settle = block > 1 ? 3 : 0;
   for (let round = 0; round < Math.ceil(runs / block); round++) {
     for (const [index, fn] of fns.entries()) {
+      for (let i = 0; i < settle; i++) {
+        await fn();
+      }
       for (let i = 0; i < block; i++) {
         const start = performance.now();
         await fn();
@@ -107,14 +111,11 @@ async function main(): Promise<void> {
   );
 
   // (a) end-to-end score-only vs raw vision + prefill on precomputed inputs.
-  // The same session settings as the engine: vision on every core (spinning pool), decoder and
-  // embedding on one thread.
-  const visionOptions = {
-    executionProvider: 'cpu' as const,
-    intraOpThreads: threads,
-    allowSpinning: true,
-  };
-  const decoderOptions = { executionProvider: 'cpu' as const, intraOpThreads: 1 };
+  // The same session settings as the engine.
+  const policy = sessionPolicy(manifest, { intraOpThreads: threads });
+  const visionOptions = policy.vision;
+  const decoderOptions = policy.decoder;
+  const decoderThreads = decoderOptions.intraOpThreads ?? threads;
   const [vision, decoder, embed] = await Promise.all([
     OnnxSession.create(join(modelDir, manifest.graphs.visionEncoder), visionOptions),
     OnnxSession.create(join(modelDir, manifest.graphs.decoder), decoderOptions),
@@ -155,7 +156,7 @@ async function main(): Promise<void> {
   const [rawMs = 0, e2eCropMs = 0, e2ePortraitMs = 0] = await interleavedMedians(
     [rawScore, () => engine.check(crop), () => engine.check(portrait)],
     iterations,
-    10,
+    20,
   );
   console.log(`(a) score-only, end to end ÷ raw onnxruntime-node vision+prefill (target ≤ 1.05)`);
   console.log(
@@ -175,7 +176,7 @@ async function main(): Promise<void> {
     const hfModel = await AutoModelForCausalLM.from_pretrained('transformers-js', {
       dtype: 'fp32',
       session_options: {
-        intraOpNumThreads: 1,
+        intraOpNumThreads: decoderThreads,
         interOpNumThreads: 1,
         extra: { session: { intra_op: { allow_spinning: '0' } } },
       },
@@ -250,7 +251,7 @@ async function main(): Promise<void> {
         '--vision-threads',
         String(threads),
         '--decoder-threads',
-        '1',
+        String(decoderThreads),
       ],
       { env: { ...process.env, PYTHONPATH: join(root, 'training') }, encoding: 'utf8' },
     );
@@ -258,6 +259,7 @@ async function main(): Promise<void> {
       console.log(`(c) failed: ${result.stderr.slice(-400)}\n`);
     } else {
       const py = JSON.parse(result.stdout) as {
+        rawScoreOnlyMs: number;
         scoreOnlyMs: number;
         answerMs: number;
         tokens: number[];
@@ -274,6 +276,9 @@ async function main(): Promise<void> {
       const same = py.tokens.join(',') === (ourAnswer.rationaleTokenIds ?? []).join(',');
       console.log(
         `(c) Python onnxruntime ÷ runtime, same graphs (target ≥ 1.0; both start from the same PNG bytes)`,
+      );
+      console.log(
+        `    graphs alone (vision + prefill on pixel values): python ${fmt(py.rawScoreOnlyMs)} ms, onnxruntime-node ${fmt(rawMs)} ms → ratio ${fmt(py.rawScoreOnlyMs / rawMs, 3)} (the bindings, before any runtime code)`,
       );
       console.log(
         `    score-only: python ${fmt(py.scoreOnlyMs)} ms, runtime ${fmt(e2eCropMs)} ms → ratio ${fmt(py.scoreOnlyMs / e2eCropMs, 3)}`,

@@ -13,7 +13,10 @@ import { type CheckResult, IfasEngine } from '../inference/engine.js';
 import { defaultModelDir } from '../project-root.js';
 
 export interface Output {
+  /** A whole line. */
   out(text: string): void;
+  /** Part of a line (streamed rationale text). */
+  write(text: string): void;
   err(text: string): void;
 }
 
@@ -43,15 +46,23 @@ function describeError(error: unknown): { code: string; message: string } {
   return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
 }
 
-function formatResult(file: string, result: CheckResult): string {
-  const lines = [
-    `${file}: ${result.decision.toUpperCase()}  liveness ${result.liveness.toFixed(4)} (threshold ${result.threshold.toFixed(2)}; model answered ${result.judgment === 'live' ? 'Yes' : 'No'})`,
-  ];
+/** Model text may hold any byte; a terminal must not receive control characters (escape sequences). */
+export function printable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\uFFFD');
+}
+
+function headline(file: string, result: CheckResult): string {
+  const answered = result.judgment === 'live' ? 'Yes' : 'No';
+  return `${file}: ${result.decision.toUpperCase()}  liveness ${result.liveness.toFixed(4)} (threshold ${result.threshold.toFixed(2)}; model answered ${answered})`;
+}
+
+function details(result: CheckResult): string {
+  const lines: string[] = [];
   if (result.rationale !== null) {
     lines.push(
-      `  rationale: ${result.rationale || '(empty)'}  [stop: ${result.rationaleStopReason}]`,
+      `  [stop: ${result.rationaleStopReason}] attack medium: ${result.attackMedium ?? 'none named'}`,
     );
-    lines.push(`  attack medium: ${result.attackMedium ?? 'none named'}`);
   }
   const t = result.timings;
   lines.push(
@@ -115,13 +126,27 @@ export async function runCheck(argv: string[], io: Output): Promise<number> {
   for (const file of parsed.positionals) {
     try {
       const bytes = await readFile(file);
+      // In text mode the rationale streams as it is decoded, under a "rationale:" label.
+      let streamed = false;
+      const onText = (delta: string): void => {
+        if (!streamed) {
+          io.write(`${file}: rationale: `);
+          streamed = true;
+        }
+        io.write(printable(delta));
+      };
       const result = await engine.check(bytes, {
         explain: opts.explain,
         ...(opts['max-tokens'] === undefined ? {} : { maxNewTokens: opts['max-tokens'] }),
+        ...(opts.json || !opts.explain ? {} : { onText }),
       });
       outcomes.push({ file, result });
       if (!opts.json) {
-        io.out(formatResult(file, result));
+        if (opts.explain) {
+          io.out(streamed ? '' : `${file}: rationale: (empty)`);
+        }
+        io.out(headline(file, result));
+        io.out(details(result));
       }
     } catch (error) {
       const described = describeError(error);

@@ -11,6 +11,7 @@ const USAGE = `ifas — interpretable face anti-spoofing\n\n${CHECK_USAGE}`;
 async function main(argv: string[]): Promise<number> {
   const io = {
     out: (text: string) => process.stdout.write(`${text}\n`),
+    write: (text: string) => process.stdout.write(text),
     err: (text: string) => process.stderr.write(`${text}\n`),
   };
   const [command, ...rest] = argv;

@@ -16,7 +16,7 @@ import { type AttackMedium, attackMediumOf } from './attack-medium.js';
 import { type DecoderGraphs, decoderStep, greedyContinue, type StopReason } from './generate.js';
 import { KvCache } from './kv-cache.js';
 import { livenessFromLogits } from './liveness.js';
-import { type ExecutionProvider, float32Tensor, OnnxSession } from './onnx.js';
+import { type ExecutionProvider, float32Tensor, OnnxSession, type SessionOptions } from './onnx.js';
 import { RationaleText } from './rationale-text.js';
 import { TextTokenizer } from './text-tokenizer.js';
 import { TokenEmbeddings } from './token-embeddings.js';
@@ -28,8 +28,9 @@ export interface EngineOptions {
   /** Threads for the vision encoder (default: all cores). */
   intraOpThreads?: number;
   /**
-   * Threads for the decoder and embedding graphs (default 1: a decode step of a small decoder is
-   * shorter than a thread hand-off; raise it for billion-parameter decoders on CPU).
+   * Threads for the decoder and embedding graphs. Default: 1 for small decoders (a decode step is
+   * shorter than a thread hand-off), all cores from SMALL_DECODER_LIMIT up (steps become
+   * memory-bound and gain from more cores).
    */
   decoderThreads?: number;
   verifyHashes?: boolean;
@@ -86,7 +87,29 @@ export interface CheckResult {
 }
 
 export const DEFAULT_MAX_NEW_TOKENS = 48;
+/** hiddenSize × layers below which the decoder runs on one thread by default. */
+export const SMALL_DECODER_LIMIT = 2048;
 export const DEFAULT_RATIONALE_TIMEOUT_MS = 10_000;
+
+/**
+ * Session settings per graph. The vision encoder's pool may spin (its many short operators gain ~20%);
+ * the decoder's may not, so that two pools never spin against each other on the same cores.
+ */
+export function sessionPolicy(
+  manifest: Manifest,
+  options: EngineOptions,
+): { vision: SessionOptions; decoder: SessionOptions } {
+  const executionProvider = options.executionProvider ?? 'cpu';
+  const smallDecoder = manifest.decoder.hiddenSize * manifest.decoder.layers < SMALL_DECODER_LIMIT;
+  return {
+    vision: { executionProvider, intraOpThreads: options.intraOpThreads, allowSpinning: true },
+    decoder: {
+      executionProvider,
+      intraOpThreads: options.decoderThreads ?? (smallDecoder ? 1 : options.intraOpThreads),
+      allowSpinning: false,
+    },
+  };
+}
 
 export class IfasEngine {
   private constructor(
@@ -108,15 +131,7 @@ export class IfasEngine {
   static async load(dir: string, options: EngineOptions = {}): Promise<IfasEngine> {
     const pkg = await loadModelPackage(dir, { verifyHashes: options.verifyHashes ?? true });
     const { manifest } = pkg;
-    const executionProvider = options.executionProvider ?? 'cpu';
-    // Only the vision encoder gets a thread pool, and it may spin: its many short operators gain ~20%,
-    // and with one pool there is no second pool competing for the spinning cores.
-    const visionOptions = {
-      executionProvider,
-      intraOpThreads: options.intraOpThreads,
-      allowSpinning: true,
-    };
-    const decoderOptions = { executionProvider, intraOpThreads: options.decoderThreads ?? 1 };
+    const { vision: visionOptions, decoder: decoderOptions } = sessionPolicy(manifest, options);
     const [vision, embed, decoder, tokenizer] = await Promise.all([
       OnnxSession.create(pkg.path(manifest.graphs.visionEncoder), visionOptions),
       OnnxSession.create(pkg.path(manifest.graphs.embedTokens), decoderOptions),

@@ -125,6 +125,16 @@ PRESETS: dict[str, IFASConfig] = {
             max_positions=256,
         ),
     ),
+    # Between the two: a ViT-S/16 at 224² behind an 8-layer decoder, for benchmarks where compute dominates.
+    "small": IFASConfig(
+        name="ifas-small",
+        vision=VisionConfig(image_size=224, patch_size=16, width=384, layers=12, heads=6),
+        connector=ConnectorConfig(num_queries=32, heads=6),
+        decoder=DecoderConfig(
+            vocab_size=8192, hidden_size=512, layers=8, heads=8, kv_heads=2, intermediate_size=1408,
+            max_positions=512,
+        ),
+    ),
     # Real size: CLIP ViT-L/14@336 (24 layers, D=1024, 576 patches) behind a TinyLlama-1.1B-shaped decoder.
     "large": IFASConfig(
         name="ifas-large",
