@@ -1,11 +1,14 @@
 """Python onnxruntime baseline for bench/run.ts: the same graphs, the same procedure, timed in Python.
 
   PYTHONPATH=training training/.venv/bin/python bench/python_baseline.py --package DIR --image PNG \
-      --tokens 32 --iterations 30 --vision-threads 2 --decoder-threads 1
+      --tokens 32 --vision-threads 2 --decoder-threads 1
 
-Prints one JSON object: median milliseconds for score-only (PNG bytes → decode → vision + prefill) and
-for an answer with `--tokens` rationale tokens (EOS suppressed so every run decodes the same count),
-the same work the TypeScript runtime does from the same bytes.
+It serves timing requests on stdin so the benchmark can alternate Python and TypeScript runs in
+blocks (machine-load drift then falls on both alike). First line out: {"ready": true, "tokens": [...]}.
+Then each input line is a job name, answered with one line {"ms": <milliseconds>}:
+  raw      vision + prefill on precomputed pixel values (the graphs alone)
+  score    PNG bytes → decode → vision + prefill (what the runtime's score-only check does)
+  answer   score, then `--tokens` rationale tokens (EOS suppressed so every run decodes the same count)
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -60,37 +63,29 @@ def answer_fixed_length(runner: OrtPackage, png: bytes, tokens: int) -> list[int
     return out
 
 
-def median_ms(fn, iterations: int) -> float:
-    for _ in range(3):
-        fn()
-    times = []
-    for _ in range(iterations):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--package", type=Path, required=True)
     parser.add_argument("--image", type=Path, required=True)
     parser.add_argument("--tokens", type=int, default=32)
-    parser.add_argument("--iterations", type=int, default=30)
     parser.add_argument("--vision-threads", type=int, default=None)
     parser.add_argument("--decoder-threads", type=int, default=1)
     args = parser.parse_args()
 
     runner = OrtPackage(args.package, vision_threads=args.vision_threads, decoder_threads=args.decoder_threads)
     png = args.image.read_bytes()
-    tokens = answer_fixed_length(runner, png, args.tokens)
     x = pixel_values(png, runner.manifest)
-    print(json.dumps({
-        "rawScoreOnlyMs": median_ms(lambda: raw_score_only(runner, x), args.iterations),
-        "scoreOnlyMs": median_ms(lambda: score_only(runner, png), args.iterations),
-        "answerMs": median_ms(lambda: answer_fixed_length(runner, png, args.tokens), max(3, args.iterations // 5)),
-        "tokens": tokens,
-    }))
+    jobs = {
+        "raw": lambda: raw_score_only(runner, x),
+        "score": lambda: score_only(runner, png),
+        "answer": lambda: answer_fixed_length(runner, png, args.tokens),
+    }
+    print(json.dumps({"ready": True, "tokens": answer_fixed_length(runner, png, args.tokens)}), flush=True)
+    for line in sys.stdin:
+        job = jobs[line.strip()]
+        start = time.perf_counter()
+        job()
+        print(json.dumps({"ms": (time.perf_counter() - start) * 1000}), flush=True)
 
 
 if __name__ == "__main__":

@@ -9,11 +9,12 @@
  *   npm run bench -- [--model DIR] [--tokens 32] [--iterations 50]
  */
 
-import { spawnSync } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { decodeImage } from '../src/image/decode-image.js';
@@ -39,18 +40,39 @@ const iterations = Number(args.iterations);
 const threads = availableParallelism();
 const root = projectRoot();
 
-async function medianMs(fn: () => Promise<unknown>, runs: number, warmup = 3): Promise<number> {
-  for (let i = 0; i < warmup; i++) {
-    await fn();
+/** The Python baseline as a child process that times one job per request, in Python. */
+class PythonBaseline {
+  private constructor(
+    private readonly child: ChildProcessWithoutNullStreams,
+    private readonly lines: AsyncIterator<string>,
+    readonly tokens: number[],
+  ) {}
+
+  static async start(python: string, args: string[]): Promise<PythonBaseline> {
+    const child = spawn(python, args, {
+      env: { ...process.env, PYTHONPATH: join(projectRoot(), 'training') },
+    });
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    const first = await lines.next();
+    if (first.done) {
+      throw new Error('python baseline exited before it was ready');
+    }
+    const ready = JSON.parse(first.value) as { tokens: number[] };
+    return new PythonBaseline(child, lines, ready.tokens);
   }
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await fn();
-    times.push(performance.now() - start);
+
+  async time(job: 'raw' | 'score' | 'answer'): Promise<number> {
+    this.child.stdin.write(`${job}\n`);
+    const line = await this.lines.next();
+    if (line.done) {
+      throw new Error('python baseline exited');
+    }
+    return (JSON.parse(line.value) as { ms: number }).ms;
   }
-  times.sort((x, y) => x - y);
-  return times[Math.floor(times.length / 2)] ?? Number.NaN;
+
+  stop(): void {
+    this.child.stdin.end();
+  }
 }
 
 /**
@@ -59,7 +81,7 @@ async function medianMs(fn: () => Promise<unknown>, runs: number, warmup = 3): P
  * block are not recorded: they would pay for the previous contender's thread pool still spinning.
  */
 async function interleavedMedians(
-  fns: Array<() => Promise<unknown>>,
+  fns: Array<() => Promise<unknown>>, // a function resolving to a number reports its own duration
   runs: number,
   block = 1,
   warmup = 3,
@@ -78,8 +100,8 @@ async function interleavedMedians(
       }
       for (let i = 0; i < block; i++) {
         const start = performance.now();
-        await fn();
-        times[index]?.push(performance.now() - start);
+        const reported = await fn();
+        times[index]?.push(typeof reported === 'number' ? reported : performance.now() - start);
       }
     }
   }
@@ -231,62 +253,51 @@ async function main(): Promise<void> {
     await hfModel.dispose();
   }
 
-  // (c) same graphs under a Python onnxruntime loop.
+  // (c) same graphs under a Python onnxruntime loop, alternated with the runtime in blocks.
   const python = join(root, 'training', '.venv', 'bin', 'python');
   if (!existsSync(python)) {
     console.log('(c) skipped: training/.venv is not installed\n');
   } else {
-    const result = spawnSync(
-      python,
-      [
-        join(root, 'bench', 'python_baseline.py'),
-        '--package',
-        modelDir,
-        '--image',
-        cropFile,
-        '--tokens',
-        String(tokens),
-        '--iterations',
-        String(iterations),
-        '--vision-threads',
-        String(threads),
-        '--decoder-threads',
-        String(decoderThreads),
-      ],
-      { env: { ...process.env, PYTHONPATH: join(root, 'training') }, encoding: 'utf8' },
+    const py = await PythonBaseline.start(python, [
+      join(root, 'bench', 'python_baseline.py'),
+      '--package',
+      modelDir,
+      '--image',
+      cropFile,
+      '--tokens',
+      String(tokens),
+      '--vision-threads',
+      String(threads),
+      '--decoder-threads',
+      String(decoderThreads),
+    ]);
+    const answerOptions = { explain: true, maxNewTokens: tokens, minNewTokens: tokens };
+    const ourAnswer = await engine.check(crop, answerOptions);
+    const [pyRaw = 0, nodeRaw = 0, pyScore = 0, ourScore = 0, pyAnswer = 0, ourAnswerMs = 0] =
+      await interleavedMedians(
+        [
+          () => py.time('raw'),
+          rawScore,
+          () => py.time('score'),
+          () => engine.check(crop),
+          () => py.time('answer'),
+          () => engine.check(crop, answerOptions),
+        ],
+        Math.max(20, Math.floor(iterations / 2)),
+        10,
+      );
+    py.stop();
+    const same = py.tokens.join(',') === (ourAnswer.rationaleTokenIds ?? []).join(',');
+    console.log('(c) Python onnxruntime ÷ runtime, same graphs, same PNG bytes (target ≥ 1.0)');
+    console.log(
+      `    graphs alone (vision + prefill on pixel values): python ${fmt(pyRaw)} ms, onnxruntime-node ${fmt(nodeRaw)} ms → ratio ${fmt(pyRaw / nodeRaw, 3)} (the bindings, before any runtime code)`,
     );
-    if (result.status !== 0) {
-      console.log(`(c) failed: ${result.stderr.slice(-400)}\n`);
-    } else {
-      const py = JSON.parse(result.stdout) as {
-        rawScoreOnlyMs: number;
-        scoreOnlyMs: number;
-        answerMs: number;
-        tokens: number[];
-      };
-      const ourAnswer = await engine.check(crop, {
-        explain: true,
-        maxNewTokens: tokens,
-        minNewTokens: tokens,
-      });
-      const answerMs = await medianMs(
-        () => engine.check(crop, { explain: true, maxNewTokens: tokens, minNewTokens: tokens }),
-        Math.max(3, Math.floor(iterations / 5)),
-      );
-      const same = py.tokens.join(',') === (ourAnswer.rationaleTokenIds ?? []).join(',');
-      console.log(
-        `(c) Python onnxruntime ÷ runtime, same graphs (target ≥ 1.0; both start from the same PNG bytes)`,
-      );
-      console.log(
-        `    graphs alone (vision + prefill on pixel values): python ${fmt(py.rawScoreOnlyMs)} ms, onnxruntime-node ${fmt(rawMs)} ms → ratio ${fmt(py.rawScoreOnlyMs / rawMs, 3)} (the bindings, before any runtime code)`,
-      );
-      console.log(
-        `    score-only: python ${fmt(py.scoreOnlyMs)} ms, runtime ${fmt(e2eCropMs)} ms → ratio ${fmt(py.scoreOnlyMs / e2eCropMs, 3)}`,
-      );
-      console.log(
-        `    answer + ${tokens} tokens: python ${fmt(py.answerMs)} ms, runtime ${fmt(answerMs)} ms → ratio ${fmt(py.answerMs / answerMs, 3)}; same tokens: ${same}\n`,
-      );
-    }
+    console.log(
+      `    score-only: python ${fmt(pyScore)} ms, runtime ${fmt(ourScore)} ms → ratio ${fmt(pyScore / ourScore, 3)}`,
+    );
+    console.log(
+      `    answer + ${tokens} tokens: python ${fmt(pyAnswer)} ms, runtime ${fmt(ourAnswerMs)} ms → ratio ${fmt(pyAnswer / ourAnswerMs, 3)}; same tokens: ${same}\n`,
+    );
   }
 
   // (d) cold start of the CLI, against a bare `node -e ""` start.
