@@ -1,0 +1,52 @@
+/**
+ * The face-detector package manifest (models/face-detector/manifest.json), validated with zod.
+ * Written by training/ifas/face/build_detector_package.py.
+ */
+
+import { z } from 'zod';
+
+const relativePath = z
+  .string()
+  .min(1)
+  .refine((path) => !path.startsWith('/') && !path.split('/').includes('..'), {
+    message: 'must be a relative path inside the package',
+  });
+
+export const detectorManifestSchema = z
+  .object({
+    formatVersion: z.literal(1),
+    name: z.string().min(1),
+    licence: z.string().min(1),
+    source: z.string().min(1),
+    model: relativePath,
+    input: z.object({
+      name: z.string().min(1),
+      size: z.number().int().positive(),
+      layout: z.literal('NHWC'),
+      range: z.tuple([z.number(), z.number()]),
+    }),
+    heads: z
+      .array(
+        z.object({
+          scores: z.string().min(1),
+          boxes: z.string().min(1),
+          stride: z.number().int().positive(),
+          anchorsPerCell: z.number().int().positive(),
+        }),
+      )
+      .min(1),
+    keypoints: z.array(z.string().min(1)),
+    scoreThreshold: z.number().min(0).max(1),
+    nmsIouThreshold: z.number().min(0).max(1),
+    files: z.record(relativePath, z.string().regex(/^[0-9a-f]{64}$/)),
+  })
+  .refine((manifest) => manifest.model in manifest.files, {
+    message: 'the model file has no SHA-256',
+    path: ['files'],
+  })
+  .refine((manifest) => ['rightEye', 'leftEye'].every((k) => manifest.keypoints.includes(k)), {
+    message: 'keypoints must include rightEye and leftEye (roll alignment needs them)',
+    path: ['keypoints'],
+  });
+
+export type DetectorManifest = z.infer<typeof detectorManifestSchema>;
