@@ -10,6 +10,7 @@ REPORTS="$(mktemp -d)"
 echo "== install"
 npm ci --no-audit --no-fund --loglevel=error
 bash scripts/setup-python.sh
+bash scripts/fetch-dlib-faces.sh
 
 echo "== lint and type-check"
 npx biome check .
@@ -34,6 +35,9 @@ node -e '
   console.log(`e2e: ${outcome.result.decision} liveness=${outcome.result.liveness.toFixed(4)}`);
 ' "$REPORTS/e2e.json"
 node dist/src/cli/main.js check samples/grace-hopper.jpg > /dev/null
+
+echo "== face stage on real photos (dlib's public-domain examples)"
+node dist/scripts/evaluate-faces.js
 
 echo "== summary"
 node -e '

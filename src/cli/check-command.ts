@@ -1,7 +1,8 @@
 /**
- * `ifas check <image...> [--explain] [--json] [--model DIR] [--provider P] [--threads N] [--max-tokens N]`
+ * `ifas check <image...> [--explain] [--json] [--model DIR] [--no-detect] [--multiple-faces P] …`
  *
- * Loads the model once and checks each image in turn. A bad image is reported with its error code and
+ * Loads the model (and the face detector, unless --no-detect: images are already face crops) once
+ * and checks each image in turn; a capture the gates refuse prints UNCERTAIN with its reason. A bad image is reported with its error code and
  * the next image is still checked; the exit code is 1 if any image failed, 2 for usage errors.
  */
 
@@ -27,10 +28,12 @@ const optionsSchema = z.object({
   provider: z.enum(['cpu', 'cuda', 'auto']).default('cpu'),
   threads: z.coerce.number().int().positive().optional(),
   'max-tokens': z.coerce.number().int().min(0).max(4096).optional(),
+  'no-detect': z.boolean().default(false),
+  'multiple-faces': z.enum(['reject', 'largest']).default('reject'),
 });
 
 export const CHECK_USAGE =
-  'usage: ifas check <image...> [--explain] [--json] [--model DIR] [--provider cpu|cuda|auto] [--threads N] [--max-tokens N]';
+  'usage: ifas check <image...> [--explain] [--json] [--model DIR] [--no-detect] [--multiple-faces reject|largest] [--provider cpu|cuda|auto] [--threads N] [--max-tokens N]';
 
 type FileOutcome =
   | { file: string; result: CheckResult }
@@ -53,6 +56,9 @@ export function printable(text: string): string {
 }
 
 function headline(file: string, result: CheckResult): string {
+  if (result.liveness === null) {
+    return `${file}: UNCERTAIN  ${result.qualityReason ?? 'not judged'}`;
+  }
   const answered = result.judgment === 'live' ? 'Yes' : 'No';
   return `${file}: ${result.decision.toUpperCase()}  liveness ${result.liveness.toFixed(4)} (threshold ${result.threshold.toFixed(2)}; model answered ${answered})`;
 }
@@ -64,9 +70,15 @@ function details(result: CheckResult): string {
       `  [stop: ${result.rationaleStopReason}] attack medium: ${result.attackMedium ?? 'none named'}`,
     );
   }
+  if (result.face) {
+    const { box, score, rollDegrees } = result.face;
+    lines.push(
+      `  face: ${Math.round(box.width)}×${Math.round(box.height)} px at (${Math.round(box.x)}, ${Math.round(box.y)}), score ${score.toFixed(2)}, roll ${rollDegrees.toFixed(1)}°`,
+    );
+  }
   const t = result.timings;
   lines.push(
-    `  timings ms: decode ${t.decodeMs.toFixed(1)}, preprocess ${t.preprocessMs.toFixed(1)}, vision ${t.visionMs.toFixed(1)}, prefill ${t.prefillMs.toFixed(1)}, rationale ${t.rationaleMs.toFixed(1)}, total ${t.totalMs.toFixed(1)}`,
+    `  timings ms: decode ${t.decodeMs.toFixed(1)}, detect ${t.detectMs.toFixed(1)}, preprocess ${t.preprocessMs.toFixed(1)}, vision ${t.visionMs.toFixed(1)}, prefill ${t.prefillMs.toFixed(1)}, rationale ${t.rationaleMs.toFixed(1)}, total ${t.totalMs.toFixed(1)}`,
   );
   return lines.join('\n');
 }
@@ -84,6 +96,8 @@ export async function runCheck(argv: string[], io: Output): Promise<number> {
         provider: { type: 'string' },
         threads: { type: 'string' },
         'max-tokens': { type: 'string' },
+        'no-detect': { type: 'boolean' },
+        'multiple-faces': { type: 'string' },
       },
     });
   } catch (error) {
@@ -105,6 +119,8 @@ export async function runCheck(argv: string[], io: Output): Promise<number> {
     engine = await IfasEngine.load(opts.model ?? defaultModelDir(), {
       executionProvider: opts.provider,
       ...(opts.threads === undefined ? {} : { intraOpThreads: opts.threads }),
+      ...(opts['no-detect'] ? { faceDetector: false as const } : {}),
+      face: { policy: { multipleFaces: opts['multiple-faces'] } },
     });
   } catch (error) {
     const { code, message } = describeError(error);
@@ -142,7 +158,7 @@ export async function runCheck(argv: string[], io: Output): Promise<number> {
       });
       outcomes.push({ file, result });
       if (!opts.json) {
-        if (opts.explain) {
+        if (opts.explain && result.liveness !== null) {
           io.out(streamed ? '' : `${file}: rationale: (empty)`);
         }
         io.out(headline(file, result));

@@ -1,12 +1,12 @@
 /**
  * Turns decoded RGB pixels into the vision encoder's `pixel_values`, as the manifest prescribes:
- * resize to size×size (centre crop of the shorter side, or squash), scale to [0, 1], then
- * (x − mean) / std per channel, laid out NCHW. It knows the manifest's `image` block, nothing else.
+ * sample a square window (the face crop, or the centre square without detection) to size×size with
+ * the shared resampler, scale to [0, 1], then (x − mean) / std per channel, laid out NCHW.
+ * The Python data pipeline does the same with training/ifas/face/sampler.py.
  */
 
-import sharp from 'sharp';
 import type { Manifest } from '../model/manifest.js';
-import type { DecodedImage } from './decode-image.js';
+import { centreSquare, type RgbImage, type SquareWindow, sampleWindow } from './affine-sample.js';
 
 export interface PixelValues {
   /** (1, 3, size, size) float32, NCHW. */
@@ -14,23 +14,12 @@ export interface PixelValues {
   dims: [1, 3, number, number];
 }
 
-/** Resizes interleaved RGB to size×size with sharp (Lanczos-3, as the Python side uses PIL LANCZOS). */
-export async function resizeRgb(
-  image: DecodedImage,
+/** Interleaved RGB values 0–255 (size×size×3) → normalised NCHW floats. */
+export function normalise(
+  rgb: ArrayLike<number>,
   size: number,
-  mode: Manifest['image']['resize'],
-): Promise<Buffer> {
-  if (image.width === size && image.height === size) {
-    return image.data;
-  }
-  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
-    .resize(size, size, { fit: mode === 'squash' ? 'fill' : 'cover', position: 'centre' })
-    .raw()
-    .toBuffer();
-}
-
-/** Interleaved RGB bytes (size×size×3) → normalised NCHW floats. */
-export function normalise(rgb: Uint8Array, size: number, spec: Manifest['image']): PixelValues {
+  spec: Manifest['image'],
+): PixelValues {
   const plane = size * size;
   const data = new Float32Array(3 * plane);
   for (let channel = 0; channel < 3; channel++) {
@@ -44,10 +33,10 @@ export function normalise(rgb: Uint8Array, size: number, spec: Manifest['image']
   return { data, dims: [1, 3, size, size] };
 }
 
-export async function toPixelValues(
-  image: DecodedImage,
+export function toPixelValues(
+  image: RgbImage,
   spec: Manifest['image'],
-): Promise<PixelValues> {
-  const rgb = await resizeRgb(image, spec.size, spec.resize);
-  return normalise(rgb, spec.size, spec);
+  window: SquareWindow = centreSquare(image),
+): PixelValues {
+  return normalise(sampleWindow(image, window, spec.size), spec.size, spec);
 }

@@ -1,6 +1,9 @@
 /**
  * The I-FAS inference engine: image bytes in, judgment + liveness + optional rationale out.
  *
+ * A face stage runs first (BlazeFace, subject choice, capture-quality gates): it either yields the
+ * eye-levelled face square to show the model or a reason to answer `uncertain` without judging.
+ *
  * Score-only mode is a single prefill: vision encoder + connector → visual tokens, spliced between the
  * cached prompt-prefix and prompt-suffix embeddings, one decoder pass, and P(Yes)/(P(Yes)+P(No)) read
  * at the first answer position. With `explain`, decoding continues greedily from the model's judgment
@@ -8,6 +11,15 @@
  * The engine knows images, tokens and decisions; it knows nothing about HTTP, auth or audit.
  */
 
+import { FaceDetector } from '../face/face-detector.js';
+import {
+  type FaceReport,
+  type FaceStageOptions,
+  type QualityReport,
+  runFaceStage,
+} from '../face/face-stage.js';
+import type { QualityReason } from '../face/quality-gates.js';
+import { centreSquare } from '../image/affine-sample.js';
 import { type DecodedImage, decodeImage } from '../image/decode-image.js';
 import { toPixelValues } from '../image/preprocess.js';
 import { loadModelPackage, type ModelPackage } from '../model/load-package.js';
@@ -35,6 +47,13 @@ export interface EngineOptions {
   decoderThreads?: number;
   verifyHashes?: boolean;
   maxPixels?: number;
+  /**
+   * Face detector in front of the model: a loaded detector, `false` for none (images must already be
+   * face crops), or undefined for the shipped models/face-detector.
+   */
+  faceDetector?: FaceDetector | false;
+  /** Face choice, gate thresholds and detector score threshold. */
+  face?: FaceStageOptions;
 }
 
 export interface CheckOptions {
@@ -49,6 +68,8 @@ export interface CheckOptions {
   onText?: (delta: string) => void;
   /** Overrides the manifest's recommended threshold. */
   threshold?: number;
+  /** Find the face first (default when the engine has a detector); false: the image is a face crop. */
+  detect?: boolean;
 }
 
 export interface ModelInfo {
@@ -61,6 +82,7 @@ export interface ModelInfo {
 
 export interface StageTimings {
   decodeMs: number;
+  detectMs: number;
   preprocessMs: number;
   visionMs: number;
   prefillMs: number;
@@ -68,14 +90,21 @@ export interface StageTimings {
   totalMs: number;
 }
 
+export type Decision = Judgment | 'uncertain';
+
 export interface CheckResult {
-  /** The model's own answer: the likelier of the two judgment words. */
-  judgment: Judgment;
-  /** P(Yes) / (P(Yes) + P(No)) at the first answer position. */
-  liveness: number;
+  /** The model's own answer, the likelier of the two judgment words; null when not judged. */
+  judgment: Judgment | null;
+  /** P(Yes) / (P(Yes) + P(No)) at the first answer position; null when not judged. */
+  liveness: number | null;
   threshold: number;
-  /** live when liveness ≥ threshold. */
-  decision: Judgment;
+  /** live when liveness ≥ threshold; uncertain when a capture-quality gate stopped the check. */
+  decision: Decision;
+  /** Why the decision is uncertain (no_face, multiple_faces, face_too_small, too_dark, …), else null. */
+  qualityReason: QualityReason | null;
+  quality: QualityReport | null;
+  /** The judged face (source pixels), null without detection. */
+  face: FaceReport | null;
   rationale: string | null;
   /** Token ids after the judgment word, for reproducing a rationale exactly. */
   rationaleTokenIds: number[] | null;
@@ -122,6 +151,8 @@ export class IfasEngine {
     private readonly prefixEmbeds: Float32Array,
     private readonly suffixEmbeds: Float32Array,
     private readonly maxPixels: number | undefined,
+    readonly faceDetector: FaceDetector | null,
+    private readonly faceOptions: FaceStageOptions,
   ) {}
 
   /**
@@ -132,11 +163,12 @@ export class IfasEngine {
     const pkg = await loadModelPackage(dir, { verifyHashes: options.verifyHashes ?? true });
     const { manifest } = pkg;
     const { vision: visionOptions, decoder: decoderOptions } = sessionPolicy(manifest, options);
-    const [vision, embed, decoder, tokenizer] = await Promise.all([
+    const [vision, embed, decoder, tokenizer, faceDetector] = await Promise.all([
       OnnxSession.create(pkg.path(manifest.graphs.visionEncoder), visionOptions),
       OnnxSession.create(pkg.path(manifest.graphs.embedTokens), decoderOptions),
       OnnxSession.create(pkg.path(manifest.graphs.decoder), decoderOptions),
       TextTokenizer.load(pkg.path(manifest.tokenizer), manifest),
+      options.faceDetector === undefined ? FaceDetector.load() : options.faceDetector || null,
     ]);
     const embeddings = new TokenEmbeddings(embed, manifest.decoder.hiddenSize);
     const graphs: DecoderGraphs = {
@@ -166,6 +198,8 @@ export class IfasEngine {
       prefixEmbeds,
       suffixEmbeds,
       options.maxPixels,
+      faceDetector,
+      options.face ?? {},
     );
   }
 
@@ -195,7 +229,7 @@ export class IfasEngine {
     return this.checkDecoded(image, options, started);
   }
 
-  /** Checks an already decoded (and, when a detector is used, cropped) RGB image. */
+  /** Checks an already decoded RGB image: face stage (unless `detect: false`), then the model. */
   async checkDecoded(
     image: DecodedImage,
     options: CheckOptions = {},
@@ -204,6 +238,7 @@ export class IfasEngine {
     const manifest = this.manifest;
     const timings: StageTimings = {
       decodeMs: performance.now() - started,
+      detectMs: 0,
       preprocessMs: 0,
       visionMs: 0,
       prefillMs: 0,
@@ -217,9 +252,44 @@ export class IfasEngine {
       mark = now;
       return elapsed;
     };
+    const threshold = options.threshold ?? manifest.threshold.value;
+    const base = {
+      threshold,
+      image: { width: image.width, height: image.height, format: image.format },
+      timings,
+      model: this.model,
+    };
 
-    // 1. Pixels → visual tokens.
-    const pixels = await toPixelValues(image, manifest.image);
+    // 1. Face stage: a window to crop, or a reason not to judge.
+    let window = centreSquare(image);
+    let face: FaceReport | null = null;
+    let quality: QualityReport | null = null;
+    if ((options.detect ?? true) && this.faceDetector) {
+      const stage = await runFaceStage(this.faceDetector, image, manifest.image, this.faceOptions);
+      timings.detectMs = lap();
+      face = stage.face;
+      quality = stage.quality;
+      if (stage.window === null) {
+        timings.totalMs = performance.now() - started;
+        return {
+          ...base,
+          judgment: null,
+          liveness: null,
+          decision: 'uncertain',
+          qualityReason: stage.quality.reason,
+          quality,
+          face,
+          rationale: null,
+          rationaleTokenIds: null,
+          rationaleStopReason: null,
+          attackMedium: null,
+        };
+      }
+      window = stage.window;
+    }
+
+    // 2. Pixels → visual tokens.
+    const pixels = toPixelValues(image, manifest.image, window);
     timings.preprocessMs = lap();
     const visual = await this.vision.run({
       [GRAPH_IO.vision.input]: float32Tensor(pixels.data, pixels.dims),
@@ -227,7 +297,7 @@ export class IfasEngine {
     const visualTokens = visual[GRAPH_IO.vision.output]?.data as Float32Array;
     timings.visionMs = lap();
 
-    // 2. One prefill over [prefix | visual | suffix]; judgment logits at the last position.
+    // 3. One prefill over [prefix | visual | suffix]; judgment logits at the last position.
     const embeds = new Float32Array(
       this.prefixEmbeds.length + visualTokens.length + this.suffixEmbeds.length,
     );
@@ -241,10 +311,9 @@ export class IfasEngine {
     const spoofLogit = prefill.logits[spoof.tokenId] ?? Number.NEGATIVE_INFINITY;
     const liveness = livenessFromLogits(liveLogit, spoofLogit);
     const judgment: Judgment = liveLogit >= spoofLogit ? 'live' : 'spoof';
-    const threshold = options.threshold ?? manifest.threshold.value;
     timings.prefillMs = lap();
 
-    // 3. Optional rationale: greedy from the judgment word on the prefill's cache.
+    // 4. Optional rationale: greedy from the judgment word on the prefill's cache.
     let rationale: string | null = null;
     let rationaleTokenIds: number[] | null = null;
     let rationaleStopReason: StopReason | null = null;
@@ -268,17 +337,17 @@ export class IfasEngine {
     timings.totalMs = performance.now() - started;
 
     return {
+      ...base,
       judgment,
       liveness,
-      threshold,
       decision: liveness >= threshold ? 'live' : 'spoof',
+      qualityReason: null,
+      quality,
+      face,
       rationale,
       rationaleTokenIds,
       rationaleStopReason,
       attackMedium: attackMediumOf(rationale),
-      image: { width: image.width, height: image.height, format: image.format },
-      timings,
-      model: this.model,
     };
   }
 
@@ -287,6 +356,7 @@ export class IfasEngine {
       this.vision.release(),
       this.graphs.decoder.release(),
       this.embeddings.release(),
+      this.faceDetector?.release(),
     ]);
   }
 }

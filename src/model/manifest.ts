@@ -50,7 +50,8 @@ export const manifestSchema = z
       channels: z.literal(3),
       mean: z.array(z.number()).length(3),
       std: z.array(z.number().positive()).length(3),
-      resize: z.enum(['center-crop', 'squash']),
+      // Without detection the centre square is used; with detection, the face crop.
+      resize: z.literal('center-crop'),
       faceCropMargin: z.number().min(0).max(2),
     }),
     prompt: z.object({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalise, resizeRgb } from '../../src/image/preprocess.js';
+import { normalise, toPixelValues } from '../../src/image/preprocess.js';
 import type { Manifest } from '../../src/model/manifest.js';
 
 const spec: Manifest['image'] = {
@@ -23,29 +23,24 @@ describe('Function: normalise', () => {
   });
 });
 
-describe('Function: resizeRgb', () => {
-  it('centre-crops the shorter side before resizing', async () => {
-    // 6×2 image: left third red, middle green, right third blue → centre crop keeps green.
+describe('Function: toPixelValues', () => {
+  it('without a face window, takes the centre square of the shorter side', () => {
+    // 6×2 image: left third red, middle green, right third blue → the centre square is green.
     const row = [255, 0, 0, 255, 0, 0, 0, 255, 0, 0, 255, 0, 0, 0, 255, 0, 0, 255];
-    const image = {
-      data: Buffer.from([...row, ...row]),
-      width: 6,
-      height: 2,
-      format: 'png' as const,
-    };
-    const out = await resizeRgb(image, 2, 'center-crop');
-    expect(Array.from(out.subarray(0, 3))).toEqual([0, 255, 0]);
-    const squashed = await resizeRgb(image, 2, 'squash');
-    expect(squashed[0]).toBeGreaterThan(100); // left column keeps red
+    const image = { data: Uint8Array.from([...row, ...row]), width: 6, height: 2 };
+    const { data } = toPixelValues(image, { ...spec, mean: [0, 0, 0], std: [1, 1, 1] });
+    expect(Array.from(data)).toEqual([0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0]);
   });
 
-  it('passes an image already at model size through untouched', async () => {
+  it('passes an image already at model size through exactly', () => {
     const image = {
-      data: Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]),
+      data: Uint8Array.from([0, 51, 102, 153, 204, 255, 0, 0, 0, 255, 255, 255]),
       width: 2,
       height: 2,
-      format: 'png' as const,
     };
-    expect(await resizeRgb(image, 2, 'center-crop')).toBe(image.data);
+    const { data } = toPixelValues(image, { ...spec, mean: [0, 0, 0], std: [1, 1, 1] });
+    expect(data[0]).toBeCloseTo(0, 6);
+    expect(data[1]).toBeCloseTo(153 / 255, 6);
+    expect(data[4]).toBeCloseTo(51 / 255, 6);
   });
 });

@@ -12,6 +12,8 @@ export const FIXTURES = join(projectRoot(), 'test', 'fixtures');
 export const TINY_PACKAGE = join(FIXTURES, 'models', 'ifas-tiny');
 export const FACE_32 = join(FIXTURES, 'images', 'face-32.png');
 export const SAMPLE_PORTRAIT = join(projectRoot(), 'samples', 'grace-hopper.jpg');
+/** dlib's public-domain example photos, extracted by test/support/global-setup.ts. */
+export const DLIB_FACES = join(projectRoot(), 'test', '.cache', 'dlib-faces');
 
 export interface Goldens {
   package: string;
