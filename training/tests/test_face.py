@@ -65,3 +65,14 @@ def test_python_pipeline_reproduces_the_shared_crop_vector() -> None:
         assert reason == case["reason"]
         corners = window_corners(crop_window(face, case["crop"]["margin"]))
         np.testing.assert_allclose(corners, case["crop"]["corners"], atol=tolerance)
+
+
+def test_crop_face_returns_the_runtime_crop_or_the_reason() -> None:
+    from ifas.face.pipeline import crop_face
+
+    detector = FaceDetector(REPO / "models" / "face-detector")
+    portrait = np.asarray(Image.open(REPO / "samples" / "grace-hopper.jpg").convert("RGB"))
+    crop, reason = crop_face(portrait, detector, size=96, margin=0.25)
+    assert reason is None and crop is not None and crop.pixels.shape == (96, 96, 3)
+    assert crop.window.side > max(crop.face.box[2:])  # margin added around the box
+    assert crop_face(np.zeros((200, 200, 3), np.uint8), detector, 96, 0.25) == (None, "no_face")
