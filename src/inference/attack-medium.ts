@@ -4,37 +4,16 @@
  * the longer phrase wins ("paper mask" is a mask, not a print).
  */
 
+import attackKeywords from './attack-keywords.json' with { type: 'json' };
+
 export const ATTACK_MEDIA = ['print', 'replay', 'mask', 'mannequin'] as const;
 export type AttackMedium = (typeof ATTACK_MEDIA)[number];
 
-/** Keyword → medium. Multi-word phrases are matched as phrases; plurals are accepted. */
-export const ATTACK_KEYWORDS: Readonly<Record<AttackMedium, readonly string[]>> = {
-  print: [
-    'paper',
-    'printed',
-    'print',
-    'printout',
-    'photo of a photo',
-    'photograph of a photo',
-    'poster',
-    'halftone',
-  ],
-  replay: [
-    'screen',
-    'display',
-    'monitor',
-    'tablet',
-    'phone',
-    'smartphone',
-    'laptop',
-    'moire',
-    'moiré',
-    'bezel',
-    'pixel grid',
-  ],
-  mask: ['mask', 'paper mask', 'cut-out', 'cutout', 'cut out'],
-  mannequin: ['mannequin', 'dummy', 'doll', 'model head'],
-};
+/**
+ * Keyword → medium (attack-keywords.json, also read by the Python SCF filter so training and runtime
+ * name media alike). Multi-word phrases are matched as phrases; plurals are accepted.
+ */
+export const ATTACK_KEYWORDS: Readonly<Record<AttackMedium, readonly string[]>> = attackKeywords;
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

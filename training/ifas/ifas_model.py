@@ -54,6 +54,20 @@ class IFASModel(nn.Module):
         positions = torch.arange(t, dtype=torch.long).unsqueeze(0).expand(b, -1)
         return self.decoder(inputs_embeds, mask, positions, self.decoder.empty_cache(b))
 
+    def answer_logits(
+        self,
+        pixel_values: torch.Tensor,
+        prefix_ids: list[int],
+        suffix_ids: list[int],
+        answer_ids: torch.Tensor,
+    ) -> torch.Tensor:
+        """Teacher forcing: answer_ids (B, A), right-padded → logits (B, A, V), where logits[:, k]
+        predicts answer_ids[:, k] (position 0 is the judgment word, predicted from the prompt's end)."""
+        prompt = self.prompt_embeds(self.encode_image(pixel_values), prefix_ids, suffix_ids)  # (B, Lp, d)
+        answer = self.decoder.embed_tokens(answer_ids[:, :-1])  # (B, A-1, d): the last token predicts nothing
+        logits, _ = self.prefill(torch.cat([prompt, answer], dim=1))  # (B, Lp+A-1, V)
+        return logits[:, prompt.shape[1] - 1 :]
+
     def judgment_logits(
         self, pixel_values: torch.Tensor, prefix_ids: list[int], suffix_ids: list[int]
     ) -> torch.Tensor:
