@@ -21,7 +21,8 @@ export type ErrorCode =
   | 'INFER_FAILED'
   | 'INFER_TIMEOUT'
   | 'INFER_ABORTED'
-  | 'CONFIG_INVALID';
+  | 'CONFIG_INVALID'
+  | 'INPUT_INVALID';
 
 export interface AppErrorOptions {
   cause?: unknown;
@@ -109,6 +110,13 @@ export class InferenceAbortedError extends AppError {
   readonly code = 'INFER_ABORTED';
   readonly status = 499;
   readonly title = 'Inference aborted';
+}
+
+/** A request or input file that does not match its schema. */
+export class ValidationError extends AppError {
+  readonly code = 'INPUT_INVALID';
+  readonly status = 422;
+  readonly title = 'Invalid input';
 }
 
 /** Bad configuration: fails start-up, never sent to clients. */

@@ -39,7 +39,7 @@ type FileOutcome =
   | { file: string; result: CheckResult }
   | { file: string; error: { code: string; message: string } };
 
-function describeError(error: unknown): { code: string; message: string } {
+export function describeError(error: unknown): { code: string; message: string } {
   if (error instanceof AppError) {
     return { code: error.code, message: error.message };
   }

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
- * The `ifas` command line. Sub-commands: check. Never throws past this point: every failure becomes a
+ * The `ifas` command line. Sub-commands: check, eval. Never throws past this point: every failure becomes a
  * message and an exit code.
  */
 
 import { CHECK_USAGE, runCheck } from './check-command.js';
+import { EVAL_USAGE, runEval } from './eval-command.js';
 
-const USAGE = `ifas — interpretable face anti-spoofing\n\n${CHECK_USAGE}`;
+const USAGE = `ifas — interpretable face anti-spoofing\n\n${CHECK_USAGE}\n${EVAL_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const io = {
@@ -18,6 +19,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'check':
       return runCheck(rest, io);
+    case 'eval':
+      return runEval(rest, io);
     case undefined:
     case 'help':
     case '--help':

@@ -1,0 +1,131 @@
+/**
+ * `ifas eval --data DIR [--model DIR] [--no-detect] [--threshold X] [--json]`
+ *
+ * Runs the runtime over an evaluation folder (images + labels.jsonl, see src/eval/eval-folder.ts) and
+ * prints the same PAD metrics as training/ifas/evaluate.py: at the model's threshold (fixed on dev) and,
+ * labelled as the benchmark line's optimistic convention, at the folder's own EER threshold. Images the
+ * face stage refuses (uncertain) are counted and left out of the metrics.
+ */
+
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { readEvalFolder } from '../eval/eval-folder.js';
+import { type EvalReport, type EvalSample, evaluate } from '../eval/metrics.js';
+import { IfasEngine } from '../inference/engine.js';
+import { defaultModelDir } from '../project-root.js';
+import { describeError, type Output } from './check-command.js';
+
+export const EVAL_USAGE =
+  'usage: ifas eval --data DIR [--model DIR] [--no-detect] [--threshold X] [--json]';
+
+const optionsSchema = z.object({
+  data: z.string().min(1),
+  model: z.string().min(1).optional(),
+  'no-detect': z.boolean().default(false),
+  threshold: z.coerce.number().min(0).max(1).optional(),
+  json: z.boolean().default(false),
+});
+
+function percent(value: number): string {
+  return `${(100 * value).toFixed(2)} %`;
+}
+
+function formatReport(title: string, report: EvalReport): string[] {
+  const byType = Object.entries(report.apcerByType)
+    .map(([type, value]) => `${type} ${percent(value)}`)
+    .join(', ');
+  return [
+    `${title} (threshold ${report.threshold.toFixed(4)}):`,
+    `  AUC ${percent(report.auc)}  EER ${percent(report.eer)}  HTER ${percent(report.hter)}  TPR@FPR=1% ${percent(report.tprAtFpr1)}`,
+    `  APCER ${percent(report.apcer)} (${byType})  BPCER ${percent(report.bpcer)}`,
+  ];
+}
+
+export async function runEval(argv: string[], io: Output): Promise<number> {
+  let values: Record<string, unknown>;
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        data: { type: 'string' },
+        model: { type: 'string' },
+        'no-detect': { type: 'boolean' },
+        threshold: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+    }).values;
+  } catch (error) {
+    io.err(`${error instanceof Error ? error.message : String(error)}\n${EVAL_USAGE}`);
+    return 2;
+  }
+  const parsed = optionsSchema.safeParse(values);
+  if (!parsed.success) {
+    io.err(
+      `${parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; ')}\n${EVAL_USAGE}`,
+    );
+    return 2;
+  }
+  const opts = parsed.data;
+  let engine: IfasEngine;
+  try {
+    const items = await readEvalFolder(opts.data);
+    engine = await IfasEngine.load(
+      opts.model ?? defaultModelDir(),
+      opts['no-detect'] ? { faceDetector: false } : {},
+    );
+    const warning = engine.statusWarning;
+    if (warning) {
+      io.err(`WARNING: ${warning}`);
+    }
+    const samples: EvalSample[] = [];
+    const uncertain: Record<string, number> = {};
+    for (const item of items) {
+      const result = await engine.check(await readFile(item.path));
+      if (result.liveness === null) {
+        const reason = result.qualityReason ?? 'uncertain';
+        uncertain[reason] = (uncertain[reason] ?? 0) + 1;
+        continue;
+      }
+      samples.push({ score: result.liveness, label: item.label, type: item.type });
+    }
+    const threshold = opts.threshold ?? engine.manifest.threshold.value;
+    const atModel = evaluate(samples, threshold);
+    const atOwnEer = evaluate(samples, atModel.eerThreshold);
+    const live = samples.filter((s) => s.label === 1).length;
+    if (opts.json) {
+      io.out(
+        JSON.stringify(
+          {
+            model: engine.model,
+            samples: { live, attack: samples.length - live },
+            uncertain,
+            atModelThreshold: atModel,
+            atOwnEerThreshold: atOwnEer,
+          },
+          null,
+          2,
+        ),
+      );
+    } else {
+      io.out(
+        `model ${engine.model.name} ${engine.model.version} (${engine.model.status}); ${samples.length} judged (${live} live, ${samples.length - live} attack); uncertain: ${JSON.stringify(uncertain)}`,
+      );
+      for (const line of [
+        ...formatReport("at the model's threshold (fixed on dev)", atModel),
+        ...formatReport(
+          'at this set’s own EER threshold (benchmark convention, optimistic)',
+          atOwnEer,
+        ),
+      ]) {
+        io.out(line);
+      }
+    }
+    await engine.dispose();
+    return 0;
+  } catch (error) {
+    const { code, message } = describeError(error);
+    io.err(`eval failed: ${code}: ${message}`);
+    return 1;
+  }
+}

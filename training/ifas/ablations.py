@@ -1,0 +1,90 @@
+"""Runs the I-FAS ablations with several seeds on a shorter schedule and writes a mean ± sd table.
+
+  PYTHONPATH=training training/.venv/bin/python -m ifas.ablations --data training/runs/data/full \
+      --out training/runs/ablations --steps 400 --seeds 0 1 2
+
+Variants (each trained from scratch, evaluated on the held-out test identities at the dev threshold):
+  I-FAS                GAC + L-LM (α 0.7) + spoof-aware captions
+  MLP connector        the LLaVA-style projector instead of GAC
+  plain LM loss        one token mean over the whole answer instead of L-LM
+  α 0.5 / α 0.9        the α sweep around the paper's 0.7
+  judgment only        answers are just "Yes." / "No." (no SCF)
+  generic captions     the general captioner's unfiltered captions T_F instead of T_S
+and, as the cross-domain analogue, leave-one-attack-family-out with the I-FAS settings (train without a
+family, test on live + that family). Runs already finished are reused, so the command can be resumed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from pathlib import Path
+
+from . import evaluate, train
+
+VARIANTS: dict[str, list[str]] = {
+    "I-FAS (GAC, L-LM α=0.7, spoof-aware captions)": [],
+    "MLP connector instead of GAC": ["--connector", "mlp"],
+    "plain LM loss instead of L-LM": ["--plain-lm"],
+    "L-LM α=0.5": ["--alpha", "0.5"],
+    "L-LM α=0.9": ["--alpha", "0.9"],
+    "judgment only (no captions)": ["--captions", "judgment_only"],
+    "generic captions T_F instead of T_S": ["--captions", "generic"],
+}
+FAMILIES = ("print", "replay", "mask")
+
+
+def run(data: Path, out: Path, extra: list[str], steps: int, seed: int, family: str | None) -> dict:
+    report = out / "eval" / "report.json"
+    if not report.exists():
+        train.main(["--data", str(data), "--out", str(out), "--steps", str(steps), "--seed", str(seed),
+                    "--eval-every", str(steps), "--save-every", str(steps), "--quiet", *extra,
+                    *(["--exclude-family", family] if family else [])])
+        evaluate.main(["--checkpoint", str(out / "final.pt"), "--data", str(data), "--split", "test",
+                       "--rationales", "60", "--out", str(out / "eval"), *(["--family", family] if family else [])])
+    return json.loads(report.read_text())
+
+
+def mean_sd(values: list[float]) -> str:
+    mean = statistics.mean(values)
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{100 * mean:.2f} ± {100 * sd:.2f}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--steps", type=int, default=400)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    args = parser.parse_args(argv)
+
+    rows = ["| variant | test AUC % | test HTER % (dev threshold) | test EER % | rationale names the right medium % |",
+            "|---|---|---|---|---|"]
+    results = {}
+    for index, (name, extra) in enumerate(VARIANTS.items()):
+        reports = [run(args.data, args.out / f"v{index}-s{seed}", extra, args.steps, seed, None) for seed in args.seeds]
+        results[name] = reports
+        rows.append(f"| {name} | {mean_sd([r['atDevThreshold']['auc'] for r in reports])} | "
+                    f"{mean_sd([r['atDevThreshold']['hter'] for r in reports])} | "
+                    f"{mean_sd([r['atDevThreshold']['eer'] for r in reports])} | "
+                    f"{mean_sd([r['interpretability']['correctMediumOnSpoofs'] for r in reports])} |")
+    rows += ["", "| leave-one-attack-family-out (I-FAS settings) | test AUC % | test HTER % (dev threshold) | test EER % | right medium % |",
+             "|---|---|---|---|---|"]
+    for family in FAMILIES:
+        reports = [run(args.data, args.out / f"lofo-{family}-s{seed}", [], args.steps, seed, family) for seed in args.seeds]
+        results[f"unseen {family}"] = reports
+        rows.append(f"| unseen {family} | {mean_sd([r['atDevThreshold']['auc'] for r in reports])} | "
+                    f"{mean_sd([r['atDevThreshold']['hter'] for r in reports])} | "
+                    f"{mean_sd([r['atDevThreshold']['eer'] for r in reports])} | "
+                    f"{mean_sd([r['interpretability']['correctMediumOnSpoofs'] for r in reports])} |")
+    table = "\n".join(rows)
+    header = f"{len(args.seeds)} seeds ({', '.join(map(str, args.seeds))}), {args.steps} steps each, mean ± sd\n\n"
+    (args.out / "ablations.md").write_text(header + table + "\n")
+    (args.out / "ablations.json").write_text(json.dumps(results, indent=1) + "\n")
+    print(header + table)
+
+
+if __name__ == "__main__":
+    main()
