@@ -36,6 +36,30 @@ node -e '
 ' "$REPORTS/e2e.json"
 node dist/src/cli/main.js check samples/grace-hopper.jpg > /dev/null
 
+echo "== model factory end to end: public-domain photos → attacks → SCF → L-LM training → export → runtime"
+FACTORY="$REPORTS/factory"
+PY="training/.venv/bin/python"
+export PYTHONPATH=training
+$PY -m ifas.data.build_dataset --sources dlib-voc,matplotlib-hopper --live 2 --attacks 1 --size 32 \
+  --out "$FACTORY/data" > "$FACTORY.build.log" 2>&1 || { cat "$FACTORY.build.log"; exit 1; }
+$PY -m ifas.scf.run --data "$FACTORY/data"
+$PY -m ifas.train --data "$FACTORY/data" --out "$FACTORY/run" --preset tiny --steps 30 --batch 16 --vocab 600 \
+  --eval-every 15 --quiet > "$FACTORY.train.log"
+$PY -m ifas.export --checkpoint "$FACTORY/run/final.pt" --out "$FACTORY/ifas-ci" --version 0.0.1 2>/dev/null
+$PY -m ifas.data.export_split --data "$FACTORY/data" --split test --out "$FACTORY/test"
+$PY -m ifas.evaluate --checkpoint "$FACTORY/run/final.pt" --data "$FACTORY/data" --split test --rationales 4 \
+  --out "$FACTORY/eval" > /dev/null
+node dist/src/cli/main.js eval --data "$FACTORY/test" --model "$FACTORY/ifas-ci" --no-detect --json > "$FACTORY/ts-eval.json"
+node -e '
+  const fs = require("fs");
+  const py = JSON.parse(fs.readFileSync(process.argv[1], "utf8")).atDevThreshold;
+  const ts = JSON.parse(fs.readFileSync(process.argv[2], "utf8")).atModelThreshold;
+  console.log(`factory: Python AUC ${py.auc.toFixed(4)} HTER ${py.hter.toFixed(4)} | TypeScript AUC ${ts.auc.toFixed(4)} HTER ${ts.hter.toFixed(4)}`);
+  if (Math.abs(py.auc - ts.auc) > 0.01 || Math.abs(py.hter - ts.hter) > 0.02) { console.error("Python and TypeScript evaluations disagree"); process.exit(1); }
+' "$FACTORY/eval/report.json" "$FACTORY/ts-eval.json"
+node dist/src/cli/main.js check samples/grace-hopper.jpg --explain --model "$FACTORY/ifas-ci" --max-tokens 8
+unset PYTHONPATH
+
 echo "== face stage on real photos (dlib's public-domain examples)"
 node dist/scripts/evaluate-faces.js
 
