@@ -50,10 +50,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--name", help="package name (default: folder name)")
     parser.add_argument("--version", default="0.1.0")
     parser.add_argument("--licence", default="Apache-2.0")
+    parser.add_argument("--card-extra", type=Path, help="markdown appended to the model card (data, metrics, ablations)")
+    parser.add_argument("--card-asset", type=Path, action="append", default=[], help="file the card shows (e.g. roc.png)")
     args = parser.parse_args(argv)
 
     ckpt = Checkpoint.load(args.checkpoint) if args.checkpoint else untrained_checkpoint(args.untrained, args.seed)
-    manifest = write_package(ckpt, args.out, args.name or args.out.name, args.version, args.licence)
+    extra = args.card_extra.read_text() if args.card_extra else ""
+    manifest = write_package(ckpt, args.out, args.name or args.out.name, args.version, args.licence, extra,
+                             tuple(args.card_asset))
     total = sum((args.out / f).stat().st_size for f in manifest["files"])
     print(f"wrote {args.out} ({manifest['status']}, {len(manifest['files'])} files, {total / 1e6:.1f} MB)")
 

@@ -98,7 +98,7 @@ def write_text_decoder_view(ckpt: Checkpoint, package: Path) -> None:
     )
 
 
-def model_card(ckpt: Checkpoint, name: str, version: str) -> str:
+def model_card(ckpt: Checkpoint, name: str, version: str, extra: str = "") -> str:
     cfg = ckpt.model.cfg
     lines = [f"# {name} {version}", ""]
     if ckpt.status == "untrained":
@@ -134,8 +134,10 @@ def model_card(ckpt: Checkpoint, name: str, version: str) -> str:
         f"{ckpt.threshold} — {ckpt.threshold_provenance}",
         "",
     ]
+    if extra:
+        lines += [extra.rstrip(), ""]
     if ckpt.training:
-        lines += ["## Training", "", "```json", json.dumps(ckpt.training, indent=2), "```", ""]
+        lines += ["## Training record", "", "```json", json.dumps(ckpt.training, indent=2), "```", ""]
     return "\n".join(lines)
 
 
@@ -198,7 +200,8 @@ def build_manifest(ckpt: Checkpoint, name: str, version: str, licence: str, file
     }
 
 
-def write_package(ckpt: Checkpoint, package: Path, name: str, version: str, licence: str) -> dict:
+def write_package(ckpt: Checkpoint, package: Path, name: str, version: str, licence: str,
+                  card_extra: str = "", card_assets: tuple[Path, ...] = ()) -> dict:
     if package.exists():
         shutil.rmtree(package)
     package.mkdir(parents=True)
@@ -206,7 +209,9 @@ def write_package(ckpt: Checkpoint, package: Path, name: str, version: str, lice
     (package / "tokenizer.json").write_text(ckpt.tokenizer.to_str(pretty=True))  # 2
     write_json(package / "config.json", ckpt.model.cfg.to_dict())
     write_text_decoder_view(ckpt, package)  # 3
-    (package / "MODEL_CARD.md").write_text(model_card(ckpt, name, version))  # 4
+    (package / "MODEL_CARD.md").write_text(model_card(ckpt, name, version, card_extra))  # 4
+    for asset in card_assets:  # figures the card shows (e.g. the ROC curve)
+        shutil.copyfile(asset, package / asset.name)
     files = {
         path.relative_to(package).as_posix(): sha256_file(path)
         for path in sorted(package.rglob("*"))

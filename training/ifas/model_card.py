@@ -1,0 +1,83 @@
+"""Writes the measured sections of a reference model's card: data and licences, protocol, test metrics,
+interpretability, ablations and limitations — from the files the pipeline produced, never by hand.
+
+  PYTHONPATH=training training/.venv/bin/python -m ifas.model_card --data training/runs/data/full \
+      --run training/runs/mini --ablations training/runs/ablations/ablations.md --out training/runs/mini/card.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def pct(value: float) -> str:
+    return f"{100 * value:.2f} %"
+
+
+def sections(data: Path, run: Path, ablations: Path | None, commands: str) -> str:
+    summary = json.loads((data / "summary.json").read_text())
+    scf = (data / "scf_report.txt").read_text().strip() if (data / "scf_report.txt").exists() else "(not run)"
+    report = json.loads((run / "eval" / "report.json").read_text())
+    at_dev, at_eer = report["atDevThreshold"], report["atTestEerThreshold (benchmark convention, optimistic)"]
+    interp = report["interpretability"]
+    out = ["## Data", "",
+           f"{summary['faces']} face crops of at least {summary['identityGroups']} identity groups, split by identity "
+           f"(faces: {summary['facesBySplit']}). Each crop is expanded into bona fide captures and simulated "
+           "print, replay (screen) and paper-mask attacks (training/ifas/data/attacks.py). Sources:", "",
+           "| source | package | faces | licence |", "|---|---|---|---|"]
+    for name, source in summary["sources"].items():
+        out.append(f"| {name} | `{source['package']}` | {source['faces']} | {source['licence']} |")
+    out += ["", "Photos of unknown licence were used on the build machine only; none is in this repository.",
+            "", "SCF (offline captioner, keyword filter on the training split):", "", "```", scf, "```", "",
+            "## Test metrics (held-out identities)", "",
+            f"{report['samples']['live']} live and {report['samples']['attack']} attack samples.", "",
+            "| threshold | AUC | EER | HTER | APCER | BPCER | TPR@FPR=1% |", "|---|---|---|---|---|---|---|",
+            f"| {at_dev['threshold']} (fixed on dev) | {pct(at_dev['auc'])} | {pct(at_dev['eer'])} | {pct(at_dev['hter'])} | "
+            f"{pct(at_dev['apcer'])} | {pct(at_dev['bpcer'])} | {pct(at_dev['tpr_at_fpr_1'])} |",
+            f"| {at_eer['threshold']} (test EER, benchmark convention — optimistic) | {pct(at_eer['auc'])} | "
+            f"{pct(at_eer['eer'])} | {pct(at_eer['hter'])} | {pct(at_eer['apcer'])} | {pct(at_eer['bpcer'])} | "
+            f"{pct(at_eer['tpr_at_fpr_1'])} |", "",
+            "APCER per attack type at the dev threshold: "
+            + ", ".join(f"{k} {pct(v)}" for k, v in at_dev["apcer_by_type"].items()) + ".", "",
+            "## Interpretability", "",
+            f"On {interp['rationales']} generated rationales: consistency (names an attack medium exactly when "
+            f"the answer is No) {pct(interp['consistency'])}; on {interp['attacksJudgedSpoof']} attacks answered No, "
+            f"the rationale names the correct medium {pct(interp['correctMediumOnSpoofs'])}.", "", "Examples:", ""]
+    for example in interp["examples"]:
+        out.append(f"- {example['family']} → {example['judgment']}: “{example['rationale']}”")
+    out += ["", "![ROC](roc.png)" if (run / "eval" / "roc.png").exists() else "", ""]
+    if ablations and ablations.exists():
+        out += ["## Ablations", "", ablations.read_text().strip(), ""]
+    else:
+        out += ["## Ablations", "", "Not run for this package (see `python -m ifas.ablations`).", ""]
+    out += ["## Limitations", "",
+            f"- Trained on {summary['faces']} real face crops (≈{summary['identityGroups']} identity groups) with "
+            "**simulated** attacks. This says nothing about real attacks: real prints, screens and masks differ "
+            "from these simulations in ways no test here measures. **Do not deploy without retraining on real "
+            "PAD data.**",
+            "- The simulated attacks leave strong, regular cues (halftone, subpixel grid, mask outline); high test "
+            "scores mainly show the model learned those cues.",
+            "- Faces come from a few public photo sets (mostly adults, many press photos); no demographic "
+            "evaluation was possible.",
+            "- Rationales come from an offline template captioner refined by SCF; their vocabulary is small.",
+            "", "## How this package was made", "", "```", commands.strip(), "```", ""]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--run", type=Path, required=True)
+    parser.add_argument("--ablations", type=Path)
+    parser.add_argument("--commands", type=Path, help="file with the commands that built the package")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    commands = args.commands.read_text() if args.commands else ""
+    args.out.write_text(sections(args.data, args.run, args.ablations, commands))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
