@@ -35,10 +35,11 @@ VARIANTS: dict[str, list[str]] = {
 FAMILIES = ("print", "replay", "mask")
 
 
-def run(data: Path, out: Path, extra: list[str], steps: int, seed: int, family: str | None) -> dict:
+def run(data: Path, out: Path, extra: list[str], steps: int, seed: int, family: str | None, threads: int) -> dict:
     report = out / "eval" / "report.json"
     if not report.exists():
         train.main(["--data", str(data), "--out", str(out), "--steps", str(steps), "--seed", str(seed),
+                    "--threads", str(threads),
                     "--eval-every", str(steps), "--save-every", str(steps), "--quiet", *extra,
                     *(["--exclude-family", family] if family else [])])
         evaluate.main(["--checkpoint", str(out / "final.pt"), "--data", str(data), "--split", "test",
@@ -58,13 +59,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--steps", type=int, default=400)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
 
     rows = ["| variant | test AUC % | test HTER % (dev threshold) | test EER % | rationale names the right medium % |",
             "|---|---|---|---|---|"]
     results = {}
     for index, (name, extra) in enumerate(VARIANTS.items()):
-        reports = [run(args.data, args.out / f"v{index}-s{seed}", extra, args.steps, seed, None) for seed in args.seeds]
+        reports = [run(args.data, args.out / f"v{index}-s{seed}", extra, args.steps, seed, None, args.threads) for seed in args.seeds]
         results[name] = reports
         rows.append(f"| {name} | {mean_sd([r['atDevThreshold']['auc'] for r in reports])} | "
                     f"{mean_sd([r['atDevThreshold']['hter'] for r in reports])} | "
@@ -73,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
     rows += ["", "| leave-one-attack-family-out (I-FAS settings) | test AUC % | test HTER % (dev threshold) | test EER % | right medium % |",
              "|---|---|---|---|---|"]
     for family in FAMILIES:
-        reports = [run(args.data, args.out / f"lofo-{family}-s{seed}", [], args.steps, seed, family) for seed in args.seeds]
+        reports = [run(args.data, args.out / f"lofo-{family}-s{seed}", [], args.steps, seed, family, args.threads) for seed in args.seeds]
         results[f"unseen {family}"] = reports
         rows.append(f"| unseen {family} | {mean_sd([r['atDevThreshold']['auc'] for r in reports])} | "
                     f"{mean_sd([r['atDevThreshold']['hter'] for r in reports])} | "

@@ -87,6 +87,13 @@ def main(argv: list[str] | None = None) -> None:
                              (single_token_id(tok, LIVE_WORD), single_token_id(tok, SPOOF_WORD)))
     labels = np.array([1 if r.family == "live" else 0 for r in records])
     types = [r.family for r in records]
+    if any(r.video for r in records):  # benchmark convention: one score per video, the mean of its frames
+        videos: dict[str, list[int]] = {}
+        for i, r in enumerate(records):
+            videos.setdefault(r.video or r.sample_id, []).append(i)
+        scores = np.array([scores[idx].mean() for idx in videos.values()])
+        labels = np.array([labels[idx[0]] for idx in videos.values()])
+        types = [types[idx[0]] for idx in videos.values()]
     at_dev = report(scores, labels, types, ckpt.threshold)
     test_eer_threshold, _ = eer_threshold(scores, labels)
     at_test_eer = report(scores, labels, types, test_eer_threshold)

@@ -30,6 +30,7 @@ class Record:
     split: str
     family: str
     params: dict
+    video: str | None = None  # benchmark frames: scores are averaged per video
 
 
 def load_records(data: Path) -> list[Record]:
@@ -37,7 +38,8 @@ def load_records(data: Path) -> list[Record]:
     with (data / "samples.jsonl").open() as handle:
         for index, line in enumerate(handle):
             row = json.loads(line)
-            records.append(Record(index, row["id"], row["identity"], row["split"], row["family"], row["params"]))
+            records.append(Record(index, row["id"], row["identity"], row["split"], row["family"], row["params"],
+                                  row.get("video")))
     return records
 
 
