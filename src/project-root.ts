@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const DEFAULT_MODEL_NAME = 'ifas-mini-untrained';
+export const DEFAULT_MODEL_NAME = 'ifas-mini';
 
 export function projectRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
   let dir = from;

@@ -60,7 +60,7 @@ function headline(file: string, result: CheckResult): string {
     return `${file}: UNCERTAIN  ${result.qualityReason ?? 'not judged'}`;
   }
   const answered = result.judgment === 'live' ? 'Yes' : 'No';
-  return `${file}: ${result.decision.toUpperCase()}  liveness ${result.liveness.toFixed(4)} (threshold ${result.threshold.toFixed(2)}; model answered ${answered})`;
+  return `${file}: ${result.decision.toUpperCase()}  liveness ${result.liveness.toFixed(4)} (threshold ${result.threshold.toFixed(4)}; model answered ${answered})`;
 }
 
 function details(result: CheckResult): string {

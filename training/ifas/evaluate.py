@@ -47,7 +47,7 @@ def roc_image(scores: np.ndarray, labels: np.ndarray, path: Path, title: str) ->
     draw.line(points, fill=(200, 30, 30), width=2)
     draw.text((pad, 15), title, fill="black")
     draw.text((size // 2 - 60, size - 30), "attack accepted (APCER)", fill="black")
-    draw.text((5, pad - 20), "bona fide accepted (1 − BPCER)", fill="black")
+    draw.text((5, pad - 20), "bona fide accepted (1 - BPCER)", fill="black")
     image.save(path)
 
 

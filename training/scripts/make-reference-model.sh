@@ -16,10 +16,19 @@ $PY -m ifas.train --data "$RUNS/data/full" --out "$RUNS/mini" --steps "$STEPS"
 $PY -m ifas.evaluate --checkpoint "$RUNS/mini/final.pt" --data "$RUNS/data/full" --split test --out "$RUNS/mini/eval"
 ABLATIONS=()
 if [[ -z "${SKIP_ABLATIONS:-}" ]]; then
-  $PY -m ifas.ablations --data "$RUNS/data/full" --out "$RUNS/ablations" --steps "${ABLATION_STEPS:-400}"
+  $PY -m ifas.ablations --data "$RUNS/data/full" --out "$RUNS/ablations" --steps "${ABLATION_STEPS:-250}"
   ABLATIONS=(--ablations "$RUNS/ablations/ablations.md")
 fi
-sed -n '/^\$PY/p' "$0" | sed "s/\$PY/python/; s/\$RUNS/training\/runs/g" > "$RUNS/mini/commands.txt"
+cat > "$RUNS/mini/commands.txt" <<COMMANDS
+# PYTHONPATH=training training/.venv/bin/python -m …
+ifas.data.build_dataset --out $RUNS/data/full
+ifas.scf.run --data $RUNS/data/full
+ifas.train --data $RUNS/data/full --out $RUNS/mini --steps $STEPS
+ifas.evaluate --checkpoint $RUNS/mini/final.pt --data $RUNS/data/full --split test --out $RUNS/mini/eval
+ifas.ablations --data $RUNS/data/full --out $RUNS/ablations --steps ${ABLATION_STEPS:-250}
+ifas.export --checkpoint $RUNS/mini/final.pt --out models/ifas-mini --version 1.0.0 --card-extra … --card-asset …
+(all of it: bash training/scripts/make-reference-model.sh)
+COMMANDS
 $PY -m ifas.model_card --data "$RUNS/data/full" --run "$RUNS/mini" "${ABLATIONS[@]}" \
   --commands "$RUNS/mini/commands.txt" --out "$RUNS/mini/card.md"
 $PY -m ifas.export --checkpoint "$RUNS/mini/final.pt" --out models/ifas-mini --version 1.0.0 \
