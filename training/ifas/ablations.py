@@ -35,8 +35,11 @@ VARIANTS: dict[str, list[str]] = {
 FAMILIES = ("print", "replay", "mask")
 
 
-def run(data: Path, out: Path, extra: list[str], steps: int, seed: int, family: str | None, threads: int) -> dict:
+def run(data: Path, out: Path, extra: list[str], steps: int, seed: int, family: str | None, threads: int,
+        report_only: bool = False) -> dict | None:
     report = out / "eval" / "report.json"
+    if report_only:
+        return json.loads(report.read_text()) if report.exists() else None
     if not report.exists():
         train.main(["--data", str(data), "--out", str(out), "--steps", str(steps), "--seed", str(seed),
                     "--threads", str(threads),
@@ -60,24 +63,36 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, default=400)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--report-only", action="store_true", help="tabulate the runs that exist, train nothing")
     args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
 
     rows = ["| variant | test AUC % | test HTER % (dev threshold) | test EER % | rationale names the right medium % |",
             "|---|---|---|---|---|"]
     results = {}
     for index, (name, extra) in enumerate(VARIANTS.items()):
-        reports = [run(args.data, args.out / f"v{index}-s{seed}", extra, args.steps, seed, None, args.threads) for seed in args.seeds]
+        reports = [r for seed in args.seeds
+                   if (r := run(args.data, args.out / f"v{index}-s{seed}", extra, args.steps, seed, None, args.threads,
+                                args.report_only)) is not None]
         results[name] = reports
-        rows.append(f"| {name} | {mean_sd([r['atDevThreshold']['auc'] for r in reports])} | "
+        if not reports:
+            rows.append(f"| {name} | not run | | | |")
+            continue
+        rows.append(f"| {name} ({len(reports)} seeds) | {mean_sd([r['atDevThreshold']['auc'] for r in reports])} | "
                     f"{mean_sd([r['atDevThreshold']['hter'] for r in reports])} | "
                     f"{mean_sd([r['atDevThreshold']['eer'] for r in reports])} | "
                     f"{mean_sd([r['interpretability']['correctMediumOnSpoofs'] for r in reports])} |")
     rows += ["", "| leave-one-attack-family-out (I-FAS settings) | test AUC % | test HTER % (dev threshold) | test EER % | right medium % |",
              "|---|---|---|---|---|"]
     for family in FAMILIES:
-        reports = [run(args.data, args.out / f"lofo-{family}-s{seed}", [], args.steps, seed, family, args.threads) for seed in args.seeds]
+        reports = [r for seed in args.seeds
+                   if (r := run(args.data, args.out / f"lofo-{family}-s{seed}", [], args.steps, seed, family,
+                                args.threads, args.report_only)) is not None]
         results[f"unseen {family}"] = reports
-        rows.append(f"| unseen {family} | {mean_sd([r['atDevThreshold']['auc'] for r in reports])} | "
+        if not reports:
+            rows.append(f"| unseen {family} | not run | | | |")
+            continue
+        rows.append(f"| unseen {family} ({len(reports)} seeds) | {mean_sd([r['atDevThreshold']['auc'] for r in reports])} | "
                     f"{mean_sd([r['atDevThreshold']['hter'] for r in reports])} | "
                     f"{mean_sd([r['atDevThreshold']['eer'] for r in reports])} | "
                     f"{mean_sd([r['interpretability']['correctMediumOnSpoofs'] for r in reports])} |")
