@@ -24,7 +24,7 @@ def sections(data: Path, run: Path, ablations: Path | None, commands: str) -> st
     interp = report["interpretability"]
     out = ["## Data", "",
            f"{summary['faces']} face crops of at least {summary['identityGroups']} identity groups, split by identity "
-           f"(faces: {summary['facesBySplit']}). Each crop is expanded into bona fide captures and simulated "
+           "(faces: " + ", ".join(f"{k} {v}" for k, v in summary["facesBySplit"].items()) + "). Each crop is expanded into bona fide captures and simulated "
            "print, replay (screen) and paper-mask attacks (training/ifas/data/attacks.py). Sources:", "",
            "| source | package | faces | licence |", "|---|---|---|---|"]
     for name, source in summary["sources"].items():
@@ -59,6 +59,8 @@ def sections(data: Path, run: Path, ablations: Path | None, commands: str) -> st
             "PAD data.**",
             "- The simulated attacks leave strong, regular cues (halftone, subpixel grid, mask outline); high test "
             "scores mainly show the model learned those cues.",
+            "- Scores are overconfident (most live samples score ≈ 1, most attacks ≈ 0), so the dev EER "
+            "threshold sits where the few hard live samples are, far below 0.5; recalibrate on your own data.",
             "- Faces come from a few public photo sets (mostly adults, many press photos); no demographic "
             "evaluation was possible.",
             "- Rationales come from an offline template captioner refined by SCF; their vocabulary is small.",
