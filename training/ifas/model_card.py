@@ -50,6 +50,9 @@ def sections(data: Path, run: Path, ablations: Path | None, commands: str) -> st
     out += ["", "![ROC](roc.png)" if (run / "eval" / "roc.png").exists() else "", ""]
     if ablations and ablations.exists():
         out += ["## Ablations", "", ablations.read_text().strip(), ""]
+        reading = ablations.parent / "reading.md"  # the authors' reading of the table, when written
+        if reading.exists():
+            out += [reading.read_text().strip(), ""]
     else:
         out += ["## Ablations", "", "Not run for this package (see `python -m ifas.ablations`).", ""]
     out += ["## Limitations", "",
