@@ -4,13 +4,7 @@
  */
 
 import { z } from 'zod';
-
-const relativePath = z
-  .string()
-  .min(1)
-  .refine((path) => !path.startsWith('/') && !path.split('/').includes('..'), {
-    message: 'must be a relative path inside the package',
-  });
+import { relativePath, sha256 } from '../model/manifest.js';
 
 export const detectorManifestSchema = z
   .object({
@@ -38,7 +32,7 @@ export const detectorManifestSchema = z
     keypoints: z.array(z.string().min(1)),
     scoreThreshold: z.number().min(0).max(1),
     nmsIouThreshold: z.number().min(0).max(1),
-    files: z.record(relativePath, z.string().regex(/^[0-9a-f]{64}$/)),
+    files: z.record(relativePath, sha256),
   })
   .refine((manifest) => manifest.model in manifest.files, {
     message: 'the model file has no SHA-256',

@@ -4,12 +4,10 @@
  * keypoints back to source-image pixels. Knows nothing about cropping policy or quality.
  */
 
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ModelPackageError } from '../errors.js';
 import { letterboxSquare, type RgbImage, sampleWindow } from '../image/affine-sample.js';
 import { float32Tensor, OnnxSession, type SessionOptions } from '../inference/onnx.js';
-import { sha256File } from '../model/load-package.js';
+import { readPackageManifest, verifyPackageFiles } from '../model/load-package.js';
 import { projectRoot } from '../project-root.js';
 import {
   type Box,
@@ -36,26 +34,6 @@ export function defaultDetectorDir(): string {
   return join(projectRoot(), 'models', 'face-detector');
 }
 
-async function readManifest(dir: string): Promise<DetectorManifest> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
-  } catch (error) {
-    throw new ModelPackageError('MODEL_PACKAGE_NOT_FOUND', `no readable manifest.json in ${dir}`, {
-      cause: error,
-    });
-  }
-  const parsed = detectorManifestSchema.safeParse(json);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new ModelPackageError(
-      'MODEL_MANIFEST_INVALID',
-      `invalid detector manifest: ${issues.join('; ')}`,
-    );
-  }
-  return parsed.data;
-}
-
 export class FaceDetector {
   private constructor(
     readonly manifest: DetectorManifest,
@@ -70,19 +48,8 @@ export class FaceDetector {
     options: SessionOptions = { executionProvider: 'cpu', intraOpThreads: 1 },
   ): Promise<FaceDetector> {
     const dir = resolve(dirInput);
-    const manifest = await readManifest(dir);
-    for (const [file, expected] of Object.entries(manifest.files)) {
-      const actual = await sha256File(join(dir, file)).catch(() => 'missing');
-      if (actual !== expected) {
-        throw new ModelPackageError(
-          'MODEL_FILE_TAMPERED',
-          `face detector file ${file} does not match its SHA-256`,
-          {
-            details: { file },
-          },
-        );
-      }
-    }
+    const { manifest } = await readPackageManifest(dir, detectorManifestSchema);
+    await verifyPackageFiles(dir, manifest.files);
     return new FaceDetector(manifest, await OnnxSession.create(join(dir, manifest.model), options));
   }
 

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { z } from 'zod';
 import { ModelPackageError } from '../errors.js';
 import { MANIFEST_FILE, type Manifest, manifestSchema } from './manifest.js';
 
@@ -26,18 +27,23 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-async function readManifestBytes(dir: string): Promise<Buffer> {
+/**
+ * Reads `manifest.json` from a package folder and validates it with `schema`; returns its bytes too
+ * (their hash identifies the package). Shared by model packages and the face-detector package.
+ */
+export async function readPackageManifest<T>(
+  dir: string,
+  schema: z.ZodType<T>,
+): Promise<{ bytes: Buffer; manifest: T }> {
+  let bytes: Buffer;
   try {
-    return await readFile(join(dir, MANIFEST_FILE));
+    bytes = await readFile(join(dir, MANIFEST_FILE));
   } catch (error) {
     throw new ModelPackageError('MODEL_PACKAGE_NOT_FOUND', `no ${MANIFEST_FILE} in ${dir}`, {
       cause: error,
       details: { dir },
     });
   }
-}
-
-function parseManifest(bytes: Buffer, dir: string): Manifest {
   let json: unknown;
   try {
     json = JSON.parse(bytes.toString('utf8'));
@@ -47,7 +53,7 @@ function parseManifest(bytes: Buffer, dir: string): Manifest {
       details: { dir },
     });
   }
-  const parsed = manifestSchema.safeParse(json);
+  const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ModelPackageError(
@@ -58,7 +64,7 @@ function parseManifest(bytes: Buffer, dir: string): Manifest {
       },
     );
   }
-  return parsed.data;
+  return { bytes, manifest: parsed.data };
 }
 
 async function verifyFile(dir: string, relative: string, expected: string): Promise<void> {
@@ -80,6 +86,16 @@ async function verifyFile(dir: string, relative: string, expected: string): Prom
   }
 }
 
+/** Refuses a package in which any listed file is missing or differs from its SHA-256. */
+export async function verifyPackageFiles(
+  dir: string,
+  files: Record<string, string>,
+): Promise<void> {
+  await Promise.all(
+    Object.entries(files).map(([relative, expected]) => verifyFile(dir, relative, expected)),
+  );
+}
+
 /**
  * Loads and verifies a package.
  * @example const pkg = await loadModelPackage('models/ifas-mini');
@@ -89,14 +105,9 @@ export async function loadModelPackage(
   options: { verifyHashes?: boolean } = {},
 ): Promise<ModelPackage> {
   const dir = resolve(dirInput);
-  const bytes = await readManifestBytes(dir);
-  const manifest = parseManifest(bytes, dir);
+  const { bytes, manifest } = await readPackageManifest(dir, manifestSchema);
   if (options.verifyHashes ?? true) {
-    await Promise.all(
-      Object.entries(manifest.files).map(([relative, expected]) =>
-        verifyFile(dir, relative, expected),
-      ),
-    );
+    await verifyPackageFiles(dir, manifest.files);
   }
   return {
     dir,

@@ -27,14 +27,15 @@ export const GRAPH_IO = {
   },
 } as const;
 
-const relativePath = z
+/** A path that stays inside its package folder; shared by every package manifest. */
+export const relativePath = z
   .string()
   .min(1)
   .refine((path) => !path.startsWith('/') && !path.split('/').includes('..'), {
     message: 'must be a relative path inside the package',
   });
 const tokenId = z.number().int().nonnegative();
-const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex SHA-256');
+export const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex SHA-256');
 
 export const manifestSchema = z
   .object({
