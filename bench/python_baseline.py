@@ -40,27 +40,12 @@ def score_only(runner: OrtPackage, png: bytes) -> None:
 
 def raw_score_only(runner: OrtPackage, x: np.ndarray) -> None:
     """Vision + prefill on precomputed pixel values: the graphs alone, no image decoding."""
-    visual = runner.visual_tokens(x)[0]
-    prompt = np.concatenate([runner.prefix_embeds, visual, runner.suffix_embeds])[None]
-    runner.step(prompt, runner.empty_cache())
+    runner.prefill(x)
 
 
 def answer_fixed_length(runner: OrtPackage, png: bytes, tokens: int) -> list[int]:
-    """As OrtPackage.answer, but EOS is suppressed so every run decodes exactly `tokens` tokens."""
-    x = pixel_values(png, runner.manifest)
-    visual = runner.visual_tokens(x)[0]
-    prompt = np.concatenate([runner.prefix_embeds, visual, runner.suffix_embeds])[None]
-    logits, cache = runner.step(prompt, runner.empty_cache())
-    live, spoof = (runner.manifest["judgment"][k]["tokenId"] for k in ("live", "spoof"))
-    current = live if logits[live] >= logits[spoof] else spoof
-    eos = runner.manifest["decoder"]["eosTokenId"]
-    out: list[int] = []
-    while len(out) < tokens:
-        logits, cache = runner.step(runner.embed_ids([current])[None], cache)
-        logits[eos] = -np.inf
-        current = int(logits.argmax())
-        out.append(current)
-    return out
+    """The runtime's answer with EOS suppressed, so every run decodes exactly `tokens` tokens."""
+    return runner.answer(pixel_values(png, runner.manifest), tokens, suppress_eos=True).rationale_ids
 
 
 def main() -> None:

@@ -74,10 +74,15 @@ class OrtPackage:
         shape = (1, self.kv_heads, 0, self.head_dim)
         return [np.zeros(shape, dtype=np.float32) for _ in range(2 * self.layers)]
 
-    def answer(self, pixel_values: np.ndarray, max_new_tokens: int) -> Answer:
+    def prefill(self, pixel_values: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Vision encoder, then one decoder pass over [prefix | visual | suffix] → last logits, cache."""
         visual = self.visual_tokens(pixel_values)[0]
         prompt = np.concatenate([self.prefix_embeds, visual, self.suffix_embeds])[None]
-        logits, cache = self.step(prompt, self.empty_cache())
+        return self.step(prompt, self.empty_cache())
+
+    def answer(self, pixel_values: np.ndarray, max_new_tokens: int, suppress_eos: bool = False) -> Answer:
+        """Judgment word, then greedy rationale; `suppress_eos` decodes exactly `max_new_tokens` (benchmarks)."""
+        logits, cache = self.prefill(pixel_values)
         live_id = self.manifest["judgment"]["live"]["tokenId"]
         spoof_id = self.manifest["judgment"]["spoof"]["tokenId"]
         pair = np.array([logits[live_id], logits[spoof_id]], dtype=np.float64)
@@ -89,6 +94,8 @@ class OrtPackage:
         tokens: list[int] = []
         while len(tokens) < max_new_tokens:
             step_logits, cache = self.step(self.embed_ids([current])[None], cache)
+            if suppress_eos:
+                step_logits[eos] = -np.inf
             current = int(step_logits.argmax())
             if current == eos:
                 break

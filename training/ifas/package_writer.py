@@ -7,12 +7,12 @@ transformers.js view of the decoder (config, tokenizer files, onnx/model.onnx); 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
 
 from .checkpoint import Checkpoint
+from .files import sha256_file
 from .onnx_graphs import export_all
 from .prompt import (
     BOS,
@@ -36,14 +36,6 @@ TEXT_DECODER_DIR = "transformers-js"
 IMAGE_MEAN = [0.5, 0.5, 0.5]
 IMAGE_STD = [0.5, 0.5, 0.5]
 FACE_CROP_MARGIN = 0.25  # extra context around the detector's face box, as a fraction of its size
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def write_json(path: Path, data: dict) -> None:

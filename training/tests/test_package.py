@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ifas.package_writer import sha256_file
+from ifas.files import sha256_file
 
 REQUIRED_GRAPHS = {"visionEncoder", "embedTokens", "decoder", "textDecoder"}
 

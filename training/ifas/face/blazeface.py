@@ -3,7 +3,6 @@ letterbox with the shared sampler, anchors, sigmoid, weighted NMS, back to sourc
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+from ..files import sha256_file
 from .sampler import letterbox_square, sample_window
 
 VALUES_PER_ANCHOR = 16
@@ -62,7 +62,7 @@ class FaceDetector:
     def __init__(self, folder: Path) -> None:
         self.manifest = json.loads((folder / "manifest.json").read_text())
         for name, digest in self.manifest["files"].items():
-            if hashlib.sha256((folder / name).read_bytes()).hexdigest() != digest:
+            if sha256_file(folder / name) != digest:
                 raise ValueError(f"face detector file {name} does not match its SHA-256")
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1

@@ -11,13 +11,13 @@ thresholds, SHA-256 of every file) and the licence texts.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import shutil
 from pathlib import Path
 
 import onnx
 
+from ..files import sha256_file
 from ..tfjs_to_onnx import convert
 
 RENAMES = {
@@ -44,10 +44,6 @@ Rebuild: `PYTHONPATH=training training/.venv/bin/python -m ifas.face.build_detec
 """
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--human", type=Path, required=True, help="unpacked @vladmandic/human package")
@@ -60,7 +56,7 @@ def main(argv: list[str] | None = None) -> None:
     onnx.save(convert(args.human / "models" / "blazeface.json", RENAMES), str(onnx_path))
     shutil.copyfile(APACHE_LICENSE, args.out / "LICENSE-Apache-2.0")
     shutil.copyfile(args.human / "LICENSE", args.out / "LICENSE-human-MIT")
-    (args.out / "README.md").write_text(NOTICE.format(version=version, sha=sha256(onnx_path)))
+    (args.out / "README.md").write_text(NOTICE.format(version=version, sha=sha256_file(onnx_path)))
 
     manifest = {
         "formatVersion": 1,
@@ -81,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
         "nmsIouThreshold": 0.3,
         "files": {},
     }
-    manifest["files"] = {p.name: sha256(p) for p in sorted(args.out.iterdir()) if p.name != "manifest.json"}
+    manifest["files"] = {p.name: sha256_file(p) for p in sorted(args.out.iterdir()) if p.name != "manifest.json"}
     (args.out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     print(f"wrote {args.out}: {onnx_path.stat().st_size / 1e6:.2f} MB ONNX, sha256 {manifest['files'][onnx_path.name]}")
 
