@@ -41,6 +41,15 @@ def _smooth_noise(h: int, w: int, scale: int, rng: np.random.Generator) -> np.nd
     return np.asarray(Image.fromarray(coarse, mode="F").resize((w, h), Image.BILINEAR))
 
 
+SIDES = ["left", "right", "top", "bottom"]
+
+
+def _border(side: str, width: int, h: int, w: int) -> tuple[slice, slice]:
+    """The strip of `width` pixels along one side of an (h, w) image, as an index."""
+    return {"left": (slice(None), slice(0, width)), "right": (slice(None), slice(w - width, w)),
+            "top": (slice(0, width), slice(None)), "bottom": (slice(h - width, h), slice(None))}[side]
+
+
 def jpeg(image: np.ndarray, quality: int) -> np.ndarray:
     buffer = io.BytesIO()
     Image.fromarray(_clip(image).astype(np.uint8)).save(buffer, format="JPEG", quality=quality)
@@ -106,11 +115,10 @@ def printed_sheet(face: np.ndarray, rng: np.random.Generator, params: Params) ->
                   halftone_strength=round(halftone, 1), paper_texture=round(texture, 1), gloss=glossy,
                   bend_px=round(bend, 2), visible_edge=edge)
     if edge:
-        side = str(rng.choice(["left", "right", "top", "bottom"]))
+        side = str(rng.choice(SIDES))
         width = int(rng.integers(max(2, w // 16), max(3, w // 6)))
         background = rng.uniform(20, 200, 3).astype(np.float32)
-        region = {"left": (slice(None), slice(0, width)), "right": (slice(None), slice(w - width, w)),
-                  "top": (slice(0, width), slice(None)), "bottom": (slice(h - width, h), slice(None))}[side]
+        region = _border(side, width, h, w)
         out[region] = background + rng.normal(0, 4, out[region].shape)
         params.update(edge_side=side)
     return _clip(out)
@@ -156,11 +164,9 @@ def replay_attack(face: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarra
     if bezel:
         thickness = int(rng.integers(max(2, w // 20), max(3, w // 7)))
         colour = float(rng.uniform(5, 40))
-        sides = rng.choice(["left", "right", "top", "bottom"], size=int(rng.integers(1, 3)), replace=False)
+        sides = rng.choice(SIDES, size=int(rng.integers(1, 3)), replace=False)
         for side in sides:
-            region = {"left": (slice(None), slice(0, thickness)), "right": (slice(None), slice(w - thickness, w)),
-                      "top": (slice(0, thickness), slice(None)), "bottom": (slice(h - thickness, h), slice(None))}[str(side)]
-            out[region] = colour
+            out[_border(str(side), thickness, h, w)] = colour
         params.update(bezel_sides=",".join(sorted(str(s) for s in sides)))
     return capture(_clip(out), rng, params), params
 
