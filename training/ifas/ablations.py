@@ -56,6 +56,15 @@ def mean_sd(values: list[float]) -> str:
     return f"{100 * mean:.2f} ± {100 * sd:.2f}"
 
 
+def table_row(name: str, reports: list[dict]) -> str:
+    if not reports:
+        return f"| {name} | not run | | | |"
+    at_dev = [r["atDevThreshold"] for r in reports]
+    return (f"| {name} ({len(reports)} seeds) | {mean_sd([d['auc'] for d in at_dev])} | "
+            f"{mean_sd([d['hter'] for d in at_dev])} | {mean_sd([d['eer'] for d in at_dev])} | "
+            f"{mean_sd([r['interpretability']['correctMediumOnSpoofs'] for r in reports])} |")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True)
@@ -67,35 +76,21 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
 
+    # (row label, run folder prefix, extra train arguments, held-out family) for every table row
+    experiments = [(name, f"v{i}", extra, None) for i, (name, extra) in enumerate(VARIANTS.items())]
+    experiments += [(f"unseen {family}", f"lofo-{family}", [], family) for family in FAMILIES]
     rows = ["| variant | test AUC % | test HTER % (dev threshold) | test EER % | rationale names the right medium % |",
             "|---|---|---|---|---|"]
     results = {}
-    for index, (name, extra) in enumerate(VARIANTS.items()):
+    for name, prefix, extra, family in experiments:
+        if family == FAMILIES[0]:
+            rows += ["", "| leave-one-attack-family-out (I-FAS settings) | test AUC % | test HTER % (dev threshold) | "
+                     "test EER % | right medium % |", "|---|---|---|---|---|"]
         reports = [r for seed in args.seeds
-                   if (r := run(args.data, args.out / f"v{index}-s{seed}", extra, args.steps, seed, None, args.threads,
-                                args.report_only)) is not None]
-        results[name] = reports
-        if not reports:
-            rows.append(f"| {name} | not run | | | |")
-            continue
-        rows.append(f"| {name} ({len(reports)} seeds) | {mean_sd([r['atDevThreshold']['auc'] for r in reports])} | "
-                    f"{mean_sd([r['atDevThreshold']['hter'] for r in reports])} | "
-                    f"{mean_sd([r['atDevThreshold']['eer'] for r in reports])} | "
-                    f"{mean_sd([r['interpretability']['correctMediumOnSpoofs'] for r in reports])} |")
-    rows += ["", "| leave-one-attack-family-out (I-FAS settings) | test AUC % | test HTER % (dev threshold) | test EER % | right medium % |",
-             "|---|---|---|---|---|"]
-    for family in FAMILIES:
-        reports = [r for seed in args.seeds
-                   if (r := run(args.data, args.out / f"lofo-{family}-s{seed}", [], args.steps, seed, family,
+                   if (r := run(args.data, args.out / f"{prefix}-s{seed}", extra, args.steps, seed, family,
                                 args.threads, args.report_only)) is not None]
-        results[f"unseen {family}"] = reports
-        if not reports:
-            rows.append(f"| unseen {family} | not run | | | |")
-            continue
-        rows.append(f"| unseen {family} ({len(reports)} seeds) | {mean_sd([r['atDevThreshold']['auc'] for r in reports])} | "
-                    f"{mean_sd([r['atDevThreshold']['hter'] for r in reports])} | "
-                    f"{mean_sd([r['atDevThreshold']['eer'] for r in reports])} | "
-                    f"{mean_sd([r['interpretability']['correctMediumOnSpoofs'] for r in reports])} |")
+        results[name] = reports
+        rows.append(table_row(name, reports))
     table = "\n".join(rows)
     header = f"{len(args.seeds)} seeds ({', '.join(map(str, args.seeds))}), {args.steps} steps each, mean ± sd\n\n"
     (args.out / "ablations.md").write_text(header + table + "\n")
