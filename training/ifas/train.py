@@ -131,6 +131,15 @@ def main(argv: list[str] | None = None) -> None:
         torch.set_rng_state(state["torch_rng"])
         print(f"resuming {args.out} at step {step}")
 
+    labels = np.array([1 if r.family == "live" else 0 for r in dev_records])
+
+    def evaluate_dev():
+        """Dev scores → (EER threshold, EER, report at that threshold)."""
+        scores = liveness_scores(model, batches, dev_records, prefix, suffix, judgment_ids)
+        threshold, eer = eer_threshold(scores, labels)
+        return threshold, eer, report(scores, labels, [r.family for r in dev_records], threshold)
+
+    final_dev = None
     started = time.time()
     alpha = None if args.plain_lm else args.alpha
     progress = tqdm(total=args.steps, initial=step, desc="train", disable=args.quiet, smoothing=0.05)
@@ -155,10 +164,8 @@ def main(argv: list[str] | None = None) -> None:
                          "elapsed_s": round(elapsed_before + time.time() - started, 1)}
                 progress.set_postfix(loss=entry["loss"], j=entry["judgment"])
                 if step % args.eval_every == 0 or step == args.steps:
-                    scores = liveness_scores(model, batches, dev_records, prefix, suffix, judgment_ids)
-                    labels = np.array([1 if r.family == "live" else 0 for r in dev_records])
-                    threshold, eer = eer_threshold(scores, labels)
-                    dev = report(scores, labels, [r.family for r in dev_records], threshold)
+                    final_dev = evaluate_dev()
+                    threshold, eer, dev = final_dev
                     entry["dev"] = {"auc": round(dev.auc, 4), "eer": round(eer, 4), "threshold": threshold}
                 log.write(json.dumps(entry) + "\n")
                 log.flush()
@@ -168,11 +175,9 @@ def main(argv: list[str] | None = None) -> None:
                             "numpy_rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state()}, state_path)
     progress.close()
 
-    # 4. Threshold at the dev EER point, then the exporter's checkpoint.
-    scores = liveness_scores(model, batches, dev_records, prefix, suffix, judgment_ids)
-    labels = np.array([1 if r.family == "live" else 0 for r in dev_records])
-    threshold, eer = eer_threshold(scores, labels)
-    dev = report(scores, labels, [r.family for r in dev_records], threshold)
+    # 4. Threshold at the dev EER point (already measured when the last step ran here), then the
+    #    exporter's checkpoint.
+    threshold, eer, dev = final_dev if final_dev is not None else evaluate_dev()
     summary = json.loads((args.data / "summary.json").read_text())
     ckpt = Checkpoint(
         model=model.eval(), tokenizer=tokenizer, status="reference", threshold=threshold,
