@@ -2,6 +2,7 @@ import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/cli/check-command.js';
+import { capture } from '../support/capture-output.js';
 import {
   copyTinyPackage,
   DLIB_FACES,
@@ -9,27 +10,6 @@ import {
   SAMPLE_PORTRAIT,
   TINY_PACKAGE,
 } from '../support/fixtures.js';
-
-function capture(): {
-  io: { out: (t: string) => void; write: (t: string) => void; err: (t: string) => void };
-  out: string[];
-  err: string[];
-} {
-  const out: string[] = [];
-  const err: string[] = [];
-  let partial = '';
-  const io = {
-    out: (t: string) => {
-      out.push(partial + t);
-      partial = '';
-    },
-    write: (t: string) => {
-      partial += t;
-    },
-    err: (t: string) => err.push(t),
-  };
-  return { io, out, err };
-}
 
 describe('Function: runCheck (ifas check)', () => {
   it('prints a decision with rationale and warns that the model is untrained', async () => {

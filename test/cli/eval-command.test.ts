@@ -5,17 +5,8 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { runEval } from '../../src/cli/eval-command.js';
 import type { evaluate } from '../../src/eval/metrics.js';
+import { capture } from '../support/capture-output.js';
 import { FACE_32, TINY_PACKAGE } from '../support/fixtures.js';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { out: (t: string) => out.push(t), write: () => {}, err: (t: string) => err.push(t) },
-    out,
-    err,
-  };
-}
 
 async function evalFolder(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'ifas-eval-'));
