@@ -22,7 +22,17 @@ export type ErrorCode =
   | 'INFER_TIMEOUT'
   | 'INFER_ABORTED'
   | 'CONFIG_INVALID'
-  | 'INPUT_INVALID';
+  | 'INPUT_INVALID'
+  | 'INPUT_MEDIA_TYPE_UNSUPPORTED'
+  | 'INPUT_MALFORMED'
+  | 'INTERNAL_ERROR'
+  | 'AUTH_MISSING'
+  | 'AUTH_INVALID'
+  | 'AUTH_FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'QUEUE_FULL'
+  | 'AUDIT_WRITE_FAILED';
 
 export interface AppErrorOptions {
   cause?: unknown;
@@ -124,4 +134,83 @@ export class ConfigError extends AppError {
   readonly code = 'CONFIG_INVALID';
   readonly status = 500;
   readonly title = 'Invalid configuration';
+}
+
+/** The request body is in a format the route does not take (HTTP 415). */
+export class UnsupportedMediaTypeError extends AppError {
+  readonly code = 'INPUT_MEDIA_TYPE_UNSUPPORTED';
+  readonly status = 415;
+  readonly title = 'Unsupported media type';
+}
+
+/**
+ * No usable credential (401): `AUTH_MISSING` when none was sent, `AUTH_INVALID` when it was wrong,
+ * expired, revoked or for another audience. The HTTP layer adds `WWW-Authenticate`.
+ */
+export class AuthenticationError extends AppError {
+  readonly status = 401;
+  readonly title = 'Authentication required';
+  constructor(
+    readonly code: Extract<ErrorCode, 'AUTH_MISSING' | 'AUTH_INVALID'>,
+    message: string,
+    options?: AppErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** A valid credential without the scope the route needs (403). */
+export class ForbiddenError extends AppError {
+  readonly code = 'AUTH_FORBIDDEN';
+  readonly status = 403;
+  readonly title = 'Insufficient scope';
+  constructor(
+    readonly requiredScope: string,
+    message: string,
+    options?: AppErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** Nothing with that id for this tenant; another tenant's records answer the same (404). */
+export class NotFoundError extends AppError {
+  readonly code = 'NOT_FOUND';
+  readonly status = 404;
+  readonly title = 'Not found';
+}
+
+/** A client request id sent again with a different image (409). */
+export class IdempotencyConflictError extends AppError {
+  readonly code = 'IDEMPOTENCY_KEY_REUSED';
+  readonly status = 409;
+  readonly title = 'Client request id reused with a different request';
+}
+
+/** The inference queue is full (503); `retryAfterSeconds` becomes the Retry-After header. */
+export class QueueFullError extends AppError {
+  readonly code = 'QUEUE_FULL';
+  readonly status = 503;
+  readonly title = 'Service busy';
+  constructor(
+    readonly retryAfterSeconds: number,
+    message: string,
+    options?: AppErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** The decision could not be recorded, so it is not returned (500): nothing unaudited is acknowledged. */
+export class AuditWriteError extends AppError {
+  readonly code = 'AUDIT_WRITE_FAILED';
+  readonly status = 500;
+  readonly title = 'Audit log write failed';
+}
+
+/** A body that cannot be parsed at all, such as broken JSON (400). */
+export class MalformedRequestError extends AppError {
+  readonly code = 'INPUT_MALFORMED';
+  readonly status = 400;
+  readonly title = 'Malformed request';
 }

@@ -8,6 +8,8 @@ import { type KeyObject, sign, verify } from 'node:crypto';
 import canonicalize from 'canonicalize';
 
 export interface Checkpoint {
+  /** Whose chain (each tenant's log is its own chain). */
+  tenant: string;
   /** Sequence number of the last purged record. */
   seq: number;
   /** Its hash: the prevHash of the first remaining record. */
@@ -21,8 +23,8 @@ export interface Checkpoint {
 }
 
 function signedBytes(checkpoint: Omit<Checkpoint, 'signature'>): Buffer {
-  const { seq, headHash, createdAt, purged } = checkpoint;
-  return Buffer.from(canonicalize({ seq, headHash, createdAt, purged }) ?? '');
+  const { tenant, seq, headHash, createdAt, purged } = checkpoint;
+  return Buffer.from(canonicalize({ tenant, seq, headHash, createdAt, purged }) ?? '');
 }
 
 export function signCheckpoint(

@@ -31,7 +31,7 @@ export function linkHash(seq: number, body: Record<string, unknown>, prevHash: s
 }
 
 export type ChainBreak =
-  | { seq: number; reason: 'hash_mismatch' | 'prev_hash_mismatch' | 'sequence_gap' }
+  | { seq: number; reason: 'hash_mismatch' | 'prev_hash_mismatch' | 'sequence_gap' | 'truncated' }
   | { seq: null; reason: 'anchor_mismatch' };
 
 export interface ChainVerdict {
@@ -41,38 +41,70 @@ export interface ChainVerdict {
 }
 
 /**
- * Recomputes the chain from `anchor` (GENESIS, or a checkpoint's head hash with its sequence number).
- * Reports the first broken link: a record whose content no longer matches its hash, one that does not
- * point at its predecessor, or a gap in the sequence (a deleted record).
+ * Recomputes the chain one record at a time from `anchor` (GENESIS, or a checkpoint's head hash with
+ * its sequence number), so a store can verify millions of records page by page. Reports the first
+ * broken link: a record whose content no longer matches its hash, one that does not point at its
+ * predecessor, or a gap in the sequence (a deleted record).
  */
+export class ChainVerifier {
+  private expectedSeq: number;
+  private prevHash: string;
+  private readonly fromCheckpoint: boolean;
+  checked = 0;
+  firstBreak: ChainBreak | null = null;
+
+  constructor(anchor: { seq: number; hash: string } = { seq: 0, hash: GENESIS }) {
+    this.expectedSeq = anchor.seq + 1;
+    this.prevHash = anchor.hash;
+    this.fromCheckpoint = anchor.seq > 0;
+  }
+
+  /** Checks the next record; returns false (and keeps the first break) once the chain is broken. */
+  push(record: ChainedRecord): boolean {
+    if (this.firstBreak) {
+      return false;
+    }
+    if (record.seq !== this.expectedSeq) {
+      this.firstBreak = { seq: record.seq, reason: 'sequence_gap' };
+    } else if (record.prevHash !== this.prevHash) {
+      this.firstBreak =
+        this.checked === 0 && this.fromCheckpoint
+          ? { seq: null, reason: 'anchor_mismatch' }
+          : { seq: record.seq, reason: 'prev_hash_mismatch' };
+    } else if (linkHash(record.seq, record.body, record.prevHash) !== record.hash) {
+      this.firstBreak = { seq: record.seq, reason: 'hash_mismatch' };
+    } else {
+      this.prevHash = record.hash;
+      this.expectedSeq++;
+      this.checked++;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Closes the walk against the head the store recorded: a head beyond the last record means the
+   * newest records were deleted (truncation leaves no gap to see otherwise).
+   */
+  finish(head?: { seq: number; hash: string }): ChainVerdict {
+    if (
+      !this.firstBreak &&
+      head &&
+      (head.seq !== this.expectedSeq - 1 || head.hash !== this.prevHash)
+    ) {
+      this.firstBreak = { seq: this.expectedSeq, reason: 'truncated' };
+    }
+    return { ok: this.firstBreak === null, checked: this.checked, firstBreak: this.firstBreak };
+  }
+}
+
 export function verifyChain(
   records: readonly ChainedRecord[],
-  anchor: { seq: number; hash: string } = { seq: 0, hash: GENESIS },
+  anchor?: { seq: number; hash: string },
 ): ChainVerdict {
-  let expectedSeq = anchor.seq + 1;
-  let prevHash = anchor.hash;
-  for (const [index, record] of records.entries()) {
-    if (record.seq !== expectedSeq) {
-      return { ok: false, checked: index, firstBreak: { seq: record.seq, reason: 'sequence_gap' } };
-    }
-    if (record.prevHash !== prevHash) {
-      const reason = index === 0 && anchor.seq > 0 ? 'anchor_mismatch' : 'prev_hash_mismatch';
-      return {
-        ok: false,
-        checked: index,
-        firstBreak:
-          reason === 'anchor_mismatch' ? { seq: null, reason } : { seq: record.seq, reason },
-      };
-    }
-    if (linkHash(record.seq, record.body, record.prevHash) !== record.hash) {
-      return {
-        ok: false,
-        checked: index,
-        firstBreak: { seq: record.seq, reason: 'hash_mismatch' },
-      };
-    }
-    prevHash = record.hash;
-    expectedSeq++;
+  const verifier = new ChainVerifier(anchor);
+  for (const record of records) {
+    if (!verifier.push(record)) break;
   }
-  return { ok: true, checked: records.length, firstBreak: null };
+  return verifier.finish();
 }

@@ -1,163 +1,378 @@
 /**
- * The embedded audit store: an append-only, hash-chained table in SQLite (better-sqlite3, WAL mode,
- * synchronous=FULL so an acknowledged append survives a crash). Appends run in an IMMEDIATE
- * transaction, so the head read and the insert cannot interleave with another writer. Retention
- * purges the oldest records and stores a signed checkpoint that anchors the rest of the chain.
- * Knows rows and hashes; what a record contains is the caller's business (it must be JSON).
+ * The embedded audit store: append-only, hash-chained tables in one SQLite file (better-sqlite3, WAL
+ * mode, synchronous=FULL so an acknowledged append survives a crash). Each append runs in an
+ * IMMEDIATE transaction, so reading the tenant's head and inserting the next link cannot interleave
+ * with another writer, even one in another process. Retention purges the oldest records and stores a
+ * signed checkpoint that anchors the rest of each chain.
  */
 
 import type { KeyObject } from 'node:crypto';
 import Database from 'better-sqlite3';
+import { type AuditRecord, auditRecordSchema } from './audit-record.js';
+import type {
+  ApiKeyRow,
+  AppendOutcome,
+  AuditQuery,
+  AuditStore,
+  StoredRecord,
+  StoreVerdict,
+} from './audit-store.js';
+import { VERIFY_PAGE } from './audit-store.js';
 import { type Checkpoint, checkpointIsAuthentic, signCheckpoint } from './checkpoint.js';
-import {
-  type ChainedRecord,
-  type ChainVerdict,
-  GENESIS,
-  linkHash,
-  verifyChain,
-} from './hash-chain.js';
+import { ChainVerifier, GENESIS, linkHash } from './hash-chain.js';
 
-interface Row {
+interface RecordRow {
   seq: number;
   prev_hash: string;
   hash: string;
   body: string;
 }
 
-export interface StoreVerdict extends ChainVerdict {
-  checkpoint: Checkpoint | null;
-  checkpointAuthentic: boolean | null;
+interface CheckpointRow {
+  tenant: string;
+  seq: number;
+  head_hash: string;
+  created_at: string;
+  purged: number;
+  signature: string;
 }
 
-export class SqliteAuditStore {
+interface KeyRow {
+  id: string;
+  tenant: string;
+  name: string;
+  scopes: string;
+  secret_hash: string;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS audit_records (
+    tenant TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    check_id TEXT NOT NULL,
+    client_request_id TEXT,
+    time TEXT NOT NULL,
+    subject TEXT,
+    decision TEXT NOT NULL,
+    attack_medium TEXT,
+    model_version TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (tenant, seq)
+  );
+  CREATE UNIQUE INDEX IF NOT EXISTS audit_records_check ON audit_records (tenant, check_id);
+  CREATE UNIQUE INDEX IF NOT EXISTS audit_records_client_request
+    ON audit_records (tenant, client_request_id) WHERE client_request_id IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS audit_records_time ON audit_records (tenant, time);
+  CREATE INDEX IF NOT EXISTS audit_records_subject ON audit_records (tenant, subject);
+  CREATE TABLE IF NOT EXISTS audit_heads (
+    tenant TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS audit_checkpoints (
+    tenant TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    head_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    purged INTEGER NOT NULL,
+    signature TEXT NOT NULL,
+    PRIMARY KEY (tenant, seq)
+  );
+  CREATE TABLE IF NOT EXISTS api_keys (
+    id TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    name TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    secret_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT,
+    revoked_at TEXT
+  );
+`;
+
+function storedOf(row: RecordRow): StoredRecord {
+  return {
+    seq: row.seq,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+    record: JSON.parse(row.body) as AuditRecord,
+  };
+}
+
+function checkpointOf(row: CheckpointRow): Checkpoint {
+  return {
+    tenant: row.tenant,
+    seq: row.seq,
+    headHash: row.head_hash,
+    createdAt: row.created_at,
+    purged: row.purged,
+    signature: row.signature,
+  };
+}
+
+function keyOf(row: KeyRow): ApiKeyRow {
+  return {
+    id: row.id,
+    tenant: row.tenant,
+    name: row.name,
+    scopes: row.scopes.split(' ').filter(Boolean),
+    secretHash: row.secret_hash,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+export class SqliteAuditStore implements AuditStore {
+  readonly kind = 'sqlite';
   private readonly db: Database.Database;
 
   constructor(file: string) {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS audit_records (
-        seq INTEGER PRIMARY KEY,
-        prev_hash TEXT NOT NULL,
-        hash TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        body TEXT NOT NULL
-      );
-      CREATE TABLE IF NOT EXISTS audit_checkpoints (
-        seq INTEGER PRIMARY KEY,
-        head_hash TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        purged INTEGER NOT NULL,
-        signature TEXT NOT NULL
-      );
-    `);
+    // Another process (the CLI next to the server) may hold the write lock for a moment.
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
   }
 
-  /** Appends one record, linked to the current head; returns it as stored. */
-  append(body: Record<string, unknown>, now: Date = new Date()): ChainedRecord {
-    const insert = this.db.transaction((): ChainedRecord => {
+  async append(input: AuditRecord): Promise<AppendOutcome> {
+    const record = auditRecordSchema.parse(input);
+    const body = record as unknown as Record<string, unknown>;
+    const insert = this.db.transaction((): AppendOutcome => {
+      if (record.request.clientRequestId !== null) {
+        const earlier = this.findByClientRequestIdSync(
+          record.tenant,
+          record.request.clientRequestId,
+        );
+        if (earlier) {
+          return { stored: earlier, created: false };
+        }
+      }
       const head = this.db
-        .prepare('SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1')
-        .get() as { seq: number; hash: string } | undefined;
-      // After a purge the chain continues from the checkpoint, not from genesis.
-      const checkpoint = head ? null : this.latestCheckpoint();
-      const seq = head ? head.seq + 1 : (checkpoint?.seq ?? 0) + 1;
-      const prevHash = head ? head.hash : (checkpoint?.headHash ?? GENESIS);
+        .prepare('SELECT seq, hash FROM audit_heads WHERE tenant = ?')
+        .get(record.tenant) as { seq: number; hash: string } | undefined;
+      const seq = (head?.seq ?? 0) + 1;
+      const prevHash = head?.hash ?? GENESIS;
       const hash = linkHash(seq, body, prevHash);
       this.db
         .prepare(
-          'INSERT INTO audit_records (seq, prev_hash, hash, created_at, body) VALUES (?, ?, ?, ?, ?)',
+          `INSERT INTO audit_records (tenant, seq, prev_hash, hash, check_id, client_request_id, time,
+             subject, decision, attack_medium, model_version, body)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(seq, prevHash, hash, now.toISOString(), JSON.stringify(body));
-      return { seq, prevHash, hash, body };
+        .run(
+          record.tenant,
+          seq,
+          prevHash,
+          hash,
+          record.checkId,
+          record.request.clientRequestId,
+          record.time,
+          record.subject,
+          record.decision,
+          record.attackMedium,
+          record.model.version,
+          JSON.stringify(record),
+        );
+      this.db
+        .prepare(
+          `INSERT INTO audit_heads (tenant, seq, hash) VALUES (?, ?, ?)
+           ON CONFLICT (tenant) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
+        )
+        .run(record.tenant, seq, hash);
+      return { stored: { seq, prevHash, hash, record }, created: true };
     });
     return insert.immediate();
   }
 
-  /** Records in chain order (optionally from a sequence number). */
-  records(fromSeq = 0): ChainedRecord[] {
-    const rows = this.db
-      .prepare('SELECT seq, prev_hash, hash, body FROM audit_records WHERE seq >= ? ORDER BY seq')
-      .all(fromSeq) as Row[];
-    return rows.map((row) => ({
-      seq: row.seq,
-      prevHash: row.prev_hash,
-      hash: row.hash,
-      body: JSON.parse(row.body) as Record<string, unknown>,
-    }));
-  }
-
-  latestCheckpoint(): Checkpoint | null {
+  async findCheck(tenant: string, checkId: string): Promise<StoredRecord | null> {
     const row = this.db
       .prepare(
-        'SELECT seq, head_hash, created_at, purged, signature FROM audit_checkpoints ORDER BY seq DESC LIMIT 1',
+        'SELECT seq, prev_hash, hash, body FROM audit_records WHERE tenant = ? AND check_id = ?',
       )
-      .get() as
-      | { seq: number; head_hash: string; created_at: string; purged: number; signature: string }
-      | undefined;
-    return row
-      ? {
-          seq: row.seq,
-          headHash: row.head_hash,
-          createdAt: row.created_at,
-          purged: row.purged,
-          signature: row.signature,
-        }
-      : null;
+      .get(tenant, checkId) as RecordRow | undefined;
+    return row ? storedOf(row) : null;
   }
 
-  /**
-   * Deletes records created before `cutoff` and writes a checkpoint signed with `signingKey` that
-   * vouches for the last deleted record's hash. Returns the checkpoint, or null when nothing was old
-   * enough.
-   */
-  purgeBefore(cutoff: Date, signingKey: KeyObject, now: Date = new Date()): Checkpoint | null {
-    const purge = this.db.transaction((): Checkpoint | null => {
-      const last = this.db
-        .prepare(
-          'SELECT seq, hash FROM audit_records WHERE created_at < ? ORDER BY seq DESC LIMIT 1',
-        )
-        .get(cutoff.toISOString()) as { seq: number; hash: string } | undefined;
-      if (!last) {
-        return null;
+  async findByClientRequestId(
+    tenant: string,
+    clientRequestId: string,
+  ): Promise<StoredRecord | null> {
+    return this.findByClientRequestIdSync(tenant, clientRequestId);
+  }
+
+  private findByClientRequestIdSync(tenant: string, clientRequestId: string): StoredRecord | null {
+    const row = this.db
+      .prepare(
+        'SELECT seq, prev_hash, hash, body FROM audit_records WHERE tenant = ? AND client_request_id = ?',
+      )
+      .get(tenant, clientRequestId) as RecordRow | undefined;
+    return row ? storedOf(row) : null;
+  }
+
+  async query(query: AuditQuery): Promise<StoredRecord[]> {
+    const where = ['tenant = ?', 'seq > ?'];
+    const values: unknown[] = [query.tenant, query.afterSeq ?? 0];
+    const filters: Array<[string, unknown]> = [
+      ['time >= ?', query.from?.toISOString()],
+      ['time < ?', query.to?.toISOString()],
+      ['subject = ?', query.subject],
+      ['decision = ?', query.decision],
+      ['attack_medium = ?', query.attackMedium],
+      ['model_version = ?', query.modelVersion],
+    ];
+    for (const [clause, value] of filters) {
+      if (value !== undefined) {
+        where.push(clause);
+        values.push(value);
       }
-      const purged = this.db
-        .prepare('DELETE FROM audit_records WHERE seq <= ?')
-        .run(last.seq).changes;
-      const checkpoint = signCheckpoint(
-        { seq: last.seq, headHash: last.hash, createdAt: now.toISOString(), purged },
-        signingKey,
-      );
-      this.db
-        .prepare(
-          'INSERT INTO audit_checkpoints (seq, head_hash, created_at, purged, signature) VALUES (?, ?, ?, ?, ?)',
-        )
-        .run(
-          checkpoint.seq,
-          checkpoint.headHash,
-          checkpoint.createdAt,
-          checkpoint.purged,
-          checkpoint.signature,
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT seq, prev_hash, hash, body FROM audit_records WHERE ${where.join(' AND ')}
+         ORDER BY seq LIMIT ?`,
+      )
+      .all(...values, query.limit) as RecordRow[];
+    return rows.map(storedOf);
+  }
+
+  async verify(tenant: string, checkpointKey?: KeyObject): Promise<StoreVerdict> {
+    const checkpoint = await this.latestCheckpoint(tenant);
+    const authentic =
+      checkpoint && checkpointKey ? checkpointIsAuthentic(checkpoint, checkpointKey) : null;
+    const verifier = new ChainVerifier(
+      checkpoint ? { seq: checkpoint.seq, hash: checkpoint.headHash } : undefined,
+    );
+    const page = this.db.prepare(
+      'SELECT seq, prev_hash, hash, body FROM audit_records WHERE tenant = ? AND seq > ? ORDER BY seq LIMIT ?',
+    );
+    let after = checkpoint?.seq ?? 0;
+    for (;;) {
+      const rows = page.all(tenant, after, VERIFY_PAGE) as RecordRow[];
+      const intact = rows.every((row) => {
+        const stored = storedOf(row);
+        return verifier.push({
+          seq: stored.seq,
+          prevHash: stored.prevHash,
+          hash: stored.hash,
+          body: stored.record as unknown as Record<string, unknown>,
+        });
+      });
+      if (!intact || rows.length < VERIFY_PAGE) break;
+      after = rows[rows.length - 1]?.seq ?? after;
+    }
+    const head = this.db
+      .prepare('SELECT seq, hash FROM audit_heads WHERE tenant = ?')
+      .get(tenant) as { seq: number; hash: string } | undefined;
+    const verdict = verifier.finish(head);
+    return {
+      ...verdict,
+      ok: verdict.ok && authentic !== false,
+      tenant,
+      checkpoint,
+      checkpointAuthentic: authentic,
+    };
+  }
+
+  async purgeBefore(cutoff: Date, signingKey: KeyObject, now = new Date()): Promise<Checkpoint[]> {
+    const purge = this.db.transaction((): Checkpoint[] => {
+      const lastPerTenant = this.db
+        .prepare(`SELECT tenant, MAX(seq) AS seq FROM audit_records WHERE time < ? GROUP BY tenant`)
+        .all(cutoff.toISOString()) as Array<{ tenant: string; seq: number }>;
+      return lastPerTenant.map(({ tenant, seq }) => {
+        const last = this.db
+          .prepare('SELECT hash FROM audit_records WHERE tenant = ? AND seq = ?')
+          .get(tenant, seq) as { hash: string };
+        const purged = this.db
+          .prepare('DELETE FROM audit_records WHERE tenant = ? AND seq <= ?')
+          .run(tenant, seq).changes;
+        const checkpoint = signCheckpoint(
+          { tenant, seq, headHash: last.hash, createdAt: now.toISOString(), purged },
+          signingKey,
         );
-      return checkpoint;
+        this.db
+          .prepare(
+            `INSERT INTO audit_checkpoints (tenant, seq, head_hash, created_at, purged, signature)
+             VALUES (?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            tenant,
+            seq,
+            checkpoint.headHash,
+            checkpoint.createdAt,
+            purged,
+            checkpoint.signature,
+          );
+        return checkpoint;
+      });
     });
     return purge.immediate();
   }
 
-  /** Recomputes the whole chain from its anchor (genesis or the latest checkpoint, whose signature is checked). */
-  verify(checkpointKey?: KeyObject): StoreVerdict {
-    const checkpoint = this.latestCheckpoint();
-    const authentic =
-      checkpoint && checkpointKey ? checkpointIsAuthentic(checkpoint, checkpointKey) : null;
-    const anchor = checkpoint ? { seq: checkpoint.seq, hash: checkpoint.headHash } : undefined;
-    const verdict = verifyChain(this.records(), anchor);
-    return {
-      ...verdict,
-      ok: verdict.ok && authentic !== false,
-      checkpoint,
-      checkpointAuthentic: authentic,
-    };
+  async latestCheckpoint(tenant: string): Promise<Checkpoint | null> {
+    const row = this.db
+      .prepare('SELECT * FROM audit_checkpoints WHERE tenant = ? ORDER BY seq DESC LIMIT 1')
+      .get(tenant) as CheckpointRow | undefined;
+    return row ? checkpointOf(row) : null;
+  }
+
+  async tenants(): Promise<string[]> {
+    const rows = this.db.prepare('SELECT tenant FROM audit_heads ORDER BY tenant').all() as Array<{
+      tenant: string;
+    }>;
+    return rows.map((row) => row.tenant);
+  }
+
+  async insertApiKey(row: ApiKeyRow): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO api_keys (id, tenant, name, scopes, secret_hash, created_at, expires_at, revoked_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        row.id,
+        row.tenant,
+        row.name,
+        row.scopes.join(' '),
+        row.secretHash,
+        row.createdAt,
+        row.expiresAt,
+        row.revokedAt,
+      );
+  }
+
+  async findApiKey(id: string): Promise<ApiKeyRow | null> {
+    const row = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as
+      | KeyRow
+      | undefined;
+    return row ? keyOf(row) : null;
+  }
+
+  async listApiKeys(tenant?: string): Promise<ApiKeyRow[]> {
+    const rows = (
+      tenant === undefined
+        ? this.db.prepare('SELECT * FROM api_keys ORDER BY tenant, created_at').all()
+        : this.db.prepare('SELECT * FROM api_keys WHERE tenant = ? ORDER BY created_at').all(tenant)
+    ) as KeyRow[];
+    return rows.map(keyOf);
+  }
+
+  async updateApiKey(
+    id: string,
+    change: { expiresAt?: string; revokedAt?: string },
+  ): Promise<void> {
+    this.db
+      .prepare(
+        `UPDATE api_keys SET expires_at = COALESCE(?, expires_at), revoked_at = COALESCE(?, revoked_at)
+         WHERE id = ?`,
+      )
+      .run(change.expiresAt ?? null, change.revokedAt ?? null, id);
   }
 
   /** Raw access for tests and migrations; the product never edits rows. */
@@ -165,7 +380,7 @@ export class SqliteAuditStore {
     return this.db;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.close();
   }
 }

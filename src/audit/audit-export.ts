@@ -1,0 +1,66 @@
+/**
+ * Audit records as export lines: NDJSON (the stored entry, byte-for-byte re-verifiable) and CSV
+ * (flat columns for spreadsheets and SIEM imports, written by csv-stringify so quoting is right).
+ */
+
+import { stringify } from 'csv-stringify/sync';
+import type { StoredRecord } from './audit-store.js';
+
+export const CSV_COLUMNS = [
+  'seq',
+  'checkId',
+  'time',
+  'tenant',
+  'subject',
+  'decision',
+  'liveness',
+  'threshold',
+  'judgment',
+  'attackMedium',
+  'qualityReason',
+  'rationale',
+  'modelName',
+  'modelVersion',
+  'modelPackageHash',
+  'imageSha256',
+  'clientRequestId',
+  'caller',
+  'prevHash',
+  'hash',
+] as const;
+
+export function ndjsonLine(entry: StoredRecord): string {
+  return `${JSON.stringify(entry)}\n`;
+}
+
+export function csvHeader(): string {
+  return stringify([[...CSV_COLUMNS]]);
+}
+
+export function csvLine(entry: StoredRecord): string {
+  const r = entry.record;
+  return stringify([
+    [
+      entry.seq,
+      r.checkId,
+      r.time,
+      r.tenant,
+      r.subject ?? '',
+      r.decision,
+      r.liveness ?? '',
+      r.threshold,
+      r.judgment ?? '',
+      r.attackMedium ?? '',
+      r.qualityReason ?? '',
+      r.rationale ?? '',
+      r.model.name,
+      r.model.version,
+      r.model.packageHash,
+      r.imageSha256,
+      r.request.clientRequestId ?? '',
+      `${r.request.caller.kind}:${r.request.caller.id}`,
+      entry.prevHash,
+      entry.hash,
+    ],
+  ]);
+}

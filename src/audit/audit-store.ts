@@ -1,0 +1,90 @@
+/**
+ * The one interface both audit stores implement (SQLite embedded, PostgreSQL for scale), so the
+ * service, the CLI and the tests never care which one is behind it.
+ *
+ * Each tenant's decisions form their own hash chain (seq 1, 2, 3 … per tenant): a tenant can export
+ * and verify its log without seeing anyone else's, and retention anchors each chain with its own
+ * signed checkpoint. A store also keeps the hashed API keys, because keys and the records they
+ * authorise must live and be backed up together.
+ */
+
+import type { KeyObject } from 'node:crypto';
+import type { AuditRecord } from './audit-record.js';
+import type { Checkpoint } from './checkpoint.js';
+import type { ChainVerdict } from './hash-chain.js';
+
+export interface StoredRecord {
+  seq: number;
+  prevHash: string;
+  hash: string;
+  record: AuditRecord;
+}
+
+export interface AppendOutcome {
+  stored: StoredRecord;
+  /** false when the tenant already had a record with this client request id (nothing was written). */
+  created: boolean;
+}
+
+export interface AuditQuery {
+  tenant: string;
+  from?: Date;
+  to?: Date;
+  /** As stored: callers apply the subject policy (keyed hash) before asking. */
+  subject?: string;
+  decision?: AuditRecord['decision'];
+  attackMedium?: string;
+  modelVersion?: string;
+  /** Cursor: only records after this sequence number. */
+  afterSeq?: number;
+  limit: number;
+}
+
+export interface StoreVerdict extends ChainVerdict {
+  tenant: string;
+  checkpoint: Checkpoint | null;
+  /** null when there is no checkpoint or no key to check it with. */
+  checkpointAuthentic: boolean | null;
+}
+
+export interface ApiKeyRow {
+  id: string;
+  tenant: string;
+  name: string;
+  scopes: string[];
+  /** SHA-256 (hex) of the key's secret part; the secret itself is never stored. */
+  secretHash: string;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface AuditStore {
+  readonly kind: 'sqlite' | 'postgres';
+  /**
+   * Appends a decision to its tenant's chain in one transaction, unless the tenant already recorded
+   * the same client request id: then the earlier record comes back with `created: false`.
+   */
+  append(record: AuditRecord): Promise<AppendOutcome>;
+  findCheck(tenant: string, checkId: string): Promise<StoredRecord | null>;
+  findByClientRequestId(tenant: string, clientRequestId: string): Promise<StoredRecord | null>;
+  /** Records matching the filter in chain order, at most `limit`. */
+  query(query: AuditQuery): Promise<StoredRecord[]>;
+  /** Recomputes the tenant's chain from its anchor (genesis or its latest signed checkpoint). */
+  verify(tenant: string, checkpointKey?: KeyObject): Promise<StoreVerdict>;
+  /** Deletes every tenant's records older than `cutoff`; one signed checkpoint per chain touched. */
+  purgeBefore(cutoff: Date, signingKey: KeyObject, now?: Date): Promise<Checkpoint[]>;
+  latestCheckpoint(tenant: string): Promise<Checkpoint | null>;
+  tenants(): Promise<string[]>;
+
+  insertApiKey(row: ApiKeyRow): Promise<void>;
+  findApiKey(id: string): Promise<ApiKeyRow | null>;
+  listApiKeys(tenant?: string): Promise<ApiKeyRow[]>;
+  /** Sets expiry (rotation grace) or revocation; never deletes, so key ids stay in the audit trail. */
+  updateApiKey(id: string, change: { expiresAt?: string; revokedAt?: string }): Promise<void>;
+
+  close(): Promise<void>;
+}
+
+/** Page size the stores use when walking a whole chain. */
+export const VERIFY_PAGE = 1000;

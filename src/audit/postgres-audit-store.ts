@@ -1,0 +1,411 @@
+/**
+ * The audit store for scale: the same hash-chained tables as the SQLite store, in PostgreSQL (`pg`).
+ * An append locks its tenant's head row (SELECT … FOR UPDATE) for the length of one transaction, so
+ * many API instances can append to one database and every chain stays a single line. A commit is
+ * acknowledged only after PostgreSQL reports it durable (synchronous_commit stays on).
+ */
+
+import type { KeyObject } from 'node:crypto';
+import pg from 'pg';
+import { type AuditRecord, auditRecordSchema } from './audit-record.js';
+import type {
+  ApiKeyRow,
+  AppendOutcome,
+  AuditQuery,
+  AuditStore,
+  StoredRecord,
+  StoreVerdict,
+} from './audit-store.js';
+import { VERIFY_PAGE } from './audit-store.js';
+import { type Checkpoint, checkpointIsAuthentic, signCheckpoint } from './checkpoint.js';
+import { ChainVerifier, GENESIS, linkHash } from './hash-chain.js';
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS audit_records (
+    tenant TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    check_id TEXT NOT NULL,
+    client_request_id TEXT,
+    time TIMESTAMPTZ NOT NULL,
+    subject TEXT,
+    decision TEXT NOT NULL,
+    attack_medium TEXT,
+    model_version TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (tenant, seq)
+  );
+  CREATE UNIQUE INDEX IF NOT EXISTS audit_records_check ON audit_records (tenant, check_id);
+  CREATE UNIQUE INDEX IF NOT EXISTS audit_records_client_request
+    ON audit_records (tenant, client_request_id) WHERE client_request_id IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS audit_records_time ON audit_records (tenant, time);
+  CREATE INDEX IF NOT EXISTS audit_records_subject ON audit_records (tenant, subject);
+  CREATE TABLE IF NOT EXISTS audit_heads (
+    tenant TEXT PRIMARY KEY,
+    seq BIGINT NOT NULL,
+    hash TEXT NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS audit_checkpoints (
+    tenant TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    head_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    purged BIGINT NOT NULL,
+    signature TEXT NOT NULL,
+    PRIMARY KEY (tenant, seq)
+  );
+  CREATE TABLE IF NOT EXISTS api_keys (
+    id TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    name TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    secret_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT,
+    revoked_at TEXT
+  );
+`;
+
+const RECORD_COLUMNS = 'seq, prev_hash, hash, body';
+
+interface RecordRow {
+  seq: string;
+  prev_hash: string;
+  hash: string;
+  body: string;
+}
+
+interface CheckpointRow {
+  tenant: string;
+  seq: string;
+  head_hash: string;
+  created_at: string;
+  purged: string;
+  signature: string;
+}
+
+interface KeyRow {
+  id: string;
+  tenant: string;
+  name: string;
+  scopes: string;
+  secret_hash: string;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+// BIGINT arrives as a string; sequence numbers stay far below 2^53.
+function storedOf(row: RecordRow): StoredRecord {
+  return {
+    seq: Number(row.seq),
+    prevHash: row.prev_hash,
+    hash: row.hash,
+    record: JSON.parse(row.body) as AuditRecord,
+  };
+}
+
+function checkpointOf(row: CheckpointRow): Checkpoint {
+  return {
+    tenant: row.tenant,
+    seq: Number(row.seq),
+    headHash: row.head_hash,
+    createdAt: row.created_at,
+    purged: Number(row.purged),
+    signature: row.signature,
+  };
+}
+
+function keyOf(row: KeyRow): ApiKeyRow {
+  return {
+    id: row.id,
+    tenant: row.tenant,
+    name: row.name,
+    scopes: row.scopes.split(' ').filter(Boolean),
+    secretHash: row.secret_hash,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+export class PostgresAuditStore implements AuditStore {
+  readonly kind = 'postgres';
+
+  private constructor(private readonly pool: pg.Pool) {}
+
+  /** Connects and creates the tables when missing. */
+  static async open(connectionString: string, poolSize = 10): Promise<PostgresAuditStore> {
+    const pool = new pg.Pool({ connectionString, max: poolSize });
+    // A server restart must not crash the process through an idle client's error event.
+    pool.on('error', () => undefined);
+    await pool.query(SCHEMA);
+    return new PostgresAuditStore(pool);
+  }
+
+  private async inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async append(input: AuditRecord): Promise<AppendOutcome> {
+    const record = auditRecordSchema.parse(input);
+    const body = record as unknown as Record<string, unknown>;
+    return this.inTransaction(async (client) => {
+      await client.query(
+        'INSERT INTO audit_heads (tenant, seq, hash) VALUES ($1, 0, $2) ON CONFLICT DO NOTHING',
+        [record.tenant, GENESIS],
+      );
+      const head = (
+        await client.query<{ seq: string; hash: string }>(
+          'SELECT seq, hash FROM audit_heads WHERE tenant = $1 FOR UPDATE',
+          [record.tenant],
+        )
+      ).rows[0];
+      // Checked under the head lock, so a concurrent retry with the same id waits and then finds this one.
+      if (record.request.clientRequestId !== null) {
+        const earlier = await client.query<RecordRow>(
+          `SELECT ${RECORD_COLUMNS} FROM audit_records WHERE tenant = $1 AND client_request_id = $2`,
+          [record.tenant, record.request.clientRequestId],
+        );
+        if (earlier.rows[0]) {
+          return { stored: storedOf(earlier.rows[0]), created: false };
+        }
+      }
+      const seq = Number(head?.seq ?? 0) + 1;
+      const prevHash = head?.hash ?? GENESIS;
+      const hash = linkHash(seq, body, prevHash);
+      await client.query(
+        `INSERT INTO audit_records (tenant, seq, prev_hash, hash, check_id, client_request_id, time,
+           subject, decision, attack_medium, model_version, body)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        [
+          record.tenant,
+          seq,
+          prevHash,
+          hash,
+          record.checkId,
+          record.request.clientRequestId,
+          record.time,
+          record.subject,
+          record.decision,
+          record.attackMedium,
+          record.model.version,
+          JSON.stringify(record),
+        ],
+      );
+      await client.query('UPDATE audit_heads SET seq = $2, hash = $3 WHERE tenant = $1', [
+        record.tenant,
+        seq,
+        hash,
+      ]);
+      return { stored: { seq, prevHash, hash, record }, created: true };
+    });
+  }
+
+  private async oneRecord(where: string, values: unknown[]): Promise<StoredRecord | null> {
+    const result = await this.pool.query<RecordRow>(
+      `SELECT ${RECORD_COLUMNS} FROM audit_records WHERE ${where}`,
+      values,
+    );
+    return result.rows[0] ? storedOf(result.rows[0]) : null;
+  }
+
+  async findCheck(tenant: string, checkId: string): Promise<StoredRecord | null> {
+    return this.oneRecord('tenant = $1 AND check_id = $2', [tenant, checkId]);
+  }
+
+  async findByClientRequestId(
+    tenant: string,
+    clientRequestId: string,
+  ): Promise<StoredRecord | null> {
+    return this.oneRecord('tenant = $1 AND client_request_id = $2', [tenant, clientRequestId]);
+  }
+
+  async query(query: AuditQuery): Promise<StoredRecord[]> {
+    const values: unknown[] = [query.tenant, query.afterSeq ?? 0];
+    const where = ['tenant = $1', 'seq > $2'];
+    const filters: Array<[string, unknown]> = [
+      ['time >=', query.from?.toISOString()],
+      ['time <', query.to?.toISOString()],
+      ['subject =', query.subject],
+      ['decision =', query.decision],
+      ['attack_medium =', query.attackMedium],
+      ['model_version =', query.modelVersion],
+    ];
+    for (const [condition, value] of filters) {
+      if (value !== undefined) {
+        values.push(value);
+        where.push(`${condition} $${values.length}`);
+      }
+    }
+    values.push(query.limit);
+    const result = await this.pool.query<RecordRow>(
+      `SELECT ${RECORD_COLUMNS} FROM audit_records WHERE ${where.join(' AND ')}
+       ORDER BY seq LIMIT $${values.length}`,
+      values,
+    );
+    return result.rows.map(storedOf);
+  }
+
+  async verify(tenant: string, checkpointKey?: KeyObject): Promise<StoreVerdict> {
+    const checkpoint = await this.latestCheckpoint(tenant);
+    const authentic =
+      checkpoint && checkpointKey ? checkpointIsAuthentic(checkpoint, checkpointKey) : null;
+    const verifier = new ChainVerifier(
+      checkpoint ? { seq: checkpoint.seq, hash: checkpoint.headHash } : undefined,
+    );
+    let after = checkpoint?.seq ?? 0;
+    for (;;) {
+      const rows = (
+        await this.pool.query<RecordRow>(
+          `SELECT ${RECORD_COLUMNS} FROM audit_records WHERE tenant = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+          [tenant, after, VERIFY_PAGE],
+        )
+      ).rows;
+      const intact = rows.every((row) => {
+        const stored = storedOf(row);
+        return verifier.push({
+          seq: stored.seq,
+          prevHash: stored.prevHash,
+          hash: stored.hash,
+          body: stored.record as unknown as Record<string, unknown>,
+        });
+      });
+      if (!intact || rows.length < VERIFY_PAGE) break;
+      after = Number(rows[rows.length - 1]?.seq ?? after);
+    }
+    const head = (
+      await this.pool.query<{ seq: string; hash: string }>(
+        'SELECT seq, hash FROM audit_heads WHERE tenant = $1',
+        [tenant],
+      )
+    ).rows[0];
+    const verdict = verifier.finish(head ? { seq: Number(head.seq), hash: head.hash } : undefined);
+    return {
+      ...verdict,
+      ok: verdict.ok && authentic !== false,
+      tenant,
+      checkpoint,
+      checkpointAuthentic: authentic,
+    };
+  }
+
+  async purgeBefore(cutoff: Date, signingKey: KeyObject, now = new Date()): Promise<Checkpoint[]> {
+    return this.inTransaction(async (client) => {
+      const lastPerTenant = (
+        await client.query<{ tenant: string; seq: string }>(
+          'SELECT tenant, MAX(seq) AS seq FROM audit_records WHERE time < $1 GROUP BY tenant',
+          [cutoff.toISOString()],
+        )
+      ).rows;
+      const checkpoints: Checkpoint[] = [];
+      for (const { tenant, seq: seqText } of lastPerTenant) {
+        const seq = Number(seqText);
+        const last = (
+          await client.query<{ hash: string }>(
+            'SELECT hash FROM audit_records WHERE tenant = $1 AND seq = $2',
+            [tenant, seq],
+          )
+        ).rows[0];
+        const purged =
+          (
+            await client.query('DELETE FROM audit_records WHERE tenant = $1 AND seq <= $2', [
+              tenant,
+              seq,
+            ])
+          ).rowCount ?? 0;
+        const checkpoint = signCheckpoint(
+          { tenant, seq, headHash: last?.hash ?? GENESIS, createdAt: now.toISOString(), purged },
+          signingKey,
+        );
+        await client.query(
+          `INSERT INTO audit_checkpoints (tenant, seq, head_hash, created_at, purged, signature)
+           VALUES ($1, $2, $3, $4, $5, $6)`,
+          [tenant, seq, checkpoint.headHash, checkpoint.createdAt, purged, checkpoint.signature],
+        );
+        checkpoints.push(checkpoint);
+      }
+      return checkpoints;
+    });
+  }
+
+  async latestCheckpoint(tenant: string): Promise<Checkpoint | null> {
+    const result = await this.pool.query<CheckpointRow>(
+      'SELECT * FROM audit_checkpoints WHERE tenant = $1 ORDER BY seq DESC LIMIT 1',
+      [tenant],
+    );
+    return result.rows[0] ? checkpointOf(result.rows[0]) : null;
+  }
+
+  async tenants(): Promise<string[]> {
+    const result = await this.pool.query<{ tenant: string }>(
+      'SELECT tenant FROM audit_heads ORDER BY tenant',
+    );
+    return result.rows.map((row) => row.tenant);
+  }
+
+  async insertApiKey(row: ApiKeyRow): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO api_keys (id, tenant, name, scopes, secret_hash, created_at, expires_at, revoked_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [
+        row.id,
+        row.tenant,
+        row.name,
+        row.scopes.join(' '),
+        row.secretHash,
+        row.createdAt,
+        row.expiresAt,
+        row.revokedAt,
+      ],
+    );
+  }
+
+  async findApiKey(id: string): Promise<ApiKeyRow | null> {
+    const result = await this.pool.query<KeyRow>('SELECT * FROM api_keys WHERE id = $1', [id]);
+    return result.rows[0] ? keyOf(result.rows[0]) : null;
+  }
+
+  async listApiKeys(tenant?: string): Promise<ApiKeyRow[]> {
+    const result =
+      tenant === undefined
+        ? await this.pool.query<KeyRow>('SELECT * FROM api_keys ORDER BY tenant, created_at')
+        : await this.pool.query<KeyRow>(
+            'SELECT * FROM api_keys WHERE tenant = $1 ORDER BY created_at',
+            [tenant],
+          );
+    return result.rows.map(keyOf);
+  }
+
+  async updateApiKey(
+    id: string,
+    change: { expiresAt?: string; revokedAt?: string },
+  ): Promise<void> {
+    await this.pool.query(
+      `UPDATE api_keys SET expires_at = COALESCE($2, expires_at), revoked_at = COALESCE($3, revoked_at)
+       WHERE id = $1`,
+      [id, change.expiresAt ?? null, change.revokedAt ?? null],
+    );
+  }
+
+  /** Raw SQL for tests and migrations; the product never edits rows. */
+  async execute(sql: string, values: unknown[] = []): Promise<pg.QueryResult> {
+    return this.pool.query(sql, values);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
