@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 /**
- * The `ifas` command line. Sub-commands: check, eval. Never throws past this point: every failure becomes a
+ * The `ifas` command line. Sub-commands: check, eval, serve, keys, audit. Never throws past this point: every failure becomes a
  * message and an exit code.
  */
 
+import { AUDIT_USAGE, runAudit } from './audit-command.js';
 import { CHECK_USAGE, runCheck } from './check-command.js';
 import { EVAL_USAGE, runEval } from './eval-command.js';
+import { KEYS_USAGE, runKeys } from './keys-command.js';
+import { runServe, SERVE_USAGE } from './serve-command.js';
 
-const USAGE = `ifas — interpretable face anti-spoofing\n\n${CHECK_USAGE}\n${EVAL_USAGE}`;
+const USAGE = `ifas — interpretable face anti-spoofing\n\n${[CHECK_USAGE, EVAL_USAGE, SERVE_USAGE, KEYS_USAGE, AUDIT_USAGE].join('\n')}`;
 
 async function main(argv: string[]): Promise<number> {
   const io = {
@@ -21,6 +24,12 @@ async function main(argv: string[]): Promise<number> {
       return runCheck(rest, io);
     case 'eval':
       return runEval(rest, io);
+    case 'serve':
+      return runServe(rest, io);
+    case 'keys':
+      return runKeys(rest, io);
+    case 'audit':
+      return runAudit(rest, io);
     case undefined:
     case 'help':
     case '--help':

@@ -57,8 +57,13 @@ export interface EngineOptions {
 }
 
 export interface CheckOptions {
-  /** Generate the rationale (otherwise score only: no text is generated). */
-  explain?: boolean;
+  /**
+   * Generate the rationale: true, false (score only: no text is generated), or 'auto' (only when the
+   * decision is spoof, the case a reviewer must be able to explain).
+   */
+  explain?: boolean | 'auto';
+  /** Called once the decision is known, before any rationale is decoded (for streaming clients). */
+  onJudged?: (judged: JudgedCheck) => void;
   maxNewTokens?: number;
   minNewTokens?: number;
   /** Budget for the rationale in ms; decoding stops with reason `time_limit` when spent. */
@@ -70,6 +75,16 @@ export interface CheckOptions {
   threshold?: number;
   /** Find the face first (default when the engine has a detector); false: the image is a face crop. */
   detect?: boolean;
+}
+
+/** What is known after the prefill: everything but the rationale. */
+export interface JudgedCheck {
+  judgment: Judgment;
+  liveness: number;
+  threshold: number;
+  decision: Judgment;
+  /** Whether a rationale will follow. */
+  explaining: boolean;
 }
 
 export interface ModelInfo {
@@ -311,13 +326,16 @@ export class IfasEngine {
     const spoofLogit = prefill.logits[spoof.tokenId] ?? Number.NEGATIVE_INFINITY;
     const liveness = livenessFromLogits(liveLogit, spoofLogit);
     const judgment: Judgment = liveLogit >= spoofLogit ? 'live' : 'spoof';
+    const decision: Judgment = liveness >= threshold ? 'live' : 'spoof';
     timings.prefillMs = lap();
+    const explaining = options.explain === 'auto' ? decision === 'spoof' : options.explain === true;
+    options.onJudged?.({ judgment, liveness, threshold, decision, explaining });
 
     // 4. Optional rationale: greedy from the judgment word on the prefill's cache.
     let rationale: string | null = null;
     let rationaleTokenIds: number[] | null = null;
     let rationaleStopReason: StopReason | null = null;
-    if (options.explain) {
+    if (explaining) {
       const firstToken = judgment === 'live' ? live.tokenId : spoof.tokenId;
       const text = new RationaleText(this.tokenizer, firstToken, options.onText);
       const deadline =
@@ -340,7 +358,7 @@ export class IfasEngine {
       ...base,
       judgment,
       liveness,
-      decision: liveness >= threshold ? 'live' : 'spoof',
+      decision,
       qualityReason: null,
       quality,
       face,

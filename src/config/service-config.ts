@@ -1,0 +1,149 @@
+/**
+ * The service's configuration, read once from the environment and validated with zod: a bad value
+ * stops start-up with a message naming the variable, never a half-configured server.
+ */
+
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { defaultModelDir } from '../project-root.js';
+
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => ['true', '1', 'yes'].includes(value));
+const positiveInt = z.coerce.number().int().positive();
+
+const MIB = 1024 * 1024;
+
+const envSchema = z
+  .object({
+    IFAS_HOST: z.string().default('127.0.0.1'),
+    IFAS_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    IFAS_MODEL_DIR: z.string().optional(),
+    IFAS_EXECUTION_PROVIDER: z.enum(['cpu', 'cuda', 'auto']).default('cpu'),
+    IFAS_DETECT_FACES: flag.default(true),
+    IFAS_DATA_DIR: z.string().default('data'),
+    IFAS_AUDIT_STORE: z.enum(['sqlite', 'postgres']).default('sqlite'),
+    IFAS_SQLITE_PATH: z.string().optional(),
+    IFAS_DATABASE_URL: z.string().optional(),
+    IFAS_SUBJECT_POLICY: z.enum(['plain', 'keyed-hash']).default('keyed-hash'),
+    IFAS_SUBJECT_HASH_KEY: z.base64().optional(),
+    IFAS_CHECKPOINT_KEY_FILE: z.string().optional(),
+    IFAS_MAX_BODY_BYTES: positiveInt.default(12 * MIB),
+    IFAS_MAX_IMAGE_BYTES: positiveInt.default(8 * MIB),
+    IFAS_MAX_PIXELS: positiveInt.default(40_000_000),
+    IFAS_QUEUE_CONCURRENCY: positiveInt.default(1),
+    IFAS_QUEUE_MAX_WAITING: z.coerce.number().int().min(0).default(16),
+    IFAS_REQUEST_TIMEOUT_MS: positiveInt.default(20_000),
+    IFAS_MAX_NEW_TOKENS: positiveInt.max(512).default(48),
+    IFAS_JWT_JWKS_URL: z.url().optional(),
+    IFAS_JWT_JWKS_FILE: z.string().optional(),
+    IFAS_JWT_ISSUER: z.string().optional(),
+    IFAS_JWT_AUDIENCE: z.string().optional(),
+    IFAS_JWT_ALGORITHMS: z.string().default('RS256,ES256,EdDSA'),
+    IFAS_JWT_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(30),
+    IFAS_JWT_TENANT_CLAIM: z.string().default('tenant'),
+    IFAS_PUBLIC_DOCS: flag.default(false),
+    IFAS_RETENTION_DAYS: positiveInt.optional(),
+  })
+  .refine((env) => env.IFAS_AUDIT_STORE !== 'postgres' || env.IFAS_DATABASE_URL, {
+    message: 'IFAS_AUDIT_STORE=postgres needs IFAS_DATABASE_URL',
+    path: ['IFAS_DATABASE_URL'],
+  })
+  .refine(
+    (env) =>
+      (env.IFAS_JWT_JWKS_URL === undefined && env.IFAS_JWT_JWKS_FILE === undefined) ||
+      (env.IFAS_JWT_ISSUER !== undefined && env.IFAS_JWT_AUDIENCE !== undefined),
+    {
+      message: 'JWT verification needs IFAS_JWT_ISSUER and IFAS_JWT_AUDIENCE',
+      path: ['IFAS_JWT_ISSUER'],
+    },
+  );
+
+export interface ServiceConfig {
+  host: string;
+  port: number;
+  modelDir: string;
+  executionProvider: 'cpu' | 'cuda' | 'auto';
+  detectFaces: boolean;
+  dataDir: string;
+  store: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+  subjectPolicy: 'plain' | 'keyed-hash';
+  /** Given in the environment; otherwise read or created under dataDir. */
+  subjectHashKey: Buffer | null;
+  checkpointKeyFile: string;
+  limits: {
+    maxBodyBytes: number;
+    maxImageBytes: number;
+    maxPixels: number;
+    queueConcurrency: number;
+    queueMaxWaiting: number;
+    requestTimeoutMs: number;
+    maxNewTokens: number;
+  };
+  jwt: {
+    jwksUrl?: string;
+    jwksFile?: string;
+    issuer: string;
+    audience: string;
+    algorithms: string[];
+    clockToleranceSeconds: number;
+    tenantClaim: string;
+  } | null;
+  publicDocs: boolean;
+  retentionDays: number | null;
+}
+
+export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.')}: ${issue.message}`,
+    );
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.IFAS_DATA_DIR);
+  const jwksGiven = e.IFAS_JWT_JWKS_URL !== undefined || e.IFAS_JWT_JWKS_FILE !== undefined;
+  return {
+    host: e.IFAS_HOST,
+    port: e.IFAS_PORT,
+    modelDir: resolve(e.IFAS_MODEL_DIR ?? defaultModelDir()),
+    executionProvider: e.IFAS_EXECUTION_PROVIDER,
+    detectFaces: e.IFAS_DETECT_FACES,
+    dataDir,
+    store:
+      e.IFAS_AUDIT_STORE === 'postgres'
+        ? { kind: 'postgres', url: e.IFAS_DATABASE_URL ?? '' }
+        : { kind: 'sqlite', path: resolve(e.IFAS_SQLITE_PATH ?? join(dataDir, 'audit.sqlite')) },
+    subjectPolicy: e.IFAS_SUBJECT_POLICY,
+    subjectHashKey: e.IFAS_SUBJECT_HASH_KEY ? Buffer.from(e.IFAS_SUBJECT_HASH_KEY, 'base64') : null,
+    checkpointKeyFile: resolve(
+      e.IFAS_CHECKPOINT_KEY_FILE ?? join(dataDir, 'checkpoint-ed25519.pem'),
+    ),
+    limits: {
+      maxBodyBytes: e.IFAS_MAX_BODY_BYTES,
+      maxImageBytes: e.IFAS_MAX_IMAGE_BYTES,
+      maxPixels: e.IFAS_MAX_PIXELS,
+      queueConcurrency: e.IFAS_QUEUE_CONCURRENCY,
+      queueMaxWaiting: e.IFAS_QUEUE_MAX_WAITING,
+      requestTimeoutMs: e.IFAS_REQUEST_TIMEOUT_MS,
+      maxNewTokens: e.IFAS_MAX_NEW_TOKENS,
+    },
+    jwt: jwksGiven
+      ? {
+          ...(e.IFAS_JWT_JWKS_URL ? { jwksUrl: e.IFAS_JWT_JWKS_URL } : {}),
+          ...(e.IFAS_JWT_JWKS_FILE ? { jwksFile: resolve(e.IFAS_JWT_JWKS_FILE) } : {}),
+          issuer: e.IFAS_JWT_ISSUER ?? '',
+          audience: e.IFAS_JWT_AUDIENCE ?? '',
+          algorithms: e.IFAS_JWT_ALGORITHMS.split(',')
+            .map((alg) => alg.trim())
+            .filter(Boolean),
+          clockToleranceSeconds: e.IFAS_JWT_CLOCK_TOLERANCE_S,
+          tenantClaim: e.IFAS_JWT_TENANT_CLAIM,
+        }
+      : null,
+    publicDocs: e.IFAS_PUBLIC_DOCS,
+    retentionDays: e.IFAS_RETENTION_DAYS ?? null,
+  };
+}

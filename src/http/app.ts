@@ -1,0 +1,155 @@
+/**
+ * The Hono application: request ids, metrics, the authentication hook on everything but health, the
+ * routes, the OpenAPI document and docs page, and the one error handler that maps every failure to
+ * application/problem+json. It takes its collaborators ready-made, so the same app runs under
+ * @hono/node-server, in tests through app.request(), and on Lambda through hono/aws-lambda.
+ */
+
+import type { KeyObject } from 'node:crypto';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import type { AuditStore } from '../audit/audit-store.js';
+import { authenticate } from '../auth/auth-middleware.js';
+import type { JwtVerifier } from '../auth/jwt-verifier.js';
+import {
+  MalformedRequestError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '../errors.js';
+import type { CheckService } from '../service/check-service.js';
+import type { ModelSlot } from '../service/model-slot.js';
+import type { ServiceMetrics } from '../service/service-metrics.js';
+import type { AppEnv } from './app-env.js';
+import { registerAuditRoutes } from './audit-routes.js';
+import { registerCheckRoutes } from './check-routes.js';
+import { renderDocsPage } from './docs-page.js';
+import { registerOpsRoutes } from './ops-routes.js';
+import { problemResponse } from './problem.js';
+
+export interface AppDependencies {
+  store: AuditStore;
+  checks: CheckService;
+  model: ModelSlot;
+  metrics: ServiceMetrics;
+  checkpointPublicKey: KeyObject;
+  verifyJwt?: JwtVerifier;
+  limits: { maxBodyBytes: number; maxImageBytes: number };
+  /** Serve /openapi.json and /docs without a credential. */
+  publicDocs: boolean;
+  /** Where unexpected errors go (never with request bodies or credentials). */
+  logError?: (message: string, error: unknown) => void;
+}
+
+const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
+const DOC_PATHS = new Set(['/openapi.json', '/docs']);
+
+export const API_INFO = {
+  title: 'ifas-guard',
+  version: '0.1.0',
+  description:
+    'Interpretable face anti-spoofing: a liveness decision with a rationale, recorded in a hash-chained audit log.',
+};
+
+function fromHonoException(error: HTTPException): unknown {
+  switch (error.status) {
+    case 400:
+      return new MalformedRequestError(error.message || 'the request body cannot be parsed');
+    case 413:
+      return new PayloadTooLargeError(error.message || 'the body is too large');
+    case 415:
+      return new UnsupportedMediaTypeError('send multipart/form-data or application/json');
+    default:
+      return error;
+  }
+}
+
+export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const issues = result.error.issues.map((issue) => ({
+          path: issue.path.join('.'),
+          message: issue.message,
+        }));
+        throw new ValidationError(
+          `invalid request: ${issues.map((i) => `${i.path || '(body)'}: ${i.message}`).join('; ')}`,
+          { details: { issues } },
+        );
+      }
+    },
+  });
+  const logError = deps.logError ?? ((message, error) => console.error(message, error));
+
+  app.use(requestId());
+  app.use(secureHeaders());
+  app.use(async function measureRequest(c, next) {
+    const started = performance.now();
+    await next();
+    deps.metrics.observeRequest(
+      c.req.method,
+      c.req.routePath,
+      c.res.status,
+      (performance.now() - started) / 1000,
+    );
+  });
+
+  const auth = authenticate<AppEnv>({
+    store: deps.store,
+    ...(deps.verifyJwt ? { verifyJwt: deps.verifyJwt } : {}),
+  });
+  app.use(async function authenticateUnlessPublic(c, next) {
+    if (PUBLIC_PATHS.has(c.req.path) || (deps.publicDocs && DOC_PATHS.has(c.req.path))) {
+      return next();
+    }
+    return auth(c, next);
+  });
+
+  registerOpsRoutes(app, { model: deps.model, store: deps.store, metrics: deps.metrics });
+  registerCheckRoutes(app, { checks: deps.checks, ...deps.limits });
+  registerAuditRoutes(app, {
+    store: deps.store,
+    checks: deps.checks,
+    checkpointPublicKey: deps.checkpointPublicKey,
+  });
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-API-Key',
+    description:
+      'An ifas API key (`ifas_<id>_<secret>`); also accepted as `Authorization: Bearer`.',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'A JWT from the configured identity provider, verified against its JWKS.',
+  });
+  const document = () => app.getOpenAPI31Document({ openapi: '3.1.0', info: API_INFO });
+  app.get('/openapi.json', (c) => c.json(document()));
+  app.get('/docs', (c) =>
+    c.html(renderDocsPage(document() as unknown as Parameters<typeof renderDocsPage>[0])),
+  );
+
+  app.notFound((c) =>
+    problemResponse(
+      new NotFoundError(`no route ${c.req.method} ${c.req.path}`),
+      c.get('requestId'),
+    ),
+  );
+  app.onError((error, c) => {
+    // Hono's own refusals (broken bodies, media types its validators reject) join the problem scheme.
+    const mapped = error instanceof HTTPException ? fromHonoException(error) : error;
+    if (mapped instanceof HTTPException) return mapped.getResponse();
+    const response = problemResponse(mapped, c.get('requestId'));
+    if (response.status === 500) {
+      logError(`request ${c.get('requestId')} failed`, error);
+    }
+    return response;
+  });
+  return app;
+}

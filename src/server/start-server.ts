@@ -1,0 +1,64 @@
+/**
+ * Runs the service under @hono/node-server: listens at once while the model loads, purges old audit
+ * records on a timer when retention is configured, and on SIGTERM/SIGINT stops accepting requests,
+ * lets the ones in flight finish (their decisions get recorded), then closes the store.
+ */
+
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { ServiceConfig } from '../config/service-config.js';
+import { buildService, type Service } from '../service/build-service.js';
+
+export interface RunningServer {
+  service: Service;
+  url: string;
+  stop(): Promise<void>;
+}
+
+const HOUR_MS = 3_600_000;
+
+export async function startServer(
+  config: ServiceConfig,
+  log: (line: string) => void,
+): Promise<RunningServer> {
+  const service = await buildService(config);
+  const server = serve({ fetch: service.app.fetch, hostname: config.host, port: config.port });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}`;
+
+  let retention: NodeJS.Timeout | undefined;
+  if (config.retentionDays !== null) {
+    const days = config.retentionDays;
+    const purge = (): void => {
+      const cutoff = new Date(Date.now() - days * 24 * HOUR_MS);
+      service.store.purgeBefore(cutoff, service.checkpointKeys.privateKey).then(
+        (checkpoints) => {
+          for (const cp of checkpoints)
+            log(`retention: purged ${cp.purged} records of ${cp.tenant} up to seq ${cp.seq}`);
+        },
+        (error: unknown) =>
+          log(`retention failed: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    };
+    purge();
+    retention = setInterval(purge, HOUR_MS);
+    retention.unref();
+  }
+
+  return {
+    service,
+    url,
+    async stop() {
+      clearInterval(retention);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive sockets with no request in flight would hold close() open.
+      if ('closeIdleConnections' in server) server.closeIdleConnections();
+      await closed;
+      await service.close();
+    },
+  };
+}

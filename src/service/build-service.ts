@@ -1,0 +1,110 @@
+/**
+ * Assembles the service from its configuration: audit store, local secrets, the model (loading in
+ * the background into a ModelSlot), queue, metrics, JWT verifier and the Hono app. Used by the
+ * server command and by tests that want the real thing on a temporary folder.
+ */
+
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { SubjectPolicy } from '../audit/audit-record.js';
+import type { AuditStore } from '../audit/audit-store.js';
+import { openAuditStore } from '../audit/open-audit-store.js';
+import { jwtVerifier } from '../auth/jwt-verifier.js';
+import {
+  type CheckpointKeys,
+  loadCheckpointKeys,
+  loadSubjectHashKey,
+} from '../config/local-secrets.js';
+import type { ServiceConfig } from '../config/service-config.js';
+import { createApp } from '../http/app.js';
+import type { AppEnv } from '../http/app-env.js';
+import { IfasEngine } from '../inference/engine.js';
+import { CheckService } from './check-service.js';
+import { InferenceQueue } from './inference-queue.js';
+import { ModelSlot } from './model-slot.js';
+import { ServiceMetrics } from './service-metrics.js';
+
+export interface Service {
+  app: OpenAPIHono<AppEnv>;
+  store: AuditStore;
+  model: ModelSlot;
+  /** Settles when the model finished loading (or failed to). */
+  modelLoaded: Promise<void>;
+  queue: InferenceQueue;
+  checkpointKeys: CheckpointKeys;
+  close(): Promise<void>;
+}
+
+export async function subjectPolicyFor(config: ServiceConfig): Promise<SubjectPolicy> {
+  if (config.subjectPolicy === 'plain') return { kind: 'plain' };
+  const key =
+    config.subjectHashKey ?? (await loadSubjectHashKey(join(config.dataDir, 'subject-hash.key')));
+  return { kind: 'keyed-hash', key };
+}
+
+export async function buildService(config: ServiceConfig): Promise<Service> {
+  const store = await openAuditStore(config.store);
+  const checkpointKeys = await loadCheckpointKeys(config.checkpointKeyFile);
+  const subjectPolicy = await subjectPolicyFor(config);
+  const model = new ModelSlot();
+  const loading = IfasEngine.load(config.modelDir, {
+    executionProvider: config.executionProvider,
+    maxPixels: config.limits.maxPixels,
+    ...(config.detectFaces ? {} : { faceDetector: false as const }),
+  });
+  const modelLoaded = model.track(loading);
+  const queue = new InferenceQueue({
+    concurrency: config.limits.queueConcurrency,
+    maxWaiting: config.limits.queueMaxWaiting,
+  });
+  const metrics = new ServiceMetrics(queue);
+  const checks = new CheckService({
+    model,
+    store,
+    queue,
+    metrics,
+    subjectPolicy,
+    requestTimeoutMs: config.limits.requestTimeoutMs,
+    maxNewTokens: config.limits.maxNewTokens,
+  });
+  const jwt = config.jwt;
+  const verifyJwt = jwt
+    ? jwtVerifier({
+        ...(jwt.jwksUrl ? { jwksUrl: jwt.jwksUrl } : {}),
+        ...(jwt.jwksFile ? { jwks: JSON.parse(await readFile(jwt.jwksFile, 'utf8')) } : {}),
+        issuer: jwt.issuer,
+        audience: jwt.audience,
+        algorithms: jwt.algorithms,
+        clockToleranceSeconds: jwt.clockToleranceSeconds,
+        tenantClaim: jwt.tenantClaim,
+      })
+    : undefined;
+  const app = createApp({
+    store,
+    checks,
+    model,
+    metrics,
+    checkpointPublicKey: checkpointKeys.publicKey,
+    ...(verifyJwt ? { verifyJwt } : {}),
+    limits: {
+      maxBodyBytes: config.limits.maxBodyBytes,
+      maxImageBytes: config.limits.maxImageBytes,
+    },
+    publicDocs: config.publicDocs,
+  });
+  return {
+    app,
+    store,
+    model,
+    modelLoaded,
+    queue,
+    checkpointKeys,
+    async close() {
+      await modelLoaded;
+      const status = model.status;
+      if (status.state === 'ready') await status.engine.dispose();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * One liveness check from bytes to an audited decision: idempotency by client request id, the
+ * bounded queue, the model, and the audit append. A decision is returned only after its audit record
+ * is committed, so nothing a client was told is missing from the log.
+ *
+ * Idempotency: the same tenant + client request id returns the recorded decision (same check id)
+ * without running the model again; concurrent duplicates in this process share one run; duplicates
+ * racing from other processes are settled by the store's unique index. The same id with a different
+ * image is a conflict, never a silent overwrite.
+ */
+
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  auditRecordFor,
+  type Caller,
+  type ExplainMode,
+  type SubjectPolicy,
+  subjectValue,
+} from '../audit/audit-record.js';
+import type { AuditStore, StoredRecord } from '../audit/audit-store.js';
+import { AuditWriteError, IdempotencyConflictError, NotFoundError } from '../errors.js';
+import type { CheckResult, JudgedCheck } from '../inference/engine.js';
+import type { InferenceQueue } from './inference-queue.js';
+import type { ModelSlot } from './model-slot.js';
+import type { ServiceMetrics } from './service-metrics.js';
+
+export interface CheckRequest {
+  tenant: string;
+  image: Uint8Array;
+  subject: string | null;
+  clientRequestId: string | null;
+  explain: ExplainMode;
+  caller: Caller;
+  requestId: string | null;
+  userAgent: string | null;
+  onJudged?: (judged: JudgedCheck) => void;
+  onText?: (delta: string) => void;
+}
+
+export interface CheckOutcome {
+  stored: StoredRecord;
+  /** false: an earlier decision for the same client request id was returned. */
+  created: boolean;
+  /** The engine's full result when the model ran for this request (timings, face box). */
+  result: CheckResult | null;
+}
+
+export interface CheckServiceOptions {
+  model: ModelSlot;
+  store: AuditStore;
+  queue: InferenceQueue;
+  metrics: ServiceMetrics;
+  subjectPolicy: SubjectPolicy;
+  /** Whole-request budget: queue wait plus model; the rationale gets what is left. */
+  requestTimeoutMs: number;
+  maxNewTokens: number;
+}
+
+/** Check ids: `chk_` + 20 random bytes, base32-free of look-alikes (base64url is fine in URLs). */
+export function newCheckId(): string {
+  return `chk_${randomBytes(15).toString('base64url')}`;
+}
+
+export class CheckService {
+  private readonly inFlight = new Map<string, Promise<CheckOutcome>>();
+
+  constructor(private readonly options: CheckServiceOptions) {}
+
+  async submit(request: CheckRequest): Promise<CheckOutcome> {
+    const imageSha256 = createHash('sha256').update(request.image).digest('hex');
+    if (request.clientRequestId === null) {
+      return this.runAndRecord(request);
+    }
+    const key = `${request.tenant}\u0000${request.clientRequestId}`;
+    const earlier =
+      this.inFlight.get(key) ??
+      this.options.store
+        .findByClientRequestId(request.tenant, request.clientRequestId)
+        .then((stored) => (stored ? { stored, created: false, result: null } : null));
+    const previous = await earlier;
+    if (previous) {
+      return this.replay(previous, imageSha256);
+    }
+    const running = this.runAndRecord(request);
+    this.inFlight.set(key, running);
+    try {
+      const outcome = await running;
+      return outcome.created ? outcome : this.replay(outcome, imageSha256);
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+
+  private replay(previous: CheckOutcome, imageSha256: string): CheckOutcome {
+    if (previous.stored.record.imageSha256 !== imageSha256) {
+      throw new IdempotencyConflictError(
+        'this client request id was already used for a different image; use a new id per check',
+      );
+    }
+    return { stored: previous.stored, created: false, result: null };
+  }
+
+  private async runAndRecord(request: CheckRequest): Promise<CheckOutcome> {
+    const { model, store, queue, metrics } = this.options;
+    const engine = model.engine();
+    const deadline = performance.now() + this.options.requestTimeoutMs;
+    const result = await queue.run(
+      () =>
+        engine.check(request.image, {
+          explain:
+            request.explain === 'always' ? true : request.explain === 'auto' ? 'auto' : false,
+          maxNewTokens: this.options.maxNewTokens,
+          // Leave a little of the budget for the audit write.
+          rationaleTimeoutMs: Math.max(0, deadline - performance.now() - 50),
+          ...(request.onJudged ? { onJudged: request.onJudged } : {}),
+          ...(request.onText ? { onText: request.onText } : {}),
+        }),
+      AbortSignal.timeout(this.options.requestTimeoutMs),
+    );
+    const record = auditRecordFor(result, request.image, {
+      checkId: newCheckId(),
+      tenant: request.tenant,
+      subject: request.subject,
+      subjectPolicy: this.options.subjectPolicy,
+      requestId: request.requestId,
+      clientRequestId: request.clientRequestId,
+      explain: request.explain,
+      caller: request.caller,
+      userAgent: request.userAgent,
+    });
+    let appended: Awaited<ReturnType<AuditStore['append']>>;
+    try {
+      appended = await store.append(record);
+    } catch (error) {
+      throw new AuditWriteError('the decision could not be recorded, so it is not returned', {
+        cause: error,
+      });
+    }
+    if (appended.created) {
+      metrics.observeCheck(result.decision, result.qualityReason, result.timings);
+    }
+    return {
+      stored: appended.stored,
+      created: appended.created,
+      result: appended.created ? result : null,
+    };
+  }
+
+  async find(tenant: string, checkId: string): Promise<StoredRecord> {
+    const stored = await this.options.store.findCheck(tenant, checkId);
+    if (!stored) {
+      throw new NotFoundError(`no check ${checkId}`);
+    }
+    return stored;
+  }
+
+  /** The stored form of a subject as given in a query, under the same policy as the records. */
+  subjectForQuery(subject: string): string | null {
+    return subjectValue(subject, this.options.subjectPolicy);
+  }
+}
