@@ -12,7 +12,7 @@ const AUDIENCE = 'ifas-guard';
 
 let image: Buffer;
 let jwks: Server;
-let signingKey: CryptoKey;
+let signingKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 let service: Service;
 let writer: string; // acme: checks:write + checks:read
 let auditor: string; // acme: audit:read
@@ -32,7 +32,7 @@ async function jwt(
     .sign(signingKey);
 }
 
-function post(body: BodyInit, headers: Record<string, string>): Promise<Response> {
+function post(body: FormData | string, headers: Record<string, string>): Promise<Response> {
   return Promise.resolve(service.app.request('/v1/checks', { method: 'POST', body, headers }));
 }
 
@@ -41,6 +41,11 @@ function form(fields: Record<string, string | Blob>): FormData {
   for (const [name, value] of Object.entries(fields)) data.append(name, value);
   return data;
 }
+
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are JSON that the assertions check
+type Json = any;
+const json = (res: Response | undefined): Promise<Json> =>
+  (res as Response).json() as Promise<Json>;
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
@@ -80,7 +85,7 @@ describe('POST /v1/checks', () => {
       bearer(writer),
     );
     expect(res.status).toBe(201);
-    const check = await res.json();
+    const check = await json(res);
     expect(check).toMatchObject({
       decision: expect.stringMatching(/^(live|spoof)$/),
       liveness: expect.any(Number),
@@ -94,7 +99,7 @@ describe('POST /v1/checks', () => {
     expect(res.headers.get('location')).toBe(`/v1/checks/${check.id}`);
     const again = await service.app.request(`/v1/checks/${check.id}`, { headers: bearer(writer) });
     expect(again.status).toBe(200);
-    expect(await again.json()).toMatchObject({
+    expect(await json(again)).toMatchObject({
       id: check.id,
       decision: check.decision,
       rationale: check.rationale,
@@ -107,12 +112,12 @@ describe('POST /v1/checks', () => {
       'content-type': 'application/json',
     });
     expect(res.status).toBe(201);
-    expect(await res.json()).toMatchObject({ rationale: null, rationaleSource: null });
+    expect(await json(res)).toMatchObject({ rationale: null, rationaleSource: null });
   });
 
   it('explain=auto explains spoof decisions only', async () => {
     const res = await post(form({ image: new Blob([image]) }), bearer(writer));
-    const check = await res.json();
+    const check = await json(res);
     expect(check.rationale === null).toBe(check.decision === 'live');
   });
 
@@ -129,18 +134,18 @@ describe('POST /v1/checks', () => {
       send(image, 'retry-42', 'field'),
       send(image, 'retry-42', 'header'),
     ]);
-    const a = await first.json();
-    const b = await concurrent.json();
+    const a = await json(first);
+    const b = await json(concurrent);
     expect(b.id).toBe(a.id);
     expect([first.status, concurrent.status].sort()).toEqual([200, 201]);
     const later = await send(image, 'retry-42', 'field');
     expect(later.status).toBe(200);
     expect(later.headers.get('idempotent-replayed')).toBe('true');
-    expect((await later.json()).id).toBe(a.id);
+    expect((await json(later)).id).toBe(a.id);
     const other = await readFile(`${FIXTURES}/images/hopper-256.png`);
     const conflict = await send(other, 'retry-42', 'field');
     expect(conflict.status).toBe(409);
-    expect(await conflict.json()).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+    expect(await json(conflict)).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
     const log = await service.store.query({ tenant: 'acme', limit: 500 });
     expect(log.filter((r) => r.record.request.clientRequestId === 'retry-42')).toHaveLength(1);
   });
@@ -215,7 +220,7 @@ describe('POST /v1/checks', () => {
     const res = await post(body(), { ...bearer(writer), ...headers });
     expect(res.status).toBe(status);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
-    expect(await res.json()).toMatchObject({
+    expect(await json(res)).toMatchObject({
       code,
       status,
       type: expect.stringContaining(code.toLowerCase()),
@@ -234,7 +239,7 @@ describe('POST /v1/checks', () => {
       headers: bearer(key),
     });
     expect(big.status).toBe(413);
-    expect(await big.json()).toMatchObject({ code: 'INPUT_TOO_LARGE' });
+    expect(await json(big)).toMatchObject({ code: 'INPUT_TOO_LARGE' });
     const bigImage = await small.app.request('/v1/checks', {
       method: 'POST',
       body: JSON.stringify({ image: Buffer.alloc(3000).toString('base64') }),
@@ -278,7 +283,7 @@ describe('authentication hook', () => {
     );
     expect(res.status).toBe(status);
     expect(res.headers.get('www-authenticate')).toMatch(challenge);
-    expect(await res.json()).toMatchObject({ code });
+    expect(await json(res)).toMatchObject({ code });
   });
 
   it('accepts X-API-Key as well as Bearer', async () => {
@@ -304,7 +309,7 @@ describe('authentication hook', () => {
     for (const token of refused) {
       const res = await checkRead(bearer(token));
       expect(res.status).toBe(401);
-      expect(await res.json()).toMatchObject({ code: 'AUTH_INVALID' });
+      expect(await json(res)).toMatchObject({ code: 'AUTH_INVALID' });
     }
     // Within the configured clock skew an expired token still passes.
     expect((await checkRead(bearer(await jwt({}, { exp: now - 2 })))).status).toBe(200);
@@ -314,14 +319,14 @@ describe('authentication hook', () => {
 
   it("never shows one tenant another tenant's checks or audit records", async () => {
     const res = await post(form({ image: new Blob([image]) }), bearer(writer));
-    const { id } = await res.json();
+    const { id } = await json(res);
     const crossRead = await service.app.request(`/v1/checks/${id}`, {
       headers: bearer(otherTenant),
     });
     expect(crossRead.status).toBe(404);
-    const theirs = await (
-      await service.app.request('/v1/audit?limit=500', { headers: bearer(otherTenant) })
-    ).json();
+    const theirs = await json(
+      await service.app.request('/v1/audit?limit=500', { headers: bearer(otherTenant) }),
+    );
     expect(
       theirs.records.every((r: { record: { tenant: string } }) => r.record.tenant === 'globex'),
     ).toBe(true);
@@ -349,7 +354,7 @@ describe('audit queries', () => {
       await post(form({ image: new Blob([image]), subject }), bearer(writer));
     }
     const page = async (query: string) =>
-      (await service.app.request(`/v1/audit?${query}`, { headers: bearer(auditor) })).json();
+      json(await service.app.request(`/v1/audit?${query}`, { headers: bearer(auditor) }));
     const bob = await page('subject=bob');
     expect(bob.records).toHaveLength(2);
     const first = await page('limit=2');
@@ -377,9 +382,9 @@ describe('audit queries', () => {
     expect(rows[0]).toMatch(/^seq,checkId,time,tenant,subject,decision/);
     expect(rows).toHaveLength(2);
 
-    const verify = await (
-      await service.app.request('/v1/audit/verify', { headers: bearer(auditor) })
-    ).json();
+    const verify = await json(
+      await service.app.request('/v1/audit/verify', { headers: bearer(auditor) }),
+    );
     expect(verify).toMatchObject({
       tenant: 'acme',
       ok: true,
@@ -399,7 +404,7 @@ describe('operations routes', () => {
     expect((await service.app.request('/healthz')).status).toBe(200);
     const ready = await service.app.request('/readyz');
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({
+    expect(await json(ready)).toMatchObject({
       ready: true,
       model: { state: 'ready', name: 'ifas-tiny' },
       store: { kind: 'sqlite', reachable: true },
@@ -422,9 +427,7 @@ describe('operations routes', () => {
 
   it('serves an OpenAPI 3.1 document and a readable docs page to authenticated callers', async () => {
     expect((await service.app.request('/openapi.json')).status).toBe(401);
-    const doc = await (
-      await service.app.request('/openapi.json', { headers: bearer(writer) })
-    ).json();
+    const doc = await json(await service.app.request('/openapi.json', { headers: bearer(writer) }));
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining([
@@ -450,7 +453,7 @@ describe('operations routes', () => {
   it('answers unknown routes with a problem+json 404', async () => {
     const res = await service.app.request('/v1/nothing', { headers: bearer(writer) });
     expect(res.status).toBe(404);
-    expect(await res.json()).toMatchObject({ code: 'NOT_FOUND' });
+    expect(await json(res)).toMatchObject({ code: 'NOT_FOUND' });
   });
 });
 
@@ -477,7 +480,7 @@ describe('limits', () => {
     expect(await refused[0]?.json()).toMatchObject({ code: 'QUEUE_FULL' });
     const accepted = responses.filter((r) => r.status === 201);
     expect(accepted.length + refused.length).toBe(6);
-    const ids = await Promise.all(accepted.map(async (r) => (await r.json()).id));
+    const ids = await Promise.all(accepted.map(async (r) => (await json(r)).id));
     for (const id of ids) expect(await busy.store.findCheck('acme', id)).not.toBeNull();
     await busy.close();
   });
@@ -514,7 +517,7 @@ describe('limits', () => {
     await broken.modelLoaded;
     const ready = await broken.app.request('/readyz');
     expect(ready.status).toBe(503);
-    expect(await ready.json()).toMatchObject({ ready: false, model: { state: 'failed' } });
+    expect(await json(ready)).toMatchObject({ ready: false, model: { state: 'failed' } });
     const key = await keyFor(broken, 'acme', ['checks:write']);
     const res = await broken.app.request('/v1/checks', {
       method: 'POST',
@@ -522,7 +525,7 @@ describe('limits', () => {
       headers: bearer(key),
     });
     expect(res.status).toBe(503);
-    expect(await res.json()).toMatchObject({ code: 'MODEL_NOT_READY' });
+    expect(await json(res)).toMatchObject({ code: 'MODEL_NOT_READY' });
     await broken.close();
   });
 });
