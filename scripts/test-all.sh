@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the project, TypeScript and Python, from a fresh checkout: installs what it needs
-# (npm packages, the pinned Python environment), then lint, type-check, build, unit and parity tests,
-# and an end-to-end check that a freshly exported package runs under the TypeScript CLI.
+# (npm packages, the pinned Python environment, a PostgreSQL server), then lint, type-check, build,
+# unit, parity, store and durability tests, an end-to-end check that a freshly exported package runs
+# under the TypeScript CLI, and the README's API walkthrough.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ONNXRUNTIME_NODE_INSTALL=skip   # onnxruntime-node's postinstall would fetch CUDA binaries
@@ -11,6 +12,9 @@ echo "== install"
 npm ci --no-audit --no-fund --loglevel=error
 bash scripts/setup-python.sh
 bash scripts/fetch-dlib-faces.sh
+echo "== PostgreSQL server for the audit-store tests (installed from Debian's archive when missing)"
+bash scripts/start-postgres.sh
+trap 'bash scripts/start-postgres.sh --stop' EXIT
 
 echo "== lint and type-check"
 npx biome check .
@@ -60,6 +64,9 @@ node -e '
 node dist/src/cli/main.js check samples/grace-hopper.jpg --explain --model "$FACTORY/ifas-ci" --max-tokens 8
 unset PYTHONPATH
 
+echo "== the README's first steps: npm start, post a photo, read it back from /v1/audit, verify"
+bash scripts/readme-walkthrough.sh
+
 echo "== face stage on real photos (dlib's public-domain examples)"
 node dist/scripts/evaluate-faces.js
 
@@ -71,6 +78,6 @@ node -e '
   const attr = (name) => Number((x.match(new RegExp(`<testsuite[^>]* ${name}="(\\d+)"`)) || [0, 0])[1]);
   const pyFailed = attr("failures") + attr("errors");
   const pyPassed = attr("tests") - pyFailed - attr("skipped");
-  console.log(`vitest ${v.numPassedTests} passed, ${v.numFailedTests} failed; pytest ${pyPassed} passed, ${pyFailed} failed; e2e 1 passed`);
-  console.log(`Tests: ${v.numPassedTests + pyPassed + 1} passed, ${v.numFailedTests + pyFailed} failed`);
+  console.log(`vitest ${v.numPassedTests} passed, ${v.numFailedTests} failed; pytest ${pyPassed} passed, ${pyFailed} failed; e2e 2 passed`);
+  console.log(`Tests: ${v.numPassedTests + pyPassed + 2} passed, ${v.numFailedTests + pyFailed} failed`);
 ' "$REPORTS/vitest.json" "$REPORTS/pytest.xml"
