@@ -34,6 +34,8 @@ export const auditRecordSchema = z.object({
     packageHash: z.string().regex(/^[0-9a-f]{64}$/),
   }),
   imageSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Set only when the deployment retains encrypted images (IFAS_RETAIN_IMAGES_KEY): until when. */
+  imageRetainedUntil: z.iso.datetime().nullable(),
   request: z.object({
     requestId: z.string().nullable(),
     clientRequestId: z.string().nullable(),
@@ -60,6 +62,7 @@ export interface AuditContext {
   explain: ExplainMode;
   caller: Caller;
   userAgent?: string | null;
+  imageRetainedUntil?: string | null;
   now?: Date;
 }
 
@@ -128,6 +131,7 @@ export function auditRecordFor(
       packageHash: result.model.packageHash,
     },
     imageSha256: createHash('sha256').update(image).digest('hex'),
+    imageRetainedUntil: context.imageRetainedUntil ?? null,
     request: {
       requestId: context.requestId,
       clientRequestId: context.clientRequestId,

@@ -12,6 +12,7 @@ import type { KeyObject } from 'node:crypto';
 import type { AuditRecord } from './audit-record.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { ChainVerdict } from './hash-chain.js';
+import type { RetainedImage } from './image-vault.js';
 
 export interface StoredRecord {
   seq: number;
@@ -76,6 +77,12 @@ export interface AuditStore {
   purgeBefore(cutoff: Date, signingKey: KeyObject, now?: Date): Promise<Checkpoint[]>;
   latestCheckpoint(tenant: string): Promise<Checkpoint | null>;
   tenants(): Promise<string[]>;
+
+  /** Opt-in encrypted audit images (see image-vault.ts); never called unless retention is configured. */
+  retainImage(image: RetainedImage): Promise<void>;
+  findRetainedImage(tenant: string, checkId: string): Promise<RetainedImage | null>;
+  /** Deletes images past their expiry; returns how many. */
+  purgeExpiredImages(now?: Date): Promise<number>;
 
   insertApiKey(row: ApiKeyRow): Promise<void>;
   findApiKey(id: string): Promise<ApiKeyRow | null>;

@@ -19,6 +19,7 @@ import type {
 import { VERIFY_PAGE } from './audit-store.js';
 import { type Checkpoint, checkpointIsAuthentic, signCheckpoint } from './checkpoint.js';
 import { ChainVerifier, GENESIS, linkHash } from './hash-chain.js';
+import type { RetainedImage } from './image-vault.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS audit_records (
@@ -54,6 +55,16 @@ const SCHEMA = `
     purged BIGINT NOT NULL,
     signature TEXT NOT NULL,
     PRIMARY KEY (tenant, seq)
+  );
+  CREATE TABLE IF NOT EXISTS retained_images (
+    tenant TEXT NOT NULL,
+    check_id TEXT NOT NULL,
+    format TEXT NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL,
+    nonce BYTEA NOT NULL,
+    ciphertext BYTEA NOT NULL,
+    tag BYTEA NOT NULL,
+    PRIMARY KEY (tenant, check_id)
   );
   CREATE TABLE IF NOT EXISTS api_keys (
     id TEXT PRIMARY KEY,
@@ -354,6 +365,55 @@ export class PostgresAuditStore implements AuditStore {
       'SELECT tenant FROM audit_heads ORDER BY tenant',
     );
     return result.rows.map((row) => row.tenant);
+  }
+
+  async retainImage(image: RetainedImage): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO retained_images (tenant, check_id, format, expires_at, nonce, ciphertext, tag)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [
+        image.tenant,
+        image.checkId,
+        image.format,
+        image.expiresAt,
+        image.nonce,
+        image.ciphertext,
+        image.tag,
+      ],
+    );
+  }
+
+  async findRetainedImage(tenant: string, checkId: string): Promise<RetainedImage | null> {
+    const row = (
+      await this.pool.query<{
+        format: string;
+        expires_at: Date;
+        nonce: Buffer;
+        ciphertext: Buffer;
+        tag: Buffer;
+      }>(
+        'SELECT format, expires_at, nonce, ciphertext, tag FROM retained_images WHERE tenant = $1 AND check_id = $2',
+        [tenant, checkId],
+      )
+    ).rows[0];
+    return row
+      ? {
+          tenant,
+          checkId,
+          format: row.format,
+          expiresAt: row.expires_at.toISOString(),
+          nonce: row.nonce,
+          ciphertext: row.ciphertext,
+          tag: row.tag,
+        }
+      : null;
+  }
+
+  async purgeExpiredImages(now = new Date()): Promise<number> {
+    const result = await this.pool.query('DELETE FROM retained_images WHERE expires_at <= $1', [
+      now.toISOString(),
+    ]);
+    return result.rowCount ?? 0;
   }
 
   async insertApiKey(row: ApiKeyRow): Promise<void> {

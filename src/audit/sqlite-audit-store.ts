@@ -20,6 +20,7 @@ import type {
 import { VERIFY_PAGE } from './audit-store.js';
 import { type Checkpoint, checkpointIsAuthentic, signCheckpoint } from './checkpoint.js';
 import { ChainVerifier, GENESIS, linkHash } from './hash-chain.js';
+import type { RetainedImage } from './image-vault.js';
 
 interface RecordRow {
   seq: number;
@@ -83,6 +84,16 @@ const SCHEMA = `
     signature TEXT NOT NULL,
     PRIMARY KEY (tenant, seq)
   );
+  CREATE TABLE IF NOT EXISTS retained_images (
+    tenant TEXT NOT NULL,
+    check_id TEXT NOT NULL,
+    format TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    nonce BLOB NOT NULL,
+    ciphertext BLOB NOT NULL,
+    tag BLOB NOT NULL,
+    PRIMARY KEY (tenant, check_id)
+  );
   CREATE TABLE IF NOT EXISTS api_keys (
     id TEXT PRIMARY KEY,
     tenant TEXT NOT NULL,
@@ -94,6 +105,28 @@ const SCHEMA = `
     revoked_at TEXT
   );
 `;
+
+interface RetainedImageRow {
+  tenant: string;
+  check_id: string;
+  format: string;
+  expires_at: string;
+  nonce: Buffer;
+  ciphertext: Buffer;
+  tag: Buffer;
+}
+
+function retainedOf(row: RetainedImageRow): RetainedImage {
+  return {
+    tenant: row.tenant,
+    checkId: row.check_id,
+    format: row.format,
+    expiresAt: row.expires_at,
+    nonce: row.nonce,
+    ciphertext: row.ciphertext,
+    tag: row.tag,
+  };
+}
 
 function storedOf(row: RecordRow): StoredRecord {
   return {
@@ -327,6 +360,36 @@ export class SqliteAuditStore implements AuditStore {
       tenant: string;
     }>;
     return rows.map((row) => row.tenant);
+  }
+
+  async retainImage(image: RetainedImage): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO retained_images (tenant, check_id, format, expires_at, nonce, ciphertext, tag)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        image.tenant,
+        image.checkId,
+        image.format,
+        image.expiresAt,
+        image.nonce,
+        image.ciphertext,
+        image.tag,
+      );
+  }
+
+  async findRetainedImage(tenant: string, checkId: string): Promise<RetainedImage | null> {
+    const row = this.db
+      .prepare('SELECT * FROM retained_images WHERE tenant = ? AND check_id = ?')
+      .get(tenant, checkId) as RetainedImageRow | undefined;
+    return row ? retainedOf(row) : null;
+  }
+
+  async purgeExpiredImages(now = new Date()): Promise<number> {
+    return this.db
+      .prepare('DELETE FROM retained_images WHERE expires_at <= ?')
+      .run(now.toISOString()).changes;
   }
 
   async insertApiKey(row: ApiKeyRow): Promise<void> {

@@ -4,7 +4,13 @@
 
 import { z } from 'zod';
 
-export const SCOPES = ['checks:write', 'checks:read', 'audit:read', 'metrics:read'] as const;
+export const SCOPES = [
+  'checks:write',
+  'checks:read',
+  'audit:read',
+  'metrics:read',
+  'images:read',
+] as const;
 export const scopeSchema = z.enum(SCOPES);
 export type Scope = z.infer<typeof scopeSchema>;
 

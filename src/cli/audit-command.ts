@@ -123,6 +123,8 @@ async function run(action: string, opts: Options, store: AuditStore, io: Output)
     for (const cp of checkpoints)
       io.out(`${cp.tenant}: purged ${cp.purged} records up to seq ${cp.seq}; checkpoint signed`);
     if (checkpoints.length === 0) io.out('nothing older than the cutoff');
+    const images = await store.purgeExpiredImages();
+    if (images > 0) io.out(`deleted ${images} expired retained images`);
     return 0;
   }
   if (!opts.tenant) {

@@ -45,6 +45,8 @@ const envSchema = z
     IFAS_JWT_TENANT_CLAIM: z.string().default('tenant'),
     IFAS_PUBLIC_DOCS: flag.default(false),
     IFAS_RETENTION_DAYS: positiveInt.optional(),
+    IFAS_RETAIN_IMAGES_KEY: z.base64().optional(),
+    IFAS_RETAIN_IMAGES_DAYS: positiveInt.max(1095).default(7),
   })
   .refine((env) => env.IFAS_AUDIT_STORE !== 'postgres' || env.IFAS_DATABASE_URL, {
     message: 'IFAS_AUDIT_STORE=postgres needs IFAS_DATABASE_URL',
@@ -92,6 +94,8 @@ export interface ServiceConfig {
   } | null;
   publicDocs: boolean;
   retentionDays: number | null;
+  /** Opt-in encrypted image retention: AES-256-GCM key and days kept; null keeps no images. */
+  imageRetention: { key: Buffer; days: number } | null;
 }
 
 export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
@@ -145,5 +149,8 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
       : null,
     publicDocs: e.IFAS_PUBLIC_DOCS,
     retentionDays: e.IFAS_RETENTION_DAYS ?? null,
+    imageRetention: e.IFAS_RETAIN_IMAGES_KEY
+      ? { key: Buffer.from(e.IFAS_RETAIN_IMAGES_KEY, 'base64'), days: e.IFAS_RETAIN_IMAGES_DAYS }
+      : null,
   };
 }

@@ -3,9 +3,10 @@
  * rationale) and GET /v1/checks/{id}. Handlers only translate HTTP to the CheckService and back.
  */
 
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
+import { mediaTypeOf } from '../audit/image-vault.js';
 import { requireScope } from '../auth/auth-middleware.js';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors.js';
 import type { CheckRequest, CheckService } from '../service/check-service.js';
@@ -95,6 +96,22 @@ const getCheck = createRoute({
   },
 });
 
+const getCheckImage = createRoute({
+  method: 'get',
+  path: '/v1/checks/{id}/image',
+  summary: 'Read the retained image of a check (only with opt-in encrypted retention)',
+  security: [{ apiKey: [] }, { bearer: [] }],
+  request: { params: checkIdParamSchema },
+  responses: {
+    200: {
+      description: 'The image as it was submitted.',
+      content: { 'image/jpeg': { schema: z.string().openapi({ format: 'binary' }) } },
+    },
+    ...AUTH_RESPONSES,
+    404: problem('No retained image: retention is off, expired, or no such check for this tenant.'),
+  },
+});
+
 interface CheckInput {
   image: Uint8Array;
   subject?: string | undefined;
@@ -115,6 +132,7 @@ export function registerCheckRoutes(app: OpenAPIHono<AppEnv>, options: CheckRout
   );
   app.on('POST', '/v1/checks', requireScope('checks:write'));
   app.on('GET', '/v1/checks/:id', requireScope('checks:read'));
+  app.on('GET', '/v1/checks/:id/image', requireScope('images:read'));
 
   app.openapi(postCheck, async (c) => {
     const contentType = c.req.header('content-type') ?? '';
@@ -180,5 +198,13 @@ export function registerCheckRoutes(app: OpenAPIHono<AppEnv>, options: CheckRout
   app.openapi(getCheck, async (c) => {
     const stored = await checks.find(c.get('principal').tenant, c.req.valid('param').id);
     return c.json(checkViewOf(stored), 200);
+  });
+
+  app.openapi(getCheckImage, async (c) => {
+    const image = await checks.retainedImage(c.get('principal').tenant, c.req.valid('param').id);
+    return c.body(new Uint8Array(image.bytes), 200, {
+      'content-type': mediaTypeOf(image.format),
+      'cache-control': 'no-store',
+    }) as never;
   });
 }

@@ -68,6 +68,10 @@ export const checkSchema = z
     clientRequestId: z.string().nullable(),
     model: modelSchema,
     audit: z.object({ seq: z.number().int(), hash: z.string() }),
+    imageRetainedUntil: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Only with opt-in encrypted retention: when the image is deleted.' }),
     timings: z
       .record(z.string(), z.number())
       .optional()
@@ -94,6 +98,7 @@ export function checkViewOf(stored: StoredRecord, timings?: StageTimings): Check
     clientRequestId: r.request.clientRequestId,
     model: r.model,
     audit: { seq: stored.seq, hash: stored.hash },
+    imageRetainedUntil: r.imageRetainedUntil,
     ...(timings ? { timings: { ...timings } } : {}),
   };
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { SubjectPolicy } from '../audit/audit-record.js';
 import type { AuditStore } from '../audit/audit-store.js';
+import { ImageVault } from '../audit/image-vault.js';
 import { openAuditStore } from '../audit/open-audit-store.js';
 import { jwtVerifier } from '../auth/jwt-verifier.js';
 import {
@@ -59,7 +60,11 @@ export async function buildService(config: ServiceConfig): Promise<Service> {
     maxWaiting: config.limits.queueMaxWaiting,
   });
   const metrics = new ServiceMetrics(queue);
+  const vault = config.imageRetention
+    ? new ImageVault(config.imageRetention.key, config.imageRetention.days)
+    : undefined;
   const checks = new CheckService({
+    ...(vault ? { vault } : {}),
     model,
     store,
     queue,

@@ -18,6 +18,7 @@ import {
   subjectValue,
 } from '../audit/audit-record.js';
 import type { AuditStore, StoredRecord } from '../audit/audit-store.js';
+import type { ImageVault, RetainedImage } from '../audit/image-vault.js';
 import { AuditWriteError, IdempotencyConflictError, NotFoundError } from '../errors.js';
 import type { CheckResult, JudgedCheck } from '../inference/engine.js';
 import type { InferenceQueue } from './inference-queue.js';
@@ -54,6 +55,8 @@ export interface CheckServiceOptions {
   /** Whole-request budget: queue wait plus model; the rationale gets what is left. */
   requestTimeoutMs: number;
   maxNewTokens: number;
+  /** Opt-in encrypted retention of the checked images; absent: only their SHA-256 is kept. */
+  vault?: ImageVault;
 }
 
 /** Check ids: `chk_` + 20 random bytes, base32-free of look-alikes (base64url is fine in URLs). */
@@ -117,8 +120,30 @@ export class CheckService {
         }),
       AbortSignal.timeout(this.options.requestTimeoutMs),
     );
+    const checkId = newCheckId();
+    let retained: RetainedImage | null = null;
+    try {
+      if (this.options.vault) {
+        // Before the record, so a recorded retention date always has its image behind it.
+        retained = this.options.vault.seal(
+          request.tenant,
+          checkId,
+          result.image.format,
+          request.image,
+        );
+        await store.retainImage(retained);
+      }
+    } catch (error) {
+      throw new AuditWriteError(
+        'the image could not be retained, so the decision is not recorded',
+        {
+          cause: error,
+        },
+      );
+    }
     const record = auditRecordFor(result, request.image, {
-      checkId: newCheckId(),
+      checkId,
+      imageRetainedUntil: retained?.expiresAt ?? null,
       tenant: request.tenant,
       subject: request.subject,
       subjectPolicy: this.options.subjectPolicy,
@@ -152,6 +177,17 @@ export class CheckService {
       throw new NotFoundError(`no check ${checkId}`);
     }
     return stored;
+  }
+
+  /** The retained image of a check, decrypted; NotFound when none is kept (or retention is off). */
+  async retainedImage(tenant: string, checkId: string): Promise<{ bytes: Buffer; format: string }> {
+    const sealed = this.options.vault
+      ? await this.options.store.findRetainedImage(tenant, checkId)
+      : null;
+    if (!sealed || !this.options.vault || Date.parse(sealed.expiresAt) <= Date.now()) {
+      throw new NotFoundError(`no retained image for check ${checkId}`);
+    }
+    return { bytes: this.options.vault.open(sealed), format: sealed.format };
   }
 
   /** The stored form of a subject as given in a query, under the same policy as the records. */

@@ -4,9 +4,10 @@
  * retention checkpoints and API key rows.
  */
 
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { AuditStore } from '../../src/audit/audit-store.js';
+import { ImageVault } from '../../src/audit/image-vault.js';
 import { sampleRecord } from '../support/audit-records.js';
 
 export interface StoreHarness {
@@ -150,6 +151,23 @@ export function auditStoreContract(name: string, harness: StoreHarness): void {
       );
       expect(found?.seq).toBe(1);
       expect(await store.findCheck('globex', found?.record.checkId ?? '')).toBeNull();
+      await store.close();
+    });
+  });
+
+  describe(`${name}: retained images`, () => {
+    it('keeps sealed images per tenant and check, and purges them at expiry', async () => {
+      const store = await harness.open();
+      const vault = new ImageVault(randomBytes(32), 1);
+      const now = new Date('2026-11-28T00:00:00Z');
+      await store.retainImage(vault.seal('acme', 'chk_1', 'png', Buffer.from('pixels'), now));
+      const found = await store.findRetainedImage('acme', 'chk_1');
+      expect(found && vault.open(found).toString()).toBe('pixels');
+      expect(found?.expiresAt).toBe('2026-11-29T00:00:00.000Z');
+      expect(await store.findRetainedImage('globex', 'chk_1')).toBeNull();
+      expect(await store.purgeExpiredImages(new Date('2026-11-28T12:00:00Z'))).toBe(0);
+      expect(await store.purgeExpiredImages(new Date('2026-11-29T00:00:01Z'))).toBe(1);
+      expect(await store.findRetainedImage('acme', 'chk_1')).toBeNull();
       await store.close();
     });
   });

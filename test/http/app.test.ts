@@ -348,6 +348,45 @@ describe('authentication hook', () => {
   });
 });
 
+describe('opt-in encrypted image retention', () => {
+  it('keeps no image by default', async () => {
+    const res = await post(form({ image: new Blob([image]) }), bearer(writer));
+    const check = await json(res);
+    expect(check.imageRetainedUntil).toBeNull();
+    const all = await keyFor(service, 'acme', ['images:read']);
+    const img = await service.app.request(`/v1/checks/${check.id}/image`, { headers: bearer(all) });
+    expect(img.status).toBe(404);
+  });
+
+  it('returns the retained image to images:read of the same tenant only', async () => {
+    const retaining = await startTestService({
+      IFAS_RETAIN_IMAGES_KEY: Buffer.alloc(32, 7).toString('base64'),
+      IFAS_RETAIN_IMAGES_DAYS: '2',
+    });
+    const key = await keyFor(retaining, 'acme', ['checks:write', 'checks:read']);
+    const reader = await keyFor(retaining, 'acme', ['images:read']);
+    const stranger = await keyFor(retaining, 'globex', ['images:read']);
+    const check = await json(
+      await retaining.app.request('/v1/checks', {
+        method: 'POST',
+        body: form({ image: new Blob([image]) }),
+        headers: bearer(key),
+      }),
+    );
+    expect(Date.parse(check.imageRetainedUntil) - Date.now()).toBeGreaterThan(47 * 3600_000);
+    const path = `/v1/checks/${check.id}/image`;
+    expect((await retaining.app.request(path, { headers: bearer(key) })).status).toBe(403);
+    expect((await retaining.app.request(path, { headers: bearer(stranger) })).status).toBe(404);
+    const res = await retaining.app.request(path, { headers: bearer(reader) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await res.arrayBuffer()).equals(image)).toBe(true);
+    const sealed = await retaining.store.findRetainedImage('acme', check.id);
+    expect(sealed?.ciphertext.includes(image.subarray(0, 64))).toBe(false);
+    await retaining.close();
+  });
+});
+
 describe('audit queries', () => {
   it('filters, pages with a cursor, exports NDJSON and CSV, and verifies the chain', async () => {
     for (const subject of ['bob', 'bob', 'carol']) {

@@ -24,6 +24,7 @@ export function sampleRecord(n: number, overrides: Partial<AuditRecord> = {}): A
     qualityReason: decision === 'uncertain' ? 'too_dark' : null,
     model: { name: 'ifas-mini', version: n > 5 ? '1.1.0' : '1.0.0', packageHash: 'a'.repeat(64) },
     imageSha256: 'b'.repeat(64),
+    imageRetainedUntil: null,
     request: {
       requestId: `req-${n}`,
       clientRequestId: null,
