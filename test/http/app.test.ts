@@ -546,6 +546,23 @@ describe('limits', () => {
     await slow.close();
   });
 
+  it('answers 500 AUDIT_WRITE_FAILED, and no decision, when the audit log cannot be written', async () => {
+    const readOnly = await startTestService();
+    const key = await keyFor(readOnly, 'acme', ['checks:write']);
+    const { SqliteAuditStore } = await import('../../src/audit/sqlite-audit-store.js');
+    (readOnly.store as InstanceType<typeof SqliteAuditStore>).database.pragma('query_only = ON');
+    const res = await readOnly.app.request('/v1/checks', {
+      method: 'POST',
+      body: form({ image: new Blob([image]) }),
+      headers: bearer(key),
+    });
+    expect(res.status).toBe(500);
+    const problem = await json(res);
+    expect(problem).toMatchObject({ code: 'AUDIT_WRITE_FAILED' });
+    expect(problem).not.toHaveProperty('decision');
+    await readOnly.close();
+  });
+
   it('answers 503 MODEL_NOT_READY and /readyz 503 while the model is not loaded', async () => {
     const { buildService } = await import('../../src/service/build-service.js');
     const { serviceConfigFromEnv } = await import('../../src/config/service-config.js');
