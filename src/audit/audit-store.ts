@@ -9,6 +9,7 @@
  */
 
 import type { KeyObject } from 'node:crypto';
+import type { OutboxEntry, OutboxStatus } from '../flags/outbox-entry.js';
 import type { AuditRecord } from './audit-record.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { ChainVerdict } from './hash-chain.js';
@@ -60,13 +61,30 @@ export interface ApiKeyRow {
   revokedAt: string | null;
 }
 
+export interface OutboxSettlement {
+  status: OutboxStatus;
+  attempts: number;
+  at: Date;
+  error?: string;
+  /** For `pending`: when to try again. */
+  nextAttemptAt?: Date;
+}
+
+export interface OutboxFilter {
+  tenant: string;
+  checkId?: string;
+  status?: OutboxStatus;
+  limit: number;
+}
+
 export interface AuditStore {
   readonly kind: 'sqlite' | 'postgres';
   /**
    * Appends a decision to its tenant's chain in one transaction, unless the tenant already recorded
-   * the same client request id: then the earlier record comes back with `created: false`.
+   * the same client request id: then the earlier record comes back with `created: false`. The
+   * outbox entries (spoof flags) are written in the same transaction, or not at all.
    */
-  append(record: AuditRecord): Promise<AppendOutcome>;
+  append(record: AuditRecord, outbox?: readonly OutboxEntry[]): Promise<AppendOutcome>;
   findCheck(tenant: string, checkId: string): Promise<StoredRecord | null>;
   findByClientRequestId(tenant: string, clientRequestId: string): Promise<StoredRecord | null>;
   /** Records matching the filter in chain order, at most `limit`. */
@@ -83,6 +101,14 @@ export interface AuditStore {
   findRetainedImage(tenant: string, checkId: string): Promise<RetainedImage | null>;
   /** Deletes images past their expiry; returns how many. */
   purgeExpiredImages(now?: Date): Promise<number>;
+
+  /**
+   * Pending entries due by `now`, leased for `leaseMs` (their next attempt moves past the lease) so a
+   * concurrent dispatcher skips them.
+   */
+  claimDueOutbox(now: Date, limit: number, leaseMs: number): Promise<OutboxEntry[]>;
+  settleOutbox(id: string, result: OutboxSettlement): Promise<void>;
+  listOutbox(filter: OutboxFilter): Promise<OutboxEntry[]>;
 
   insertApiKey(row: ApiKeyRow): Promise<void>;
   findApiKey(id: string): Promise<ApiKeyRow | null>;

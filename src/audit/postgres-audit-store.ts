@@ -7,12 +7,15 @@
 
 import type { KeyObject } from 'node:crypto';
 import pg from 'pg';
+import type { OutboxEntry } from '../flags/outbox-entry.js';
 import { type AuditRecord, auditRecordSchema } from './audit-record.js';
 import type {
   ApiKeyRow,
   AppendOutcome,
   AuditQuery,
   AuditStore,
+  OutboxFilter,
+  OutboxSettlement,
   StoredRecord,
   StoreVerdict,
 } from './audit-store.js';
@@ -56,6 +59,22 @@ const SCHEMA = `
     signature TEXT NOT NULL,
     PRIMARY KEY (tenant, seq)
   );
+  CREATE TABLE IF NOT EXISTS outbox (
+    id TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    check_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    destination TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_at TIMESTAMPTZ NOT NULL,
+    last_error TEXT,
+    created_at TIMESTAMPTZ NOT NULL,
+    delivered_at TIMESTAMPTZ
+  );
+  CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
+  CREATE INDEX IF NOT EXISTS outbox_check ON outbox (tenant, check_id);
   CREATE TABLE IF NOT EXISTS retained_images (
     tenant TEXT NOT NULL,
     check_id TEXT NOT NULL,
@@ -105,6 +124,40 @@ interface KeyRow {
   created_at: string;
   expires_at: string | null;
   revoked_at: string | null;
+}
+
+interface OutboxRow {
+  id: string;
+  tenant: string;
+  check_id: string;
+  channel: OutboxEntry['channel'];
+  destination: string;
+  payload: string;
+  status: OutboxEntry['status'];
+  attempts: number | string;
+  next_attempt_at: string | Date;
+  last_error: string | null;
+  created_at: string | Date;
+  delivered_at: string | Date | null;
+}
+
+const iso = (value: string | Date): string => (value instanceof Date ? value.toISOString() : value);
+
+function outboxOf(row: OutboxRow): OutboxEntry {
+  return {
+    id: row.id,
+    tenant: row.tenant,
+    checkId: row.check_id,
+    channel: row.channel,
+    destination: row.destination,
+    payload: row.payload,
+    status: row.status,
+    attempts: Number(row.attempts),
+    nextAttemptAt: iso(row.next_attempt_at),
+    lastError: row.last_error,
+    createdAt: iso(row.created_at),
+    deliveredAt: row.delivered_at === null ? null : iso(row.delivered_at),
+  };
 }
 
 // BIGINT arrives as a string; sequence numbers stay far below 2^53.
@@ -170,7 +223,7 @@ export class PostgresAuditStore implements AuditStore {
     }
   }
 
-  async append(input: AuditRecord): Promise<AppendOutcome> {
+  async append(input: AuditRecord, outbox: readonly OutboxEntry[] = []): Promise<AppendOutcome> {
     const record = auditRecordSchema.parse(input);
     const body = record as unknown as Record<string, unknown>;
     return this.inTransaction(async (client) => {
@@ -221,6 +274,27 @@ export class PostgresAuditStore implements AuditStore {
         seq,
         hash,
       ]);
+      for (const e of outbox) {
+        await client.query(
+          `INSERT INTO outbox (id, tenant, check_id, channel, destination, payload, status, attempts,
+             next_attempt_at, last_error, created_at, delivered_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+          [
+            e.id,
+            e.tenant,
+            e.checkId,
+            e.channel,
+            e.destination,
+            e.payload,
+            e.status,
+            e.attempts,
+            e.nextAttemptAt,
+            e.lastError,
+            e.createdAt,
+            e.deliveredAt,
+          ],
+        );
+      }
       return { stored: { seq, prevHash, hash, record }, created: true };
     });
   }
@@ -365,6 +439,43 @@ export class PostgresAuditStore implements AuditStore {
       'SELECT tenant FROM audit_heads ORDER BY tenant',
     );
     return result.rows.map((row) => row.tenant);
+  }
+
+  async claimDueOutbox(now: Date, limit: number, leaseMs: number): Promise<OutboxEntry[]> {
+    // SKIP LOCKED: dispatchers on several instances claim disjoint entries without waiting.
+    const result = await this.pool.query<OutboxRow>(
+      `UPDATE outbox SET next_attempt_at = $1::timestamptz + ($3 * interval '1 millisecond')
+       WHERE id IN (
+         SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1
+         ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+       RETURNING *`,
+      [now.toISOString(), limit, leaseMs],
+    );
+    return result.rows.map(outboxOf);
+  }
+
+  async settleOutbox(id: string, result: OutboxSettlement): Promise<void> {
+    await this.pool.query(
+      `UPDATE outbox SET status = $2, attempts = $3, last_error = $4,
+         next_attempt_at = COALESCE($5, next_attempt_at), delivered_at = $6 WHERE id = $1`,
+      [
+        id,
+        result.status,
+        result.attempts,
+        result.error ?? null,
+        result.nextAttemptAt?.toISOString() ?? null,
+        result.status === 'delivered' ? result.at.toISOString() : null,
+      ],
+    );
+  }
+
+  async listOutbox(filter: OutboxFilter): Promise<OutboxEntry[]> {
+    const result = await this.pool.query<OutboxRow>(
+      `SELECT * FROM outbox WHERE tenant = $1 AND ($2::text IS NULL OR check_id = $2)
+         AND ($3::text IS NULL OR status = $3) ORDER BY created_at, id LIMIT $4`,
+      [filter.tenant, filter.checkId ?? null, filter.status ?? null, filter.limit],
+    );
+    return result.rows.map(outboxOf);
   }
 
   async retainImage(image: RetainedImage): Promise<void> {

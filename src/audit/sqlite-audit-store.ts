@@ -8,12 +8,15 @@
 
 import type { KeyObject } from 'node:crypto';
 import Database from 'better-sqlite3';
+import type { OutboxEntry } from '../flags/outbox-entry.js';
 import { type AuditRecord, auditRecordSchema } from './audit-record.js';
 import type {
   ApiKeyRow,
   AppendOutcome,
   AuditQuery,
   AuditStore,
+  OutboxFilter,
+  OutboxSettlement,
   StoredRecord,
   StoreVerdict,
 } from './audit-store.js';
@@ -84,6 +87,22 @@ const SCHEMA = `
     signature TEXT NOT NULL,
     PRIMARY KEY (tenant, seq)
   );
+  CREATE TABLE IF NOT EXISTS outbox (
+    id TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    check_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    destination TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_at TEXT NOT NULL,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    delivered_at TEXT
+  );
+  CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
+  CREATE INDEX IF NOT EXISTS outbox_check ON outbox (tenant, check_id);
   CREATE TABLE IF NOT EXISTS retained_images (
     tenant TEXT NOT NULL,
     check_id TEXT NOT NULL,
@@ -125,6 +144,40 @@ function retainedOf(row: RetainedImageRow): RetainedImage {
     nonce: row.nonce,
     ciphertext: row.ciphertext,
     tag: row.tag,
+  };
+}
+
+interface OutboxRow {
+  id: string;
+  tenant: string;
+  check_id: string;
+  channel: OutboxEntry['channel'];
+  destination: string;
+  payload: string;
+  status: OutboxEntry['status'];
+  attempts: number | string;
+  next_attempt_at: string | Date;
+  last_error: string | null;
+  created_at: string | Date;
+  delivered_at: string | Date | null;
+}
+
+const iso = (value: string | Date): string => (value instanceof Date ? value.toISOString() : value);
+
+function outboxOf(row: OutboxRow): OutboxEntry {
+  return {
+    id: row.id,
+    tenant: row.tenant,
+    checkId: row.check_id,
+    channel: row.channel,
+    destination: row.destination,
+    payload: row.payload,
+    status: row.status,
+    attempts: Number(row.attempts),
+    nextAttemptAt: iso(row.next_attempt_at),
+    lastError: row.last_error,
+    createdAt: iso(row.created_at),
+    deliveredAt: row.delivered_at === null ? null : iso(row.delivered_at),
   };
 }
 
@@ -174,7 +227,7 @@ export class SqliteAuditStore implements AuditStore {
     this.db.exec(SCHEMA);
   }
 
-  async append(input: AuditRecord): Promise<AppendOutcome> {
+  async append(input: AuditRecord, outbox: readonly OutboxEntry[] = []): Promise<AppendOutcome> {
     const record = auditRecordSchema.parse(input);
     const body = record as unknown as Record<string, unknown>;
     const insert = this.db.transaction((): AppendOutcome => {
@@ -219,6 +272,27 @@ export class SqliteAuditStore implements AuditStore {
            ON CONFLICT (tenant) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
         )
         .run(record.tenant, seq, hash);
+      const queue = this.db.prepare(
+        `INSERT INTO outbox (id, tenant, check_id, channel, destination, payload, status, attempts,
+           next_attempt_at, last_error, created_at, delivered_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const e of outbox) {
+        queue.run(
+          e.id,
+          e.tenant,
+          e.checkId,
+          e.channel,
+          e.destination,
+          e.payload,
+          e.status,
+          e.attempts,
+          e.nextAttemptAt,
+          e.lastError,
+          e.createdAt,
+          e.deliveredAt,
+        );
+      }
       return { stored: { seq, prevHash, hash, record }, created: true };
     });
     return insert.immediate();
@@ -360,6 +434,55 @@ export class SqliteAuditStore implements AuditStore {
       tenant: string;
     }>;
     return rows.map((row) => row.tenant);
+  }
+
+  async claimDueOutbox(now: Date, limit: number, leaseMs: number): Promise<OutboxEntry[]> {
+    const claim = this.db.transaction((): OutboxEntry[] => {
+      const rows = this.db
+        .prepare(
+          `SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
+           ORDER BY next_attempt_at LIMIT ?`,
+        )
+        .all(now.toISOString(), limit) as OutboxRow[];
+      const lease = this.db.prepare('UPDATE outbox SET next_attempt_at = ? WHERE id = ?');
+      const until = new Date(now.getTime() + leaseMs).toISOString();
+      for (const row of rows) lease.run(until, row.id);
+      return rows.map(outboxOf);
+    });
+    return claim.immediate();
+  }
+
+  async settleOutbox(id: string, result: OutboxSettlement): Promise<void> {
+    this.db
+      .prepare(
+        `UPDATE outbox SET status = ?, attempts = ?, last_error = ?,
+           next_attempt_at = COALESCE(?, next_attempt_at), delivered_at = ? WHERE id = ?`,
+      )
+      .run(
+        result.status,
+        result.attempts,
+        result.error ?? null,
+        result.nextAttemptAt?.toISOString() ?? null,
+        result.status === 'delivered' ? result.at.toISOString() : null,
+        id,
+      );
+  }
+
+  async listOutbox(filter: OutboxFilter): Promise<OutboxEntry[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM outbox WHERE tenant = ? AND (? IS NULL OR check_id = ?) AND (? IS NULL OR status = ?)
+         ORDER BY created_at, id LIMIT ?`,
+      )
+      .all(
+        filter.tenant,
+        filter.checkId ?? null,
+        filter.checkId ?? null,
+        filter.status ?? null,
+        filter.status ?? null,
+        filter.limit,
+      ) as OutboxRow[];
+    return rows.map(outboxOf);
   }
 
   async retainImage(image: RetainedImage): Promise<void> {

@@ -3,9 +3,11 @@
  * stops start-up with a message naming the variable, never a half-configured server.
  */
 
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { type FlagConfig, flagConfigSchema } from '../flags/flag-config.js';
 import { defaultModelDir } from '../project-root.js';
 
 const flag = z
@@ -22,6 +24,7 @@ const envSchema = z
     IFAS_MODEL_DIR: z.string().optional(),
     IFAS_EXECUTION_PROVIDER: z.enum(['cpu', 'cuda', 'auto']).default('cpu'),
     IFAS_DETECT_FACES: flag.default(true),
+    IFAS_THRESHOLD: z.coerce.number().min(0).max(1).optional(),
     IFAS_DATA_DIR: z.string().default('data'),
     IFAS_AUDIT_STORE: z.enum(['sqlite', 'postgres']).default('sqlite'),
     IFAS_SQLITE_PATH: z.string().optional(),
@@ -45,6 +48,11 @@ const envSchema = z
     IFAS_JWT_TENANT_CLAIM: z.string().default('tenant'),
     IFAS_PUBLIC_DOCS: flag.default(false),
     IFAS_RETENTION_DAYS: positiveInt.optional(),
+    IFAS_PUBLIC_URL: z.url().optional(),
+    IFAS_FLAGS: z.string().optional(),
+    IFAS_FLAGS_FILE: z.string().optional(),
+    IFAS_SET_SIGNING_KEY_FILE: z.string().optional(),
+    IFAS_OUTBOX_POLL_MS: positiveInt.default(5_000),
     IFAS_RETAIN_IMAGES_KEY: z.base64().optional(),
     IFAS_RETAIN_IMAGES_DAYS: positiveInt.max(1095).default(7),
   })
@@ -68,6 +76,8 @@ export interface ServiceConfig {
   modelDir: string;
   executionProvider: 'cpu' | 'cuda' | 'auto';
   detectFaces: boolean;
+  /** Liveness at or above which a face is live; null: the model package's recommended threshold. */
+  threshold: number | null;
   dataDir: string;
   store: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
   subjectPolicy: 'plain' | 'keyed-hash';
@@ -94,8 +104,37 @@ export interface ServiceConfig {
   } | null;
   publicDocs: boolean;
   retentionDays: number | null;
+  /** Base URL the service is reached at: the SET issuer and the JWKS location. */
+  publicUrl: string;
+  /** Spoof flags (SSF receivers, webhooks): IFAS_FLAGS JSON or the IFAS_FLAGS_FILE it is read from. */
+  flags: FlagConfig;
+  setSigningKeyFile: string;
+  outboxPollMs: number;
   /** Opt-in encrypted image retention: AES-256-GCM key and days kept; null keeps no images. */
   imageRetention: { key: Buffer; days: number } | null;
+}
+
+function parseFlags(inline: string | undefined, file: string | undefined): FlagConfig {
+  if (inline !== undefined && file !== undefined) {
+    throw new ConfigError('set IFAS_FLAGS or IFAS_FLAGS_FILE, not both');
+  }
+  let json: unknown = {};
+  try {
+    if (inline !== undefined) json = JSON.parse(inline);
+    if (file !== undefined) json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`IFAS_FLAGS${file ? '_FILE' : ''} is not readable JSON`, {
+      cause: error,
+    });
+  }
+  const parsed = flagConfigSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.')}: ${issue.message}`,
+    );
+    throw new ConfigError(`invalid IFAS_FLAGS: ${problems.join('; ')}`);
+  }
+  return parsed.data;
 }
 
 export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
@@ -115,6 +154,7 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
     modelDir: resolve(e.IFAS_MODEL_DIR ?? defaultModelDir()),
     executionProvider: e.IFAS_EXECUTION_PROVIDER,
     detectFaces: e.IFAS_DETECT_FACES,
+    threshold: e.IFAS_THRESHOLD ?? null,
     dataDir,
     store:
       e.IFAS_AUDIT_STORE === 'postgres'
@@ -149,6 +189,12 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
       : null,
     publicDocs: e.IFAS_PUBLIC_DOCS,
     retentionDays: e.IFAS_RETENTION_DAYS ?? null,
+    publicUrl: (e.IFAS_PUBLIC_URL ?? `http://${e.IFAS_HOST}:${e.IFAS_PORT}`).replace(/\/$/, ''),
+    flags: parseFlags(e.IFAS_FLAGS, e.IFAS_FLAGS_FILE),
+    setSigningKeyFile: resolve(
+      e.IFAS_SET_SIGNING_KEY_FILE ?? join(dataDir, 'set-signing-es256.pem'),
+    ),
+    outboxPollMs: e.IFAS_OUTBOX_POLL_MS,
     imageRetention: e.IFAS_RETAIN_IMAGES_KEY
       ? { key: Buffer.from(e.IFAS_RETAIN_IMAGES_KEY, 'base64'), days: e.IFAS_RETAIN_IMAGES_DAYS }
       : null,

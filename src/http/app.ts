@@ -20,6 +20,7 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../errors.js';
+import type { SetSigningKey } from '../flags/signing-key.js';
 import type { CheckService } from '../service/check-service.js';
 import type { ModelSlot } from '../service/model-slot.js';
 import type { ServiceMetrics } from '../service/service-metrics.js';
@@ -27,6 +28,7 @@ import type { AppEnv } from './app-env.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { registerCheckRoutes } from './check-routes.js';
 import { renderDocsPage } from './docs-page.js';
+import { registerFlagRoutes } from './flag-routes.js';
 import { registerOpsRoutes } from './ops-routes.js';
 import { problemResponse } from './problem.js';
 
@@ -36,6 +38,9 @@ export interface AppDependencies {
   model: ModelSlot;
   metrics: ServiceMetrics;
   checkpointPublicKey: KeyObject;
+  setSigningKey: SetSigningKey;
+  /** The SET issuer and base of the published JWKS. */
+  publicUrl: string;
   verifyJwt?: JwtVerifier;
   limits: { maxBodyBytes: number; maxImageBytes: number };
   /** Serve /openapi.json and /docs without a credential. */
@@ -44,7 +49,12 @@ export interface AppDependencies {
   logError?: (message: string, error: unknown) => void;
 }
 
-const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
+const PUBLIC_PATHS = new Set([
+  '/healthz',
+  '/readyz',
+  '/.well-known/jwks.json',
+  '/.well-known/ssf-configuration',
+]);
 const DOC_PATHS = new Set(['/openapi.json', '/docs']);
 
 export const API_INFO = {
@@ -110,6 +120,11 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
 
   registerOpsRoutes(app, { model: deps.model, store: deps.store, metrics: deps.metrics });
   registerCheckRoutes(app, { checks: deps.checks, ...deps.limits });
+  registerFlagRoutes(app, {
+    store: deps.store,
+    setSigningKey: deps.setSigningKey,
+    publicUrl: deps.publicUrl,
+  });
   registerAuditRoutes(app, {
     store: deps.store,
     checks: deps.checks,

@@ -30,6 +30,12 @@ export async function startServer(
   const address = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}`;
 
+  if (config.flags.receivers.length + config.flags.webhooks.length > 0) {
+    service.dispatcher.start(config.outboxPollMs, (error) =>
+      log(`flag delivery failed: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  }
+
   let retention: NodeJS.Timeout | undefined;
   if (config.retentionDays !== null) {
     const days = config.retentionDays;

@@ -18,6 +18,10 @@ import {
   loadSubjectHashKey,
 } from '../config/local-secrets.js';
 import type { ServiceConfig } from '../config/service-config.js';
+import { FlagDelivery } from '../flags/deliver.js';
+import { FlagRouter } from '../flags/flag-router.js';
+import { OutboxDispatcher } from '../flags/outbox-dispatcher.js';
+import { loadSetSigningKey, type SetSigningKey } from '../flags/signing-key.js';
 import { createApp } from '../http/app.js';
 import type { AppEnv } from '../http/app-env.js';
 import { IfasEngine } from '../inference/engine.js';
@@ -33,7 +37,10 @@ export interface Service {
   /** Settles when the model finished loading (or failed to). */
   modelLoaded: Promise<void>;
   queue: InferenceQueue;
+  checks: CheckService;
   checkpointKeys: CheckpointKeys;
+  setSigningKey: SetSigningKey;
+  dispatcher: OutboxDispatcher;
   close(): Promise<void>;
 }
 
@@ -60,11 +67,25 @@ export async function buildService(config: ServiceConfig): Promise<Service> {
     maxWaiting: config.limits.queueMaxWaiting,
   });
   const metrics = new ServiceMetrics(queue);
+  const setSigningKey = await loadSetSigningKey(config.setSigningKeyFile);
+  const dispatcher = new OutboxDispatcher(
+    store,
+    new FlagDelivery(config.flags, setSigningKey),
+    config.flags.backoff,
+  );
+  const flags = new FlagRouter(config.flags, config.publicUrl);
   const vault = config.imageRetention
     ? new ImageVault(config.imageRetention.key, config.imageRetention.days)
     : undefined;
   const checks = new CheckService({
     ...(vault ? { vault } : {}),
+    ...(flags.enabled
+      ? {
+          flags,
+          onFlagsQueued: () =>
+            dispatcher.kick((error) => console.error('flag delivery failed', error)),
+        }
+      : {}),
     model,
     store,
     queue,
@@ -72,6 +93,7 @@ export async function buildService(config: ServiceConfig): Promise<Service> {
     subjectPolicy,
     requestTimeoutMs: config.limits.requestTimeoutMs,
     maxNewTokens: config.limits.maxNewTokens,
+    ...(config.threshold === null ? {} : { threshold: config.threshold }),
   });
   const jwt = config.jwt;
   const verifyJwt = jwt
@@ -91,6 +113,8 @@ export async function buildService(config: ServiceConfig): Promise<Service> {
     model,
     metrics,
     checkpointPublicKey: checkpointKeys.publicKey,
+    setSigningKey,
+    publicUrl: config.publicUrl,
     ...(verifyJwt ? { verifyJwt } : {}),
     limits: {
       maxBodyBytes: config.limits.maxBodyBytes,
@@ -104,8 +128,12 @@ export async function buildService(config: ServiceConfig): Promise<Service> {
     model,
     modelLoaded,
     queue,
+    checks,
     checkpointKeys,
+    setSigningKey,
+    dispatcher,
     async close() {
+      await dispatcher.stop();
       await modelLoaded;
       const status = model.status;
       if (status.state === 'ready') await status.engine.dispose();

@@ -20,6 +20,7 @@ import {
 import type { AuditStore, StoredRecord } from '../audit/audit-store.js';
 import type { ImageVault, RetainedImage } from '../audit/image-vault.js';
 import { AuditWriteError, IdempotencyConflictError, NotFoundError } from '../errors.js';
+import type { FlagRouter } from '../flags/flag-router.js';
 import type { CheckResult, JudgedCheck } from '../inference/engine.js';
 import type { InferenceQueue } from './inference-queue.js';
 import type { ModelSlot } from './model-slot.js';
@@ -55,8 +56,14 @@ export interface CheckServiceOptions {
   /** Whole-request budget: queue wait plus model; the rationale gets what is left. */
   requestTimeoutMs: number;
   maxNewTokens: number;
+  /** Overrides the model's recommended threshold. */
+  threshold?: number;
   /** Opt-in encrypted retention of the checked images; absent: only their SHA-256 is kept. */
   vault?: ImageVault;
+  /** Which flags a decision raises; they are queued in the audit transaction. */
+  flags?: FlagRouter;
+  /** Told when a decision queued flags, so delivery can start at once. */
+  onFlagsQueued?: () => void;
 }
 
 /** Check ids: `chk_` + 20 random bytes, base32-free of look-alikes (base64url is fine in URLs). */
@@ -113,6 +120,7 @@ export class CheckService {
           explain:
             request.explain === 'always' ? true : request.explain === 'auto' ? 'auto' : false,
           maxNewTokens: this.options.maxNewTokens,
+          ...(this.options.threshold === undefined ? {} : { threshold: this.options.threshold }),
           // Leave a little of the budget for the audit write.
           rationaleTimeoutMs: Math.max(0, deadline - performance.now() - 50),
           ...(request.onJudged ? { onJudged: request.onJudged } : {}),
@@ -153,9 +161,10 @@ export class CheckService {
       caller: request.caller,
       userAgent: request.userAgent,
     });
+    const outbox = this.options.flags?.entriesFor(record, request.subject) ?? [];
     let appended: Awaited<ReturnType<AuditStore['append']>>;
     try {
-      appended = await store.append(record);
+      appended = await store.append(record, outbox);
     } catch (error) {
       throw new AuditWriteError('the decision could not be recorded, so it is not returned', {
         cause: error,
@@ -163,6 +172,7 @@ export class CheckService {
     }
     if (appended.created) {
       metrics.observeCheck(result.decision, result.qualityReason, result.timings);
+      if (outbox.length > 0) this.options.onFlagsQueued?.();
     }
     return {
       stored: appended.stored,
