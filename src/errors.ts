@@ -32,7 +32,9 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'QUEUE_FULL'
-  | 'AUDIT_WRITE_FAILED';
+  | 'AUDIT_WRITE_FAILED'
+  | 'HOOK_SIGNATURE_INVALID'
+  | 'HOOK_REPLAYED';
 
 export interface AppErrorOptions {
   cause?: unknown;
@@ -213,4 +215,18 @@ export class MalformedRequestError extends AppError {
   readonly code = 'INPUT_MALFORMED';
   readonly status = 400;
   readonly title = 'Malformed request';
+}
+
+/** An inbound hook whose signature, timestamp or shared secret does not verify (401). */
+export class HookAuthenticationError extends AppError {
+  readonly code = 'HOOK_SIGNATURE_INVALID';
+  readonly status = 401;
+  readonly title = 'Hook not authenticated';
+}
+
+/** An inbound hook message id seen before (409): a replay, answered once only. */
+export class HookReplayError extends AppError {
+  readonly code = 'HOOK_REPLAYED';
+  readonly status = 409;
+  readonly title = 'Hook message replayed';
 }

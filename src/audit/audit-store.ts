@@ -110,6 +110,14 @@ export interface AuditStore {
   settleOutbox(id: string, result: OutboxSettlement): Promise<void>;
   listOutbox(filter: OutboxFilter): Promise<OutboxEntry[]>;
 
+  /**
+   * Marks a check as used to pass a login (single use): true the first time, false ever after.
+   * `usedBy` says where (a hook, a Cognito trigger) for the investigator.
+   */
+  consumeCheck(tenant: string, checkId: string, usedBy: string, now?: Date): Promise<boolean>;
+  /** Remembers an inbound webhook message id: true the first time, false for a replay. */
+  rememberHookMessage(tenant: string, messageId: string, now?: Date): Promise<boolean>;
+
   insertApiKey(row: ApiKeyRow): Promise<void>;
   findApiKey(id: string): Promise<ApiKeyRow | null>;
   listApiKeys(tenant?: string): Promise<ApiKeyRow[]>;

@@ -75,6 +75,19 @@ const SCHEMA = `
   );
   CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
   CREATE INDEX IF NOT EXISTS outbox_check ON outbox (tenant, check_id);
+  CREATE TABLE IF NOT EXISTS consumed_checks (
+    tenant TEXT NOT NULL,
+    check_id TEXT NOT NULL,
+    used_by TEXT NOT NULL,
+    used_at TEXT NOT NULL,
+    PRIMARY KEY (tenant, check_id)
+  );
+  CREATE TABLE IF NOT EXISTS hook_messages (
+    tenant TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (tenant, message_id)
+  );
   CREATE TABLE IF NOT EXISTS retained_images (
     tenant TEXT NOT NULL,
     check_id TEXT NOT NULL,
@@ -476,6 +489,27 @@ export class PostgresAuditStore implements AuditStore {
       [filter.tenant, filter.checkId ?? null, filter.status ?? null, filter.limit],
     );
     return result.rows.map(outboxOf);
+  }
+
+  async consumeCheck(
+    tenant: string,
+    checkId: string,
+    usedBy: string,
+    now = new Date(),
+  ): Promise<boolean> {
+    const result = await this.pool.query(
+      'INSERT INTO consumed_checks (tenant, check_id, used_by, used_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+      [tenant, checkId, usedBy, now.toISOString()],
+    );
+    return result.rowCount === 1;
+  }
+
+  async rememberHookMessage(tenant: string, messageId: string, now = new Date()): Promise<boolean> {
+    const result = await this.pool.query(
+      'INSERT INTO hook_messages (tenant, message_id, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+      [tenant, messageId, now.toISOString()],
+    );
+    return result.rowCount === 1;
   }
 
   async retainImage(image: RetainedImage): Promise<void> {

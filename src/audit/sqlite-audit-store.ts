@@ -103,6 +103,19 @@ const SCHEMA = `
   );
   CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
   CREATE INDEX IF NOT EXISTS outbox_check ON outbox (tenant, check_id);
+  CREATE TABLE IF NOT EXISTS consumed_checks (
+    tenant TEXT NOT NULL,
+    check_id TEXT NOT NULL,
+    used_by TEXT NOT NULL,
+    used_at TEXT NOT NULL,
+    PRIMARY KEY (tenant, check_id)
+  );
+  CREATE TABLE IF NOT EXISTS hook_messages (
+    tenant TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (tenant, message_id)
+  );
   CREATE TABLE IF NOT EXISTS retained_images (
     tenant TEXT NOT NULL,
     check_id TEXT NOT NULL,
@@ -483,6 +496,29 @@ export class SqliteAuditStore implements AuditStore {
         filter.limit,
       ) as OutboxRow[];
     return rows.map(outboxOf);
+  }
+
+  async consumeCheck(
+    tenant: string,
+    checkId: string,
+    usedBy: string,
+    now = new Date(),
+  ): Promise<boolean> {
+    const result = this.db
+      .prepare(
+        'INSERT INTO consumed_checks (tenant, check_id, used_by, used_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      )
+      .run(tenant, checkId, usedBy, now.toISOString());
+    return result.changes === 1;
+  }
+
+  async rememberHookMessage(tenant: string, messageId: string, now = new Date()): Promise<boolean> {
+    const result = this.db
+      .prepare(
+        'INSERT INTO hook_messages (tenant, message_id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+      )
+      .run(tenant, messageId, now.toISOString());
+    return result.changes === 1;
   }
 
   async retainImage(image: RetainedImage): Promise<void> {

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { type FlagConfig, flagConfigSchema } from '../flags/flag-config.js';
+import { type HookConfig, hookConfigSchema } from '../hooks/hook-config.js';
 import { defaultModelDir } from '../project-root.js';
 
 const flag = z
@@ -51,6 +52,8 @@ const envSchema = z
     IFAS_PUBLIC_URL: z.url().optional(),
     IFAS_FLAGS: z.string().optional(),
     IFAS_FLAGS_FILE: z.string().optional(),
+    IFAS_HOOKS: z.string().optional(),
+    IFAS_HOOKS_FILE: z.string().optional(),
     IFAS_SET_SIGNING_KEY_FILE: z.string().optional(),
     IFAS_OUTBOX_POLL_MS: positiveInt.default(5_000),
     IFAS_RETAIN_IMAGES_KEY: z.base64().optional(),
@@ -108,31 +111,37 @@ export interface ServiceConfig {
   publicUrl: string;
   /** Spoof flags (SSF receivers, webhooks): IFAS_FLAGS JSON or the IFAS_FLAGS_FILE it is read from. */
   flags: FlagConfig;
+  /** Inbound identity-provider hooks: IFAS_HOOKS JSON or IFAS_HOOKS_FILE. */
+  hooks: HookConfig;
   setSigningKeyFile: string;
   outboxPollMs: number;
   /** Opt-in encrypted image retention: AES-256-GCM key and days kept; null keeps no images. */
   imageRetention: { key: Buffer; days: number } | null;
 }
 
-function parseFlags(inline: string | undefined, file: string | undefined): FlagConfig {
+/** A JSON section of the configuration, inline (NAME) or in a file (NAME_FILE), validated by `schema`. */
+function jsonSection<S extends z.ZodType>(
+  name: string,
+  inline: string | undefined,
+  file: string | undefined,
+  schema: S,
+): z.infer<S> {
   if (inline !== undefined && file !== undefined) {
-    throw new ConfigError('set IFAS_FLAGS or IFAS_FLAGS_FILE, not both');
+    throw new ConfigError(`set ${name} or ${name}_FILE, not both`);
   }
   let json: unknown = {};
   try {
     if (inline !== undefined) json = JSON.parse(inline);
     if (file !== undefined) json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new ConfigError(`IFAS_FLAGS${file ? '_FILE' : ''} is not readable JSON`, {
-      cause: error,
-    });
+    throw new ConfigError(`${name}${file ? '_FILE' : ''} is not readable JSON`, { cause: error });
   }
-  const parsed = flagConfigSchema.safeParse(json);
+  const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const problems = parsed.error.issues.map(
       (issue) => `${issue.path.join('.')}: ${issue.message}`,
     );
-    throw new ConfigError(`invalid IFAS_FLAGS: ${problems.join('; ')}`);
+    throw new ConfigError(`invalid ${name}: ${problems.join('; ')}`);
   }
   return parsed.data;
 }
@@ -190,7 +199,8 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
     publicDocs: e.IFAS_PUBLIC_DOCS,
     retentionDays: e.IFAS_RETENTION_DAYS ?? null,
     publicUrl: (e.IFAS_PUBLIC_URL ?? `http://${e.IFAS_HOST}:${e.IFAS_PORT}`).replace(/\/$/, ''),
-    flags: parseFlags(e.IFAS_FLAGS, e.IFAS_FLAGS_FILE),
+    flags: jsonSection('IFAS_FLAGS', e.IFAS_FLAGS, e.IFAS_FLAGS_FILE, flagConfigSchema),
+    hooks: jsonSection('IFAS_HOOKS', e.IFAS_HOOKS, e.IFAS_HOOKS_FILE, hookConfigSchema),
     setSigningKeyFile: resolve(
       e.IFAS_SET_SIGNING_KEY_FILE ?? join(dataDir, 'set-signing-es256.pem'),
     ),

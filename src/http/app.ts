@@ -21,6 +21,8 @@ import {
   ValidationError,
 } from '../errors.js';
 import type { SetSigningKey } from '../flags/signing-key.js';
+import type { HookConfig } from '../hooks/hook-config.js';
+import type { HookDecider } from '../hooks/hook-decider.js';
 import type { CheckService } from '../service/check-service.js';
 import type { ModelSlot } from '../service/model-slot.js';
 import type { ServiceMetrics } from '../service/service-metrics.js';
@@ -29,6 +31,7 @@ import { registerAuditRoutes } from './audit-routes.js';
 import { registerCheckRoutes } from './check-routes.js';
 import { renderDocsPage } from './docs-page.js';
 import { registerFlagRoutes } from './flag-routes.js';
+import { registerHookRoutes } from './hook-routes.js';
 import { registerOpsRoutes } from './ops-routes.js';
 import { problemResponse } from './problem.js';
 
@@ -38,6 +41,7 @@ export interface AppDependencies {
   model: ModelSlot;
   metrics: ServiceMetrics;
   checkpointPublicKey: KeyObject;
+  hooks: { config: HookConfig; decider: HookDecider };
   setSigningKey: SetSigningKey;
   /** The SET issuer and base of the published JWKS. */
   publicUrl: string;
@@ -112,7 +116,13 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     ...(deps.verifyJwt ? { verifyJwt: deps.verifyJwt } : {}),
   });
   app.use(async function authenticateUnlessPublic(c, next) {
-    if (PUBLIC_PATHS.has(c.req.path) || (deps.publicDocs && DOC_PATHS.has(c.req.path))) {
+    // Hooks authenticate by their signature (hook-routes.ts), not by a bearer credential.
+    const signedHook = c.req.path.startsWith('/v1/hooks/');
+    if (
+      signedHook ||
+      PUBLIC_PATHS.has(c.req.path) ||
+      (deps.publicDocs && DOC_PATHS.has(c.req.path))
+    ) {
       return next();
     }
     return auth(c, next);
@@ -120,6 +130,12 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
 
   registerOpsRoutes(app, { model: deps.model, store: deps.store, metrics: deps.metrics });
   registerCheckRoutes(app, { checks: deps.checks, ...deps.limits });
+  registerHookRoutes(app, {
+    config: deps.hooks.config,
+    decider: deps.hooks.decider,
+    store: deps.store,
+    maxBodyBytes: deps.limits.maxBodyBytes,
+  });
   registerFlagRoutes(app, {
     store: deps.store,
     setSigningKey: deps.setSigningKey,

@@ -4,7 +4,13 @@
  * errors become an opaque 500; their message is logged, never sent.
  */
 
-import { AppError, AuthenticationError, ForbiddenError, QueueFullError } from '../errors.js';
+import {
+  AppError,
+  AuthenticationError,
+  ForbiddenError,
+  HookAuthenticationError,
+  QueueFullError,
+} from '../errors.js';
 
 export const PROBLEM_TYPE_BASE = 'https://ifas-guard.dev/problems/';
 const REALM = 'ifas-guard';
@@ -29,6 +35,9 @@ function challengeFor(error: AppError): string | null {
     return error.code === 'AUTH_MISSING'
       ? `Bearer realm=${quoted(REALM)}`
       : `Bearer realm=${quoted(REALM)}, error="invalid_token", error_description=${quoted(error.message)}`;
+  }
+  if (error instanceof HookAuthenticationError) {
+    return `Signature realm=${quoted(REALM)}, headers="webhook-id webhook-timestamp webhook-signature"`;
   }
   if (error instanceof ForbiddenError) {
     return `Bearer realm=${quoted(REALM)}, error="insufficient_scope", scope=${quoted(error.requiredScope)}`;

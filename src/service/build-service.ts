@@ -22,6 +22,7 @@ import { FlagDelivery } from '../flags/deliver.js';
 import { FlagRouter } from '../flags/flag-router.js';
 import { OutboxDispatcher } from '../flags/outbox-dispatcher.js';
 import { loadSetSigningKey, type SetSigningKey } from '../flags/signing-key.js';
+import { HookDecider } from '../hooks/hook-decider.js';
 import { createApp } from '../http/app.js';
 import type { AppEnv } from '../http/app-env.js';
 import { IfasEngine } from '../inference/engine.js';
@@ -38,6 +39,7 @@ export interface Service {
   modelLoaded: Promise<void>;
   queue: InferenceQueue;
   checks: CheckService;
+  subjectPolicy: SubjectPolicy;
   checkpointKeys: CheckpointKeys;
   setSigningKey: SetSigningKey;
   dispatcher: OutboxDispatcher;
@@ -107,7 +109,9 @@ export async function buildService(config: ServiceConfig): Promise<Service> {
         tenantClaim: jwt.tenantClaim,
       })
     : undefined;
+  const hooks = new HookDecider(config.hooks, checks, store, subjectPolicy);
   const app = createApp({
+    hooks: { config: config.hooks, decider: hooks },
     store,
     checks,
     model,
@@ -129,6 +133,7 @@ export async function buildService(config: ServiceConfig): Promise<Service> {
     modelLoaded,
     queue,
     checks,
+    subjectPolicy,
     checkpointKeys,
     setSigningKey,
     dispatcher,

@@ -172,6 +172,19 @@ export function auditStoreContract(name: string, harness: StoreHarness): void {
     });
   });
 
+  describe(`${name}: single use and replays`, () => {
+    it('lets a check pass a login once and remembers webhook message ids per tenant', async () => {
+      const store = await harness.open();
+      expect(await store.consumeCheck('acme', 'chk_1', 'cognito')).toBe(true);
+      expect(await store.consumeCheck('acme', 'chk_1', 'hook')).toBe(false);
+      expect(await store.consumeCheck('globex', 'chk_1', 'hook')).toBe(true);
+      expect(await store.rememberHookMessage('acme', 'msg_1')).toBe(true);
+      expect(await store.rememberHookMessage('acme', 'msg_1')).toBe(false);
+      expect(await store.rememberHookMessage('globex', 'msg_1')).toBe(true);
+      await store.close();
+    });
+  });
+
   describe(`${name}: API keys`, () => {
     it('stores, lists, expires and revokes key rows', async () => {
       const store = await harness.open();

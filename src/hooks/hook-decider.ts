@@ -1,0 +1,125 @@
+/**
+ * What an identity provider's hook is answered: allow, deny or step up, with the decision, score and
+ * rationale behind it. The check is run (image given) or redeemed (check id given) within the time
+ * budget; when the budget is spent the configured fail-open / fail-closed action is answered and a
+ * check still running finishes and is recorded anyway, so nothing decided is lost.
+ */
+
+import type { Caller, ExplainMode, SubjectPolicy } from '../audit/audit-record.js';
+import type { AuditStore, StoredRecord } from '../audit/audit-store.js';
+import type { CheckService } from '../service/check-service.js';
+import { type RedeemFailure, redeemCheck } from '../service/redeem-check.js';
+import type { HookAction, HookConfig } from './hook-config.js';
+
+export interface HookQuestion {
+  tenant: string;
+  subject: string;
+  checkId?: string;
+  image?: Uint8Array;
+  clientRequestId?: string;
+  explain?: ExplainMode;
+  /** Which hook asks (recorded with a redemption and as the caller of a new check). */
+  via: string;
+}
+
+export interface HookAnswer {
+  action: HookAction;
+  reason: 'live' | 'spoof' | 'uncertain' | 'budget_exceeded' | RedeemFailure;
+  checkId: string | null;
+  decision: 'live' | 'spoof' | 'uncertain' | null;
+  liveness: number | null;
+  rationale: string | null;
+  attackMedium: string | null;
+  qualityReason: string | null;
+}
+
+export class HookDecider {
+  constructor(
+    private readonly config: HookConfig,
+    private readonly checks: CheckService,
+    private readonly store: AuditStore,
+    private readonly subjectPolicy: SubjectPolicy,
+  ) {}
+
+  private answerFor(stored: StoredRecord): HookAnswer {
+    const r = stored.record;
+    const action: HookAction =
+      r.decision === 'live' ? 'allow' : r.decision === 'spoof' ? 'deny' : this.config.onUncertain;
+    return {
+      action,
+      reason: r.decision,
+      checkId: r.checkId,
+      decision: r.decision,
+      liveness: r.liveness,
+      rationale: r.rationale,
+      attackMedium: r.attackMedium,
+      qualityReason: r.qualityReason,
+    };
+  }
+
+  private refusal(
+    reason: HookAnswer['reason'],
+    action: HookAction,
+    checkId: string | null,
+  ): HookAnswer {
+    return {
+      action,
+      reason,
+      checkId,
+      decision: null,
+      liveness: null,
+      rationale: null,
+      attackMedium: null,
+      qualityReason: null,
+    };
+  }
+
+  private async decide(question: HookQuestion): Promise<HookAnswer> {
+    if (question.image) {
+      const caller: Caller = { kind: 'hook', id: question.via };
+      const outcome = await this.checks.submit({
+        tenant: question.tenant,
+        image: question.image,
+        subject: question.subject,
+        clientRequestId: question.clientRequestId ?? null,
+        explain: question.explain ?? 'auto',
+        caller,
+        requestId: null,
+        userAgent: null,
+      });
+      return this.answerFor(outcome.stored);
+    }
+    const redemption = await redeemCheck(this.store, this.subjectPolicy, {
+      tenant: question.tenant,
+      checkId: question.checkId ?? '',
+      subject: question.subject,
+      maxAgeSeconds: this.config.maxCheckAgeSeconds,
+      usedBy: question.via,
+    });
+    return redemption.ok
+      ? this.answerFor(redemption.stored)
+      : this.refusal(redemption.reason, 'deny', question.checkId ?? null);
+  }
+
+  /** Answers within the budget; `budgetMs` overrides the configured one (an IdP may say how long it waits). */
+  async answer(question: HookQuestion, budgetMs = this.config.budgetMs): Promise<HookAnswer> {
+    const deciding = this.decide(question);
+    let timer: NodeJS.Timeout | undefined;
+    const budget = new Promise<HookAnswer>((resolve) => {
+      timer = setTimeout(
+        () =>
+          resolve(
+            this.refusal('budget_exceeded', this.config.onBudgetExceeded, question.checkId ?? null),
+          ),
+        budgetMs,
+      );
+    });
+    // A check that outlives the budget still finishes and is recorded; its errors are not lost either.
+    deciding.catch(() => undefined);
+    try {
+      return await Promise.race([deciding, budget]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

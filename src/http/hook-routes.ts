@@ -1,0 +1,239 @@
+/**
+ * Inbound identity-provider hooks. They authenticate by the message, not by an API key:
+ * `POST /v1/hooks/verify` by a Standard Webhooks signature (the standardwebhooks library; its
+ * five-minute timestamp tolerance; a message id seen before is refused as a replay) whose secret
+ * also names the tenant; `POST /v1/hooks/okta/registration` by the static Authorization value of
+ * Okta's registration inline hook, compared in constant time, answered in Okta's command format.
+ */
+
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { Webhook } from 'standardwebhooks';
+import type { AuditStore } from '../audit/audit-store.js';
+import { secretsEqual } from '../auth/constant-time.js';
+import {
+  HookAuthenticationError,
+  HookReplayError,
+  PayloadTooLargeError,
+  ValidationError,
+} from '../errors.js';
+import type { HookConfig } from '../hooks/hook-config.js';
+import type { HookAnswer, HookDecider } from '../hooks/hook-decider.js';
+import type { AppEnv } from './app-env.js';
+import { problemSchema } from './schemas.js';
+
+export interface HookRouteOptions {
+  config: HookConfig;
+  decider: HookDecider;
+  store: AuditStore;
+  maxBodyBytes: number;
+}
+
+export const verifyHookBodySchema = z
+  .object({
+    type: z.literal('liveness.verify'),
+    data: z
+      .object({
+        subject: z.string().min(1).max(256),
+        checkId: z.string().min(1).max(64).optional(),
+        image: z.base64().optional(),
+        clientRequestId: z.string().min(1).max(128).optional(),
+        explain: z.enum(['always', 'never', 'auto']).optional(),
+      })
+      .refine((data) => (data.checkId === undefined) !== (data.image === undefined), {
+        message: 'send exactly one of checkId (look up a check) or image (run one)',
+      }),
+  })
+  .openapi('VerifyHookRequest');
+
+const hookAnswerSchema = z
+  .object({
+    action: z.enum(['allow', 'deny', 'step_up']),
+    reason: z.string().openapi({
+      description:
+        'live, spoof, uncertain, budget_exceeded, check_not_found, subject_mismatch, check_expired, check_already_used',
+    }),
+    checkId: z.string().nullable(),
+    decision: z.enum(['live', 'spoof', 'uncertain']).nullable(),
+    liveness: z.number().nullable(),
+    rationale: z.string().nullable(),
+    attackMedium: z.string().nullable(),
+    qualityReason: z.string().nullable(),
+  })
+  .openapi('HookAnswer');
+
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: problemSchema } },
+});
+
+const verifyHook = createRoute({
+  method: 'post',
+  path: '/v1/hooks/verify',
+  summary: 'Identity-provider hook: allow, deny or step up a login on a liveness check',
+  description:
+    'Signed with Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature). Runs a check on ' +
+    '`image` or redeems `checkId` (same subject, recent, single use), within the configured time budget.',
+  request: { body: { content: { 'application/json': { schema: verifyHookBodySchema } } } },
+  responses: {
+    200: {
+      description: 'The answer.',
+      content: { 'application/json': { schema: hookAnswerSchema } },
+    },
+    401: problem('Missing or invalid signature, or a timestamp outside the tolerance.'),
+    409: problem('The webhook-id was seen before.'),
+    422: problem('The body does not match the schema.'),
+  },
+});
+
+const oktaRegistration = createRoute({
+  method: 'post',
+  path: '/v1/hooks/okta/registration',
+  summary:
+    "Okta registration inline hook: ALLOW or DENY a sign-up on the check id in the user's profile",
+  responses: {
+    200: {
+      description: "Okta's command response.",
+      content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
+    },
+    401: problem('The Authorization value is not the configured one.'),
+  },
+});
+
+const oktaBodySchema = z.object({
+  eventId: z.string().min(1).optional(),
+  eventType: z.string(),
+  data: z.object({ userProfile: z.record(z.string(), z.unknown()) }),
+});
+
+function signedTenant(config: HookConfig, raw: string, headers: Record<string, string>): string {
+  for (const [tenant, settings] of Object.entries(config.tenants)) {
+    for (const secret of settings.secrets) {
+      try {
+        new Webhook(secret).verify(raw, headers);
+        return tenant;
+      } catch {
+        // Try the next secret: rotation keeps several valid at once.
+      }
+    }
+  }
+  throw new HookAuthenticationError(
+    'the webhook signature does not verify, or its timestamp is outside the tolerance',
+  );
+}
+
+function oktaCommands(answer: HookAnswer, attribute: string): Record<string, unknown> {
+  const allow = answer.action === 'allow';
+  return {
+    commands: [
+      { type: 'com.okta.action.update', value: { registration: allow ? 'ALLOW' : 'DENY' } },
+    ],
+    ...(allow
+      ? {}
+      : {
+          error: {
+            errorSummary:
+              answer.reason === 'spoof' || answer.reason === 'uncertain'
+                ? 'The liveness check did not confirm a live person. Please retry the face check.'
+                : 'A valid liveness check is required to register. Please complete the face check.',
+            errorCauses: [
+              {
+                errorSummary: `liveness: ${answer.reason}`,
+                reason: answer.reason.toUpperCase(),
+                locationType: 'body',
+                location: `data.userProfile.${attribute}`,
+                domain: 'end-user',
+              },
+            ],
+          },
+        }),
+  };
+}
+
+export function registerHookRoutes(app: OpenAPIHono<AppEnv>, options: HookRouteOptions): void {
+  app.use(
+    '/v1/hooks/*',
+    bodyLimit({
+      maxSize: options.maxBodyBytes,
+      onError: () => {
+        throw new PayloadTooLargeError(`the body is over ${options.maxBodyBytes} bytes`);
+      },
+    }),
+  );
+
+  // Registered with plain handlers: the signature covers the raw body, so it must be read before parsing.
+  app.openAPIRegistry.registerPath(verifyHook);
+  app.post('/v1/hooks/verify', async (c: Context<AppEnv>) => {
+    const raw = await c.req.text();
+    const headers = {
+      'webhook-id': c.req.header('webhook-id') ?? '',
+      'webhook-timestamp': c.req.header('webhook-timestamp') ?? '',
+      'webhook-signature': c.req.header('webhook-signature') ?? '',
+    };
+    const tenant = signedTenant(options.config, raw, headers);
+    if (!(await options.store.rememberHookMessage(tenant, headers['webhook-id']))) {
+      throw new HookReplayError(`message ${headers['webhook-id']} was already received`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      throw new ValidationError('the body is not JSON');
+    }
+    const parsed = verifyHookBodySchema.safeParse(json);
+    if (!parsed.success) {
+      throw new ValidationError(
+        `invalid hook body: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
+    }
+    const { data } = parsed.data;
+    const answer = await options.decider.answer({
+      tenant,
+      subject: data.subject,
+      via: `standard-webhooks:${headers['webhook-id']}`,
+      ...(data.checkId ? { checkId: data.checkId } : {}),
+      ...(data.image ? { image: Buffer.from(data.image, 'base64') } : {}),
+      ...(data.clientRequestId ? { clientRequestId: data.clientRequestId } : {}),
+      ...(data.explain ? { explain: data.explain } : {}),
+    });
+    return c.json(answer, 200);
+  });
+
+  app.openAPIRegistry.registerPath(oktaRegistration);
+  app.post('/v1/hooks/okta/registration', async (c: Context<AppEnv>) => {
+    const presented = c.req.header('authorization') ?? '';
+    const match = Object.entries(options.config.tenants).find(
+      ([, settings]) =>
+        settings.okta !== undefined && secretsEqual(presented, settings.okta.authorization),
+    );
+    const okta = match?.[1].okta;
+    if (!match || !okta) {
+      throw new HookAuthenticationError(
+        'the Authorization header is not the one configured for Okta',
+      );
+    }
+    const tenant = match[0];
+    const parsed = oktaBodySchema.safeParse(await c.req.json().catch(() => null));
+    if (!parsed.success) throw new ValidationError('not an Okta registration inline hook request');
+    if (
+      parsed.data.eventId &&
+      !(await options.store.rememberHookMessage(tenant, `okta:${parsed.data.eventId}`))
+    ) {
+      throw new HookReplayError(`Okta event ${parsed.data.eventId} was already received`);
+    }
+    const profile = parsed.data.data.userProfile;
+    const checkId = profile[okta.checkIdAttribute];
+    const subject = profile[okta.subjectAttribute];
+    const answer =
+      typeof checkId === 'string' && typeof subject === 'string'
+        ? await options.decider.answer({
+            tenant,
+            subject,
+            checkId,
+            via: `okta:${parsed.data.eventId ?? 'registration'}`,
+          })
+        : ({ action: 'deny', reason: 'check_not_found' } as HookAnswer);
+    return c.json(oktaCommands(answer, okta.checkIdAttribute), 200);
+  });
+}
