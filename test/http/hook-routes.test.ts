@@ -191,6 +191,7 @@ describe('POST /v1/hooks/verify (Standard Webhooks)', () => {
         width: 6000,
         height: 6000,
         channels: 3,
+        background: '#808080',
         noise: { type: 'gaussian', mean: 128, sigma: 4 },
       },
     })
