@@ -35,12 +35,16 @@ export interface CheckpointKeys {
   publicKey: KeyObject;
 }
 
+export function checkpointKeysFromPem(pem: string | Buffer): CheckpointKeys {
+  const privateKey = createPrivateKey(pem);
+  return { privateKey, publicKey: createPublicKey(privateKey) };
+}
+
 export async function loadCheckpointKeys(file: string): Promise<CheckpointKeys> {
   const pem = await readOrCreate(file, () =>
     generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }),
   );
-  const privateKey = createPrivateKey(pem);
-  return { privateKey, publicKey: createPublicKey(privateKey) };
+  return checkpointKeysFromPem(pem);
 }
 
 export async function loadSubjectHashKey(file: string): Promise<Buffer> {

@@ -33,6 +33,10 @@ const envSchema = z
     IFAS_SUBJECT_POLICY: z.enum(['plain', 'keyed-hash']).default('keyed-hash'),
     IFAS_SUBJECT_HASH_KEY: z.base64().optional(),
     IFAS_CHECKPOINT_KEY_FILE: z.string().optional(),
+    IFAS_CHECKPOINT_PRIVATE_KEY: z.string().startsWith('-----BEGIN').optional(),
+    IFAS_SET_SIGNING_KEY: z.string().startsWith('-----BEGIN').optional(),
+    IFAS_INFERENCE: z.enum(['in-process', 'lambda']).default('in-process'),
+    IFAS_INFER_FUNCTION: z.string().min(1).optional(),
     IFAS_MAX_BODY_BYTES: positiveInt.default(12 * MIB),
     IFAS_MAX_IMAGE_BYTES: positiveInt.default(8 * MIB),
     IFAS_MAX_PIXELS: positiveInt.default(40_000_000),
@@ -58,6 +62,10 @@ const envSchema = z
     IFAS_OUTBOX_POLL_MS: positiveInt.default(5_000),
     IFAS_RETAIN_IMAGES_KEY: z.base64().optional(),
     IFAS_RETAIN_IMAGES_DAYS: positiveInt.max(1095).default(7),
+  })
+  .refine((env) => env.IFAS_INFERENCE !== 'lambda' || env.IFAS_INFER_FUNCTION, {
+    message: 'IFAS_INFERENCE=lambda needs IFAS_INFER_FUNCTION',
+    path: ['IFAS_INFER_FUNCTION'],
   })
   .refine((env) => env.IFAS_AUDIT_STORE !== 'postgres' || env.IFAS_DATABASE_URL, {
     message: 'IFAS_AUDIT_STORE=postgres needs IFAS_DATABASE_URL',
@@ -87,6 +95,11 @@ export interface ServiceConfig {
   /** Given in the environment; otherwise read or created under dataDir. */
   subjectHashKey: Buffer | null;
   checkpointKeyFile: string;
+  /** PEM given in the environment (from a secret store) instead of the key file. */
+  checkpointPrivateKey: string | null;
+  setSigningKeyPem: string | null;
+  /** Where the model runs: in this process, or in the infer Lambda function. */
+  inference: { kind: 'in-process' } | { kind: 'lambda'; functionName: string };
   limits: {
     maxBodyBytes: number;
     maxImageBytes: number;
@@ -171,6 +184,12 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
         : { kind: 'sqlite', path: resolve(e.IFAS_SQLITE_PATH ?? join(dataDir, 'audit.sqlite')) },
     subjectPolicy: e.IFAS_SUBJECT_POLICY,
     subjectHashKey: e.IFAS_SUBJECT_HASH_KEY ? Buffer.from(e.IFAS_SUBJECT_HASH_KEY, 'base64') : null,
+    checkpointPrivateKey: e.IFAS_CHECKPOINT_PRIVATE_KEY ?? null,
+    setSigningKeyPem: e.IFAS_SET_SIGNING_KEY ?? null,
+    inference:
+      e.IFAS_INFERENCE === 'lambda'
+        ? { kind: 'lambda', functionName: e.IFAS_INFER_FUNCTION ?? '' }
+        : { kind: 'in-process' },
     checkpointKeyFile: resolve(
       e.IFAS_CHECKPOINT_KEY_FILE ?? join(dataDir, 'checkpoint-ed25519.pem'),
     ),

@@ -6,6 +6,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { SubjectPolicy } from '../audit/audit-record.js';
 import type { AuditStore } from '../audit/audit-store.js';
@@ -14,6 +15,7 @@ import { openAuditStore } from '../audit/open-audit-store.js';
 import { jwtVerifier } from '../auth/jwt-verifier.js';
 import {
   type CheckpointKeys,
+  checkpointKeysFromPem,
   loadCheckpointKeys,
   loadSubjectHashKey,
 } from '../config/local-secrets.js';
@@ -21,11 +23,17 @@ import type { ServiceConfig } from '../config/service-config.js';
 import { FlagDelivery } from '../flags/deliver.js';
 import { FlagRouter } from '../flags/flag-router.js';
 import { OutboxDispatcher } from '../flags/outbox-dispatcher.js';
-import { loadSetSigningKey, type SetSigningKey } from '../flags/signing-key.js';
+import {
+  loadSetSigningKey,
+  type SetSigningKey,
+  setSigningKeyFromPem,
+} from '../flags/signing-key.js';
 import { HookDecider } from '../hooks/hook-decider.js';
 import { createApp } from '../http/app.js';
 import type { AppEnv } from '../http/app-env.js';
 import { IfasEngine } from '../inference/engine.js';
+import type { Judge } from '../inference/judge.js';
+import { LambdaJudge } from '../inference/lambda-judge.js';
 import { CheckService } from './check-service.js';
 import { InferenceQueue } from './inference-queue.js';
 import { ModelSlot } from './model-slot.js';
@@ -53,23 +61,44 @@ export async function subjectPolicyFor(config: ServiceConfig): Promise<SubjectPo
   return { kind: 'keyed-hash', key };
 }
 
-export async function buildService(config: ServiceConfig): Promise<Service> {
-  const store = await openAuditStore(config.store);
-  const checkpointKeys = await loadCheckpointKeys(config.checkpointKeyFile);
-  const subjectPolicy = await subjectPolicyFor(config);
-  const model = new ModelSlot();
-  const loading = IfasEngine.load(config.modelDir, {
+export interface ServiceParts {
+  /** For IFAS_INFERENCE=lambda; the default client uses the function's own credentials and region. */
+  lambdaClient?: LambdaClient;
+}
+
+function loadJudge(config: ServiceConfig, parts: ServiceParts): Promise<Judge> {
+  if (config.inference.kind === 'lambda') {
+    return LambdaJudge.connect(
+      parts.lambdaClient ?? new LambdaClient({}),
+      config.inference.functionName,
+    );
+  }
+  return IfasEngine.load(config.modelDir, {
     executionProvider: config.executionProvider,
     maxPixels: config.limits.maxPixels,
     ...(config.detectFaces ? {} : { faceDetector: false as const }),
   });
-  const modelLoaded = model.track(loading);
+}
+
+export async function buildService(
+  config: ServiceConfig,
+  parts: ServiceParts = {},
+): Promise<Service> {
+  const store = await openAuditStore(config.store);
+  const checkpointKeys = config.checkpointPrivateKey
+    ? checkpointKeysFromPem(config.checkpointPrivateKey)
+    : await loadCheckpointKeys(config.checkpointKeyFile);
+  const subjectPolicy = await subjectPolicyFor(config);
+  const model = new ModelSlot();
+  const modelLoaded = model.track(loadJudge(config, parts));
   const queue = new InferenceQueue({
     concurrency: config.limits.queueConcurrency,
     maxWaiting: config.limits.queueMaxWaiting,
   });
   const metrics = new ServiceMetrics(queue);
-  const setSigningKey = await loadSetSigningKey(config.setSigningKeyFile);
+  const setSigningKey = config.setSigningKeyPem
+    ? await setSigningKeyFromPem(config.setSigningKeyPem)
+    : await loadSetSigningKey(config.setSigningKeyFile);
   const dispatcher = new OutboxDispatcher(
     store,
     new FlagDelivery(config.flags, setSigningKey),

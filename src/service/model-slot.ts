@@ -4,18 +4,18 @@
  */
 
 import { ModelNotReadyError } from '../errors.js';
-import type { IfasEngine } from '../inference/engine.js';
+import type { Judge } from '../inference/judge.js';
 
 export type ModelState =
   | { state: 'loading' }
-  | { state: 'ready'; engine: IfasEngine }
+  | { state: 'ready'; engine: Judge }
   | { state: 'failed'; error: Error };
 
 export class ModelSlot {
   private current: ModelState = { state: 'loading' };
 
   /** Starts tracking a load; resolves once it settled (never rejects). */
-  track(loading: Promise<IfasEngine>): Promise<void> {
+  track(loading: Promise<Judge>): Promise<void> {
     this.current = { state: 'loading' };
     return loading.then(
       (engine) => {
@@ -30,7 +30,7 @@ export class ModelSlot {
     );
   }
 
-  static ready(engine: IfasEngine): ModelSlot {
+  static ready(engine: Judge): ModelSlot {
     const slot = new ModelSlot();
     slot.current = { state: 'ready', engine };
     return slot;
@@ -40,7 +40,7 @@ export class ModelSlot {
     return this.current;
   }
 
-  engine(): IfasEngine {
+  engine(): Judge {
     if (this.current.state === 'ready') return this.current.engine;
     throw new ModelNotReadyError(
       this.current.state === 'loading' ? 'the model is still loading' : 'the model failed to load',

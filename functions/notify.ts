@@ -1,0 +1,7 @@
+/**
+ * The `notify` function (scheduled): delivers due spoof flags from the outbox.
+ */
+
+import { lambdaDispatcher } from '../src/lambda/lambda-parts.js';
+
+export const handler = async () => (await lambdaDispatcher()).runOnce();
