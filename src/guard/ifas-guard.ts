@@ -1,0 +1,136 @@
+/**
+ * The auth-pipeline guard a host application puts in front of its login route: take the face image
+ * from the login request, get a decision from ifas-guard, and let the login continue only on an
+ * allowed decision. `ifasGuard` is the plain function (any framework: Request in, verdict out);
+ * `ifasGuardMiddleware` is the Hono middleware, which passes the check id downstream as
+ * `c.var.ifasCheck` and the `ifas-check-id` response header.
+ */
+
+import type { MiddlewareHandler } from 'hono';
+import { type CheckClient, type GuardCheck, GuardCheckError } from './check-clients.js';
+
+export interface GuardOptions {
+  client: CheckClient;
+  /** The face image of the request; default: multipart field `face`, or JSON field `faceImage` (base64). */
+  extractImage?: (request: Request) => Promise<Uint8Array | null>;
+  /** Who is logging in (sent as the subject); default: multipart/JSON field `username`. */
+  subjectOf?: (request: Request) => Promise<string | null>;
+  /** Decisions that let the login through (default: live only). */
+  allow?: ReadonlyArray<GuardCheck['decision']>;
+  /** When no decision can be had: `deny` (fail closed, default) or `allow` (fail open). */
+  onUnavailable?: 'deny' | 'allow';
+}
+
+export type GuardVerdict =
+  | { allowed: true; check: GuardCheck | null; reason: 'allowed' | 'unavailable_fail_open' }
+  | {
+      allowed: false;
+      check: GuardCheck | null;
+      reason: 'decision' | 'no_image' | 'unavailable';
+      status: 403 | 400 | 503;
+      detail: string;
+    };
+
+async function fields(request: Request): Promise<Record<string, unknown>> {
+  const type = request.headers.get('content-type') ?? '';
+  if (
+    type.startsWith('multipart/form-data') ||
+    type.startsWith('application/x-www-form-urlencoded')
+  ) {
+    return Object.fromEntries((await request.formData()).entries());
+  }
+  if (type.startsWith('application/json')) {
+    const json = await request.json().catch(() => null);
+    return json && typeof json === 'object' ? (json as Record<string, unknown>) : {};
+  }
+  return {};
+}
+
+async function defaultImage(request: Request): Promise<Uint8Array | null> {
+  const body = await fields(request);
+  if (body.face instanceof File) return new Uint8Array(await body.face.arrayBuffer());
+  if (typeof body.faceImage === 'string') return Buffer.from(body.faceImage, 'base64');
+  return null;
+}
+
+async function defaultSubject(request: Request): Promise<string | null> {
+  const username = (await fields(request)).username;
+  return typeof username === 'string' && username.length > 0 ? username : null;
+}
+
+/** Decides one login request. The request is cloned before reading, so the login handler can still read its body. */
+export async function ifasGuard(request: Request, options: GuardOptions): Promise<GuardVerdict> {
+  const image = await (options.extractImage ?? defaultImage)(request.clone());
+  if (!image || image.byteLength === 0) {
+    return {
+      allowed: false,
+      check: null,
+      reason: 'no_image',
+      status: 400,
+      detail: 'the login request carries no face image',
+    };
+  }
+  const subject = await (options.subjectOf ?? defaultSubject)(request.clone());
+  let check: GuardCheck;
+  try {
+    check = await options.client({ image, subject });
+  } catch (error) {
+    if (options.onUnavailable === 'allow')
+      return { allowed: true, check: null, reason: 'unavailable_fail_open' };
+    const detail =
+      error instanceof GuardCheckError
+        ? `${error.code}: ${error.message}`
+        : 'the liveness check failed';
+    const status = error instanceof GuardCheckError && error.status < 500 ? 400 : 503;
+    return { allowed: false, check: null, reason: 'unavailable', status, detail };
+  }
+  if ((options.allow ?? ['live']).includes(check.decision))
+    return { allowed: true, check, reason: 'allowed' };
+  return {
+    allowed: false,
+    check,
+    reason: 'decision',
+    status: 403,
+    detail: check.rationale ?? `the liveness decision was ${check.decision}`,
+  };
+}
+
+export interface GuardVariables {
+  ifasCheck: GuardCheck | null;
+}
+
+export function ifasGuardMiddleware<E extends { Variables: GuardVariables }>(
+  options: GuardOptions,
+): MiddlewareHandler<E> {
+  if (typeof options.client !== 'function') {
+    throw new TypeError(
+      'ifasGuardMiddleware needs a client: inProcessChecks(...) or remoteChecks(...)',
+    );
+  }
+  return async function ifasGuardOnRequest(c, next) {
+    const verdict = await ifasGuard(c.req.raw, options);
+    if (verdict.check) c.header('ifas-check-id', verdict.check.id);
+    if (!verdict.allowed) {
+      return c.body(
+        JSON.stringify({
+          type: 'https://ifas-guard.dev/problems/liveness_denied',
+          title: 'Liveness check did not pass',
+          status: verdict.status,
+          code:
+            verdict.reason === 'decision'
+              ? 'LIVENESS_DENIED'
+              : verdict.reason === 'no_image'
+                ? 'LIVENESS_NO_IMAGE'
+                : 'LIVENESS_UNAVAILABLE',
+          detail: verdict.detail,
+          ...(verdict.check ? { checkId: verdict.check.id, decision: verdict.check.decision } : {}),
+        }),
+        verdict.status,
+        { 'content-type': 'application/problem+json' },
+      );
+    }
+    c.set('ifasCheck', verdict.check);
+    await next();
+    return undefined;
+  };
+}

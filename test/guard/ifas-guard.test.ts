@@ -1,0 +1,154 @@
+import { readFile } from 'node:fs/promises';
+import { Hono } from 'hono';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serviceConfigFromEnv } from '../../src/config/service-config.js';
+import {
+  type GuardVariables,
+  ifasGuard,
+  ifasGuardMiddleware,
+  inProcessChecks,
+  remoteChecks,
+} from '../../src/guard/index.js';
+import { type RunningServer, startServer } from '../../src/server/start-server.js';
+import { FACE_32 } from '../support/fixtures.js';
+import { freePort } from '../support/receivers.js';
+import { keyFor, testServiceEnv } from '../support/service.js';
+
+let live: RunningServer;
+let strict: RunningServer; // judges the same face a spoof
+let face: Buffer;
+
+async function server(env: Record<string, string> = {}): Promise<RunningServer> {
+  const running = await startServer(
+    serviceConfigFromEnv(await testServiceEnv({ IFAS_PORT: '0', ...env })),
+    () => undefined,
+  );
+  await running.service.modelLoaded;
+  return running;
+}
+
+/** A host application's login route behind the guard; it still reads the body it was sent. */
+function hostApp(guard: ReturnType<typeof ifasGuardMiddleware<{ Variables: GuardVariables }>>) {
+  const app = new Hono<{ Variables: GuardVariables }>();
+  app.post('/login', guard, async (c) => {
+    const body = await c.req.parseBody();
+    return c.json({
+      user: body.username,
+      password: body.password === 'hunter2',
+      checkId: c.var.ifasCheck?.id,
+    });
+  });
+  return app;
+}
+
+function loginForm(image: Buffer | null): FormData {
+  const form = new FormData();
+  form.append('username', 'grace');
+  form.append('password', 'hunter2');
+  if (image) form.append('face', new Blob([image]));
+  return form;
+}
+
+beforeAll(async () => {
+  face = await readFile(FACE_32);
+  live = await server();
+  strict = await server({ IFAS_THRESHOLD: '0.99' });
+});
+
+afterAll(async () => {
+  await Promise.all([live.stop(), strict.stop()]);
+});
+
+describe('ifasGuardMiddleware in front of a login route', () => {
+  it('lets a live face through (in-process) and passes the check id downstream', async () => {
+    const app = hostApp(
+      ifasGuardMiddleware({ client: inProcessChecks(live.service.checks, 'acme') }),
+    );
+    const res = await app.request('/login', { method: 'POST', body: loginForm(face) });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { user: string; password: boolean; checkId: string };
+    expect(body).toMatchObject({
+      user: 'grace',
+      password: true,
+      checkId: expect.stringMatching(/^chk_/),
+    });
+    expect(res.headers.get('ifas-check-id')).toBe(body.checkId);
+    const stored = await live.service.store.findCheck('acme', body.checkId);
+    expect(stored?.record.decision).toBe('live');
+  });
+
+  it('stops a spoof (remote service over HTTP) with a problem+json 403 carrying the rationale', async () => {
+    const key = await keyFor(strict.service, 'acme', ['checks:write']);
+    const app = hostApp(
+      ifasGuardMiddleware({ client: remoteChecks({ baseUrl: strict.url, apiKey: key }) }),
+    );
+    const res = await app.request('/login', { method: 'POST', body: loginForm(face) });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    const problem = (await res.json()) as Record<string, unknown>;
+    expect(problem).toMatchObject({
+      code: 'LIVENESS_DENIED',
+      decision: 'spoof',
+      checkId: expect.stringMatching(/^chk_/),
+      detail: expect.any(String),
+    });
+    expect(await strict.service.store.findCheck('acme', String(problem.checkId))).not.toBeNull();
+  });
+
+  it('refuses a login without a face image, and fails closed (or open, if told) when the service is down', async () => {
+    const app = hostApp(
+      ifasGuardMiddleware({ client: inProcessChecks(live.service.checks, 'acme') }),
+    );
+    const noFace = await app.request('/login', { method: 'POST', body: loginForm(null) });
+    expect(noFace.status).toBe(400);
+    expect(await noFace.json()).toMatchObject({ code: 'LIVENESS_NO_IMAGE' });
+
+    const down = remoteChecks({
+      baseUrl: `http://127.0.0.1:${await freePort()}`,
+      apiKey: 'ifas_x',
+    });
+    const closed = await hostApp(ifasGuardMiddleware({ client: down })).request('/login', {
+      method: 'POST',
+      body: loginForm(face),
+    });
+    expect(closed.status).toBe(503);
+    expect(await closed.json()).toMatchObject({ code: 'LIVENESS_UNAVAILABLE' });
+    const open = await hostApp(
+      ifasGuardMiddleware({ client: down, onUnavailable: 'allow' }),
+    ).request('/login', { method: 'POST', body: loginForm(face) });
+    expect(open.status).toBe(200);
+  });
+
+  it("reports a refused credential as the service's error, not as an outage", async () => {
+    const app = hostApp(
+      ifasGuardMiddleware({
+        client: remoteChecks({ baseUrl: live.url, apiKey: 'ifas_0000000000000000_nope' }),
+      }),
+    );
+    const res = await app.request('/login', { method: 'POST', body: loginForm(face) });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { detail: string }).detail).toMatch(/^AUTH_INVALID/);
+  });
+});
+
+describe('ifasGuard (plain function, any framework)', () => {
+  it('judges a JSON login request with a base64 face and a custom subject', async () => {
+    const request = new Request('http://host/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'grace@example.com', faceImage: face.toString('base64') }),
+    });
+    const verdict = await ifasGuard(request, {
+      client: inProcessChecks(live.service.checks, 'acme'),
+      subjectOf: async (req) => ((await req.json()) as { email: string }).email,
+    });
+    expect(verdict).toMatchObject({
+      allowed: true,
+      reason: 'allowed',
+      check: { decision: 'live' },
+    });
+    expect(await request.json()).toMatchObject({ email: 'grace@example.com' }); // body still readable
+    const stored = await live.service.store.findCheck('acme', verdict.check?.id ?? '');
+    expect(stored?.record.subject).not.toBeNull();
+  });
+});
