@@ -35,8 +35,10 @@ const envSchema = z
     IFAS_CHECKPOINT_KEY_FILE: z.string().optional(),
     IFAS_CHECKPOINT_PRIVATE_KEY: z.string().startsWith('-----BEGIN').optional(),
     IFAS_SET_SIGNING_KEY: z.string().startsWith('-----BEGIN').optional(),
-    IFAS_INFERENCE: z.enum(['in-process', 'lambda']).default('in-process'),
+    IFAS_INFERENCE: z.enum(['in-process', 'lambda', 'http']).default('in-process'),
     IFAS_INFER_FUNCTION: z.string().min(1).optional(),
+    IFAS_INFER_URL: z.url().optional(),
+    IFAS_INFER_TOKEN: z.string().min(16).optional(),
     IFAS_MAX_BODY_BYTES: positiveInt.default(12 * MIB),
     IFAS_MAX_IMAGE_BYTES: positiveInt.default(8 * MIB),
     IFAS_MAX_PIXELS: positiveInt.default(40_000_000),
@@ -66,6 +68,10 @@ const envSchema = z
   .refine((env) => env.IFAS_INFERENCE !== 'lambda' || env.IFAS_INFER_FUNCTION, {
     message: 'IFAS_INFERENCE=lambda needs IFAS_INFER_FUNCTION',
     path: ['IFAS_INFER_FUNCTION'],
+  })
+  .refine((env) => env.IFAS_INFERENCE !== 'http' || (env.IFAS_INFER_URL && env.IFAS_INFER_TOKEN), {
+    message: 'IFAS_INFERENCE=http needs IFAS_INFER_URL and IFAS_INFER_TOKEN',
+    path: ['IFAS_INFER_URL'],
   })
   .refine((env) => env.IFAS_AUDIT_STORE !== 'postgres' || env.IFAS_DATABASE_URL, {
     message: 'IFAS_AUDIT_STORE=postgres needs IFAS_DATABASE_URL',
@@ -99,7 +105,10 @@ export interface ServiceConfig {
   checkpointPrivateKey: string | null;
   setSigningKeyPem: string | null;
   /** Where the model runs: in this process, or in the infer Lambda function. */
-  inference: { kind: 'in-process' } | { kind: 'lambda'; functionName: string };
+  inference:
+    | { kind: 'in-process' }
+    | { kind: 'lambda'; functionName: string }
+    | { kind: 'http'; url: string; token: string };
   limits: {
     maxBodyBytes: number;
     maxImageBytes: number;
@@ -189,7 +198,9 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
     inference:
       e.IFAS_INFERENCE === 'lambda'
         ? { kind: 'lambda', functionName: e.IFAS_INFER_FUNCTION ?? '' }
-        : { kind: 'in-process' },
+        : e.IFAS_INFERENCE === 'http'
+          ? { kind: 'http', url: e.IFAS_INFER_URL ?? '', token: e.IFAS_INFER_TOKEN ?? '' }
+          : { kind: 'in-process' },
     checkpointKeyFile: resolve(
       e.IFAS_CHECKPOINT_KEY_FILE ?? join(dataDir, 'checkpoint-ed25519.pem'),
     ),

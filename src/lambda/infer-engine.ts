@@ -1,16 +1,33 @@
 /**
- * The engine of the infer function and container, configured like the server (IFAS_MODEL_DIR,
- * IFAS_EXECUTION_PROVIDER: cpu on Lambda, cuda or auto on GPU platforms, IFAS_DETECT_FACES).
+ * The engine of the infer function and container. It reads only the model settings (IFAS_MODEL_DIR,
+ * IFAS_EXECUTION_PROVIDER: cpu on Lambda, cuda or auto on GPU platforms, IFAS_DETECT_FACES,
+ * IFAS_MAX_PIXELS): it never touches the audit store, so it needs no database or secrets.
  */
 
-import { serviceConfigFromEnv } from '../config/service-config.js';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
 import { IfasEngine } from '../inference/engine.js';
+import { defaultModelDir } from '../project-root.js';
+
+const inferEnvSchema = z.object({
+  IFAS_MODEL_DIR: z.string().optional(),
+  IFAS_EXECUTION_PROVIDER: z.enum(['cpu', 'cuda', 'auto']).default('cpu'),
+  IFAS_DETECT_FACES: z.enum(['true', 'false']).default('true'),
+  IFAS_MAX_PIXELS: z.coerce.number().int().positive().default(40_000_000),
+});
 
 export async function loadInferEngine(env: NodeJS.ProcessEnv = process.env): Promise<IfasEngine> {
-  const config = serviceConfigFromEnv(env);
-  return IfasEngine.load(config.modelDir, {
-    executionProvider: config.executionProvider,
-    maxPixels: config.limits.maxPixels,
-    ...(config.detectFaces ? {} : { faceDetector: false as const }),
+  const parsed = inferEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      `invalid infer configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  const e = parsed.data;
+  return IfasEngine.load(resolve(e.IFAS_MODEL_DIR ?? defaultModelDir()), {
+    executionProvider: e.IFAS_EXECUTION_PROVIDER,
+    maxPixels: e.IFAS_MAX_PIXELS,
+    ...(e.IFAS_DETECT_FACES === 'true' ? {} : { faceDetector: false as const }),
   });
 }

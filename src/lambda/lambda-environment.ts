@@ -1,6 +1,6 @@
 /**
  * Secrets for the Lambda functions come from AWS Secrets Manager, not from the deployment template:
- * IFAS_SECRETS_ARN names a secret whose JSON value holds IFAS_* settings (database URL, subject hash
+ * IFAS_SECRET_ID (name or ARN) names a secret whose JSON value holds IFAS_* settings (database URL, subject hash
  * key, checkpoint and SET signing keys, hook and flag configuration); they are read once per cold
  * start into the environment the configuration is parsed from. Nothing secret sits in CloudFormation.
  */
@@ -15,16 +15,19 @@ export async function loadSecretsIntoEnv(
   env: NodeJS.ProcessEnv = process.env,
   client: SecretsManagerClient = new SecretsManagerClient({}),
 ): Promise<void> {
-  const arn = env.IFAS_SECRETS_ARN;
-  if (!arn) return;
-  const output = await client.send(new GetSecretValueCommand({ SecretId: arn }));
+  const secretId = env.IFAS_SECRET_ID;
+  if (!secretId) return;
+  const output = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
   let parsed: z.infer<typeof secretValueSchema>;
   try {
     parsed = secretValueSchema.parse(JSON.parse(output.SecretString ?? ''));
   } catch (error) {
-    throw new ConfigError('IFAS_SECRETS_ARN must hold a JSON object of IFAS_* string settings', {
-      cause: error,
-    });
+    throw new ConfigError(
+      'the IFAS_SECRET_ID secret must hold a JSON object of IFAS_* string settings',
+      {
+        cause: error,
+      },
+    );
   }
   for (const [name, value] of Object.entries(parsed)) {
     // The template's explicit settings win over the secret's.

@@ -32,8 +32,10 @@ import { HookDecider } from '../hooks/hook-decider.js';
 import { createApp } from '../http/app.js';
 import type { AppEnv } from '../http/app-env.js';
 import { IfasEngine } from '../inference/engine.js';
+import { httpTransport } from '../inference/http-judge.js';
 import type { Judge } from '../inference/judge.js';
-import { LambdaJudge } from '../inference/lambda-judge.js';
+import { lambdaTransport } from '../inference/lambda-judge.js';
+import { RemoteJudge } from '../inference/remote-judge.js';
 import { CheckService } from './check-service.js';
 import { InferenceQueue } from './inference-queue.js';
 import { ModelSlot } from './model-slot.js';
@@ -68,9 +70,12 @@ export interface ServiceParts {
 
 function loadJudge(config: ServiceConfig, parts: ServiceParts): Promise<Judge> {
   if (config.inference.kind === 'lambda') {
-    return LambdaJudge.connect(
-      parts.lambdaClient ?? new LambdaClient({}),
-      config.inference.functionName,
+    const client = parts.lambdaClient ?? new LambdaClient({});
+    return RemoteJudge.connect(lambdaTransport(client, config.inference.functionName));
+  }
+  if (config.inference.kind === 'http') {
+    return RemoteJudge.connect(
+      httpTransport({ url: config.inference.url, token: config.inference.token }),
     );
   }
   return IfasEngine.load(config.modelDir, {

@@ -36,7 +36,7 @@ secrets
 Object.assign(
   process.env,
   await testServiceEnv({
-    IFAS_SECRETS_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ifas-guard-dev',
+    IFAS_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ifas-guard-dev',
     IFAS_RETENTION_DAYS: '30',
   }),
 );
