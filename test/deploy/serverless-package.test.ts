@@ -86,7 +86,7 @@ describe('serverless package (osls)', () => {
       Code: { ImageUri: expect.stringMatching(/@sha256:[0-9a-f]{64}$/) },
     });
     expect(
-      (fns.Api?.Environment as { Variables: Record<string, unknown> }).Variables,
+      (fns.Api?.Environment as { Variables: Record<string, unknown> } | undefined)?.Variables,
     ).toMatchObject({
       IFAS_INFERENCE: 'lambda',
       IFAS_INFER_FUNCTION: 'ifas-guard-ci-infer',
@@ -115,7 +115,7 @@ describe('serverless package (osls)', () => {
   it('gives each function a least-privilege role', () => {
     const fns = functions();
     const roleOf = (fn: string) =>
-      ((fns[fn]?.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'] ?? [])[0];
+      (fns[fn]?.Role as { 'Fn::GetAtt': string[] } | undefined)?.['Fn::GetAtt'][0];
     expect(roleOf('Api')).toBe('ApiRole');
     expect(roleOf('Infer')).toBe('InferRole');
     expect(roleOf('Notify')).toBe('WorkerRole');
