@@ -88,7 +88,7 @@ describe('serverless package (osls)', () => {
     expect(
       (fns.Api?.Environment as { Variables: Record<string, unknown> } | undefined)?.Variables,
     ).toMatchObject({
-      IFAS_INFERENCE: 'lambda',
+      IFAS_INFERENCE: 'in-process',
       IFAS_INFER_FUNCTION: 'ifas-guard-ci-infer',
       IFAS_AUDIT_STORE: 'postgres',
       IFAS_SECRET_ID: 'ifas-guard-ci',
