@@ -3,13 +3,16 @@
  * baseline run in the same process (not timed assertions):
  *   (e) POST /v1/checks in-process (multipart parsing, auth, queue, audit append) ÷ engine.check on
  *       the same bytes, score only — for the SQLite store and, when a server is given, PostgreSQL;
- *   (f) audit appends per second, SQLite and PostgreSQL, chained records of the real shape.
+ *   (f) audit appends per second, SQLite and PostgreSQL, chained records of the real shape;
+ *   (g) an identity-provider hook redeeming a check (signature, replay guard, single-use mark) ÷
+ *       GET /v1/checks/{id} (auth, one store read), against Okta's 3 s inline-hook budget.
  *
  *   npm run bench:api -- [--iterations 40] [--postgres postgres://…]
  */
 
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { Webhook } from 'standardwebhooks';
 import { auditRecordFor } from '../src/audit/audit-record.js';
 import { issueApiKey } from '../src/auth/api-keys.js';
 import { serviceConfigFromEnv } from '../src/config/service-config.js';
@@ -27,17 +30,25 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
-async function timeIt(run: () => Promise<unknown>): Promise<number> {
+async function timeIt(run: () => unknown): Promise<number> {
   const started = performance.now();
   await run();
   return performance.now() - started;
 }
 
+// Runs share a PostgreSQL database: ids carry the run so they never collide.
+const RUN = Date.now().toString(36);
+const HOOK_SECRET = `whsec_${Buffer.alloc(32, 1).toString('base64')}`;
+
 async function service(store: Record<string, string>): Promise<Service> {
   const { mkdtemp } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const svc = await buildService(
-    serviceConfigFromEnv({ IFAS_DATA_DIR: await mkdtemp(`${tmpdir()}/ifas-bench-`), ...store }),
+    serviceConfigFromEnv({
+      IFAS_DATA_DIR: await mkdtemp(`${tmpdir()}/ifas-bench-`),
+      IFAS_HOOKS: JSON.stringify({ tenants: { bench: { secrets: [HOOK_SECRET] } } }),
+      ...store,
+    }),
   );
   await svc.modelLoaded;
   return svc;
@@ -86,7 +97,7 @@ async function appendRate(label: string, svc: Service): Promise<void> {
   const count = 500;
   const records = Array.from({ length: count }, (_, n) =>
     auditRecordFor(result, image, {
-      checkId: `chk_bench_${n}`,
+      checkId: `chk_bench_${RUN}_${n}`,
       tenant: 'append-bench',
       subject: `user-${n}`,
       subjectPolicy: { kind: 'plain' },
@@ -104,16 +115,72 @@ async function appendRate(label: string, svc: Service): Promise<void> {
   );
 }
 
+async function hookRatio(label: string, svc: Service): Promise<void> {
+  const key = (
+    await issueApiKey(svc.store, { tenant: 'bench', name: 'hook', scopes: ['checks:read'] })
+  ).key;
+  const ids: string[] = [];
+  for (let i = 0; i < iterations + 5; i++) {
+    const outcome = await svc.checks.submit({
+      tenant: 'bench',
+      image,
+      subject: 'bench-user',
+      clientRequestId: null,
+      explain: 'never',
+      caller: { kind: 'cli', id: 'bench' },
+      requestId: null,
+      userAgent: null,
+    });
+    ids.push(outcome.stored.record.checkId);
+  }
+  const hookMs: number[] = [];
+  const getMs: number[] = [];
+  for (const [i, checkId] of ids.entries()) {
+    const body = JSON.stringify({
+      type: 'liveness.verify',
+      data: { subject: 'bench-user', checkId },
+    });
+    const at = new Date();
+    const id = `msg_bench_${RUN}_${label}_${i}`;
+    const hook = () =>
+      svc.app.request('/v1/hooks/verify', {
+        method: 'POST',
+        body,
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': id,
+          'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+          'webhook-signature': new Webhook(HOOK_SECRET).sign(id, at, body),
+        },
+      });
+    const read = () =>
+      svc.app.request(`/v1/checks/${checkId}`, { headers: { authorization: `Bearer ${key}` } });
+    const h = await timeIt(hook);
+    const g = await timeIt(read);
+    if (i >= 5) {
+      hookMs.push(h);
+      getMs.push(g);
+    }
+  }
+  const p99 = [...hookMs].sort((a, b) => a - b)[Math.floor(hookMs.length * 0.99)] ?? Number.NaN;
+  const ratio = median(hookMs) / median(getMs);
+  console.log(
+    `(g) ${label}: hook redeem ${median(hookMs).toFixed(2)} ms ÷ GET check ${median(getMs).toFixed(2)} ms = ${ratio.toFixed(2)}; hook p99 ${p99.toFixed(2)} ms = ${((p99 / 3000) * 100).toFixed(2)} % of Okta's 3 s`,
+  );
+}
+
 console.log(
   `iterations ${iterations}, image samples/grace-hopper.jpg, model models/ifas-mini, score only`,
 );
 const sqlite = await service({});
 await apiRatio('SQLite', sqlite);
 await appendRate('SQLite', sqlite);
+await hookRatio('SQLite', sqlite);
 await sqlite.close();
 if (args.postgres) {
   const pg = await service({ IFAS_AUDIT_STORE: 'postgres', IFAS_DATABASE_URL: args.postgres });
   await apiRatio('PostgreSQL', pg);
   await appendRate('PostgreSQL', pg);
+  await hookRatio('PostgreSQL', pg);
   await pg.close();
 }
