@@ -1,8 +1,9 @@
 /**
  * The `retention` function (scheduled): purges audit records older than IFAS_RETENTION_DAYS (each
- * chain keeps a signed checkpoint) and retained images past their expiry.
+ * chain keeps a signed checkpoint), retained images past their expiry, and old hook message ids.
  */
 
+import { runHousekeeping } from '../src/audit/housekeeping.js';
 import { lambdaCheckpointKeys, lambdaConfig, lambdaStore } from '../src/lambda/lambda-parts.js';
 
 export const handler = async () => {
@@ -11,16 +12,13 @@ export const handler = async () => {
     lambdaStore(),
     lambdaCheckpointKeys(),
   ]);
-  const checkpoints =
-    config.retentionDays === null
-      ? []
-      : await store.purgeBefore(
-          new Date(Date.now() - config.retentionDays * 86_400_000),
-          keys.privateKey,
-        );
-  const images = await store.purgeExpiredImages();
+  const report = await runHousekeeping(store, {
+    retentionDays: config.retentionDays,
+    checkpointKey: keys.privateKey,
+  });
   return {
-    checkpoints: checkpoints.map(({ tenant, seq, purged }) => ({ tenant, seq, purged })),
-    images,
+    checkpoints: report.checkpoints.map(({ tenant, seq, purged }) => ({ tenant, seq, purged })),
+    images: report.images,
+    hookMessages: report.hookMessages,
   };
 };

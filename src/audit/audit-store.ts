@@ -117,6 +117,11 @@ export interface AuditStore {
   consumeCheck(tenant: string, checkId: string, usedBy: string, now?: Date): Promise<boolean>;
   /** Remembers an inbound webhook message id: true the first time, false for a replay. */
   rememberHookMessage(tenant: string, messageId: string, now?: Date): Promise<boolean>;
+  /**
+   * Forgets message ids received before `cutoff`; returns how many. Safe once the cutoff is older
+   * than the signature timestamp tolerance (five minutes): an older replay fails its signature check.
+   */
+  forgetHookMessagesBefore(cutoff: Date): Promise<number>;
 
   insertApiKey(row: ApiKeyRow): Promise<void>;
   findApiKey(id: string): Promise<ApiKeyRow | null>;

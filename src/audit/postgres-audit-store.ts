@@ -512,6 +512,13 @@ export class PostgresAuditStore implements AuditStore {
     return result.rowCount === 1;
   }
 
+  async forgetHookMessagesBefore(cutoff: Date): Promise<number> {
+    const result = await this.pool.query('DELETE FROM hook_messages WHERE received_at < $1', [
+      cutoff.toISOString(),
+    ]);
+    return result.rowCount ?? 0;
+  }
+
   async retainImage(image: RetainedImage): Promise<void> {
     await this.pool.query(
       `INSERT INTO retained_images (tenant, check_id, format, expires_at, nonce, ciphertext, tag)

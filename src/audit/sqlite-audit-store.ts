@@ -521,6 +521,12 @@ export class SqliteAuditStore implements AuditStore {
     return result.changes === 1;
   }
 
+  async forgetHookMessagesBefore(cutoff: Date): Promise<number> {
+    return this.db
+      .prepare('DELETE FROM hook_messages WHERE received_at < ?')
+      .run(cutoff.toISOString()).changes;
+  }
+
   async retainImage(image: RetainedImage): Promise<void> {
     this.db
       .prepare(

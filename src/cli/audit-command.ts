@@ -10,8 +10,9 @@ import { csvHeader, csvLine, ndjsonLine } from '../audit/audit-export.js';
 import { allMatching } from '../audit/audit-queries.js';
 import { subjectValue } from '../audit/audit-record.js';
 import type { AuditQuery, AuditStore } from '../audit/audit-store.js';
+import { runHousekeeping } from '../audit/housekeeping.js';
 import { openAuditStore } from '../audit/open-audit-store.js';
-import { loadCheckpointKeys } from '../config/local-secrets.js';
+import { checkpointKeysFromPem, loadCheckpointKeys } from '../config/local-secrets.js';
 import { serviceConfigFromEnv } from '../config/service-config.js';
 import { subjectPolicyFor } from '../service/build-service.js';
 import { describeError, type Output } from './check-command.js';
@@ -95,7 +96,9 @@ async function exportTo(
 async function run(action: string, opts: Options, store: AuditStore, io: Output): Promise<number> {
   const config = serviceConfigFromEnv();
   if (action === 'verify') {
-    const { publicKey } = await loadCheckpointKeys(config.checkpointKeyFile);
+    const { publicKey } = config.checkpointPrivateKey
+      ? checkpointKeysFromPem(config.checkpointPrivateKey)
+      : await loadCheckpointKeys(config.checkpointKeyFile);
     const tenants = opts.tenant ? [opts.tenant] : await store.tenants();
     let broken = 0;
     for (const tenant of tenants) {
@@ -117,14 +120,17 @@ async function run(action: string, opts: Options, store: AuditStore, io: Output)
       io.err(`purge needs --older-than-days\n${AUDIT_USAGE}`);
       return 2;
     }
-    const { privateKey } = await loadCheckpointKeys(config.checkpointKeyFile);
-    const cutoff = new Date(Date.now() - opts['older-than-days'] * 86_400_000);
-    const checkpoints = await store.purgeBefore(cutoff, privateKey);
-    for (const cp of checkpoints)
+    const { privateKey } = config.checkpointPrivateKey
+      ? checkpointKeysFromPem(config.checkpointPrivateKey)
+      : await loadCheckpointKeys(config.checkpointKeyFile);
+    const report = await runHousekeeping(store, {
+      retentionDays: opts['older-than-days'],
+      checkpointKey: privateKey,
+    });
+    for (const cp of report.checkpoints)
       io.out(`${cp.tenant}: purged ${cp.purged} records up to seq ${cp.seq}; checkpoint signed`);
-    if (checkpoints.length === 0) io.out('nothing older than the cutoff');
-    const images = await store.purgeExpiredImages();
-    if (images > 0) io.out(`deleted ${images} expired retained images`);
+    if (report.checkpoints.length === 0) io.out('nothing older than the cutoff');
+    if (report.images > 0) io.out(`deleted ${report.images} expired retained images`);
     return 0;
   }
   if (!opts.tenant) {

@@ -6,6 +6,7 @@
 
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { runHousekeeping } from '../audit/housekeeping.js';
 import type { ServiceConfig } from '../config/service-config.js';
 import { buildService, type Service } from '../service/build-service.js';
 
@@ -36,24 +37,25 @@ export async function startServer(
     );
   }
 
-  let retention: NodeJS.Timeout | undefined;
-  if (config.retentionDays !== null) {
-    const days = config.retentionDays;
-    const purge = (): void => {
-      const cutoff = new Date(Date.now() - days * 24 * HOUR_MS);
-      service.store.purgeBefore(cutoff, service.checkpointKeys.privateKey).then(
-        (checkpoints) => {
-          for (const cp of checkpoints)
-            log(`retention: purged ${cp.purged} records of ${cp.tenant} up to seq ${cp.seq}`);
-        },
-        (error: unknown) =>
-          log(`retention failed: ${error instanceof Error ? error.message : String(error)}`),
-      );
-    };
-    purge();
-    retention = setInterval(purge, HOUR_MS);
-    retention.unref();
-  }
+  // Housekeeping every hour: retention purge (when configured), expired images, old hook message ids.
+  const housekeeping = (): void => {
+    runHousekeeping(service.store, {
+      retentionDays: config.retentionDays,
+      checkpointKey: service.checkpointKeys.privateKey,
+    }).then(
+      (report) => {
+        for (const cp of report.checkpoints) {
+          log(`retention: purged ${cp.purged} records of ${cp.tenant} up to seq ${cp.seq}`);
+        }
+        if (report.images > 0) log(`retention: deleted ${report.images} expired images`);
+      },
+      (error: unknown) =>
+        log(`housekeeping failed: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  };
+  housekeeping();
+  const retention = setInterval(housekeeping, HOUR_MS);
+  retention.unref();
 
   return {
     service,

@@ -181,6 +181,9 @@ export function auditStoreContract(name: string, harness: StoreHarness): void {
       expect(await store.rememberHookMessage('acme', 'msg_1')).toBe(true);
       expect(await store.rememberHookMessage('acme', 'msg_1')).toBe(false);
       expect(await store.rememberHookMessage('globex', 'msg_1')).toBe(true);
+      await store.rememberHookMessage('acme', 'msg_old', new Date(Date.now() - 2 * 86_400_000));
+      expect(await store.forgetHookMessagesBefore(new Date(Date.now() - 86_400_000))).toBe(1);
+      expect(await store.rememberHookMessage('acme', 'msg_1')).toBe(false);
       await store.close();
     });
   });

@@ -1,0 +1,39 @@
+/**
+ * The periodic clean-up, shared by the server's hourly timer, the `retention` Lambda function and
+ * `ifas audit purge`: records older than the retention period (under signed checkpoints), retained
+ * images past their expiry, and inbound hook message ids too old to be replayed.
+ */
+
+import type { KeyObject } from 'node:crypto';
+import type { AuditStore } from './audit-store.js';
+import type { Checkpoint } from './checkpoint.js';
+
+const DAY_MS = 86_400_000;
+/** Far beyond the five-minute signature tolerance: a replay older than this fails its signature anyway. */
+const HOOK_MESSAGE_MEMORY_MS = DAY_MS;
+
+export interface HousekeepingReport {
+  checkpoints: Checkpoint[];
+  images: number;
+  hookMessages: number;
+}
+
+export async function runHousekeeping(
+  store: AuditStore,
+  options: { retentionDays: number | null; checkpointKey: KeyObject; now?: Date },
+): Promise<HousekeepingReport> {
+  const now = options.now ?? new Date();
+  const checkpoints =
+    options.retentionDays === null
+      ? []
+      : await store.purgeBefore(
+          new Date(now.getTime() - options.retentionDays * DAY_MS),
+          options.checkpointKey,
+          now,
+        );
+  const images = await store.purgeExpiredImages(now);
+  const hookMessages = await store.forgetHookMessagesBefore(
+    new Date(now.getTime() - HOOK_MESSAGE_MEMORY_MS),
+  );
+  return { checkpoints, images, hookMessages };
+}
