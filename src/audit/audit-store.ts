@@ -107,6 +107,7 @@ export interface AuditStore {
    * concurrent dispatcher skips them.
    */
   claimDueOutbox(now: Date, limit: number, leaseMs: number): Promise<OutboxEntry[]>;
+  /** Records an attempt's outcome; a delivered entry's payload (it names the subject) is scrubbed. */
   settleOutbox(id: string, result: OutboxSettlement): Promise<void>;
   listOutbox(filter: OutboxFilter): Promise<OutboxEntry[]>;
 

@@ -470,7 +470,8 @@ export class PostgresAuditStore implements AuditStore {
   async settleOutbox(id: string, result: OutboxSettlement): Promise<void> {
     await this.pool.query(
       `UPDATE outbox SET status = $2, attempts = $3, last_error = $4,
-         next_attempt_at = COALESCE($5, next_attempt_at), delivered_at = $6 WHERE id = $1`,
+         next_attempt_at = COALESCE($5, next_attempt_at), delivered_at = $6,
+         payload = CASE WHEN $2 = 'delivered' THEN '{}' ELSE payload END WHERE id = $1`,
       [
         id,
         result.status,

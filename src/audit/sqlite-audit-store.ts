@@ -469,7 +469,8 @@ export class SqliteAuditStore implements AuditStore {
     this.db
       .prepare(
         `UPDATE outbox SET status = ?, attempts = ?, last_error = ?,
-           next_attempt_at = COALESCE(?, next_attempt_at), delivered_at = ? WHERE id = ?`,
+           next_attempt_at = COALESCE(?, next_attempt_at), delivered_at = ?,
+           payload = CASE WHEN ? = 'delivered' THEN '{}' ELSE payload END WHERE id = ?`,
       )
       .run(
         result.status,
@@ -477,6 +478,7 @@ export class SqliteAuditStore implements AuditStore {
         result.error ?? null,
         result.nextAttemptAt?.toISOString() ?? null,
         result.status === 'delivered' ? result.at.toISOString() : null,
+        result.status,
         id,
       );
   }

@@ -15,7 +15,10 @@ export interface OutboxEntry {
   channel: OutboxChannel;
   /** The configured receiver's name. */
   destination: string;
-  /** SET claims or webhook body, as JSON; holds the subject identifier the receiver needs. */
+  /**
+   * SET claims or webhook body, as JSON; holds the subject identifier the receiver needs, so it is
+   * scrubbed to `{}` once delivered (dead letters keep it for a manual replay).
+   */
   payload: string;
   status: OutboxStatus;
   attempts: number;

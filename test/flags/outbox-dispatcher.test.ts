@@ -104,6 +104,8 @@ describe.each(stores)('OutboxDispatcher on %s', (_name, open) => {
     expect(receivedIds.length).toBeGreaterThan(ids.length); // some more than once, always with the same id
     const settled = await store.listOutbox({ tenant: 'acme', limit: 100 });
     expect(settled.every((e) => e.status === 'delivered' && e.deliveredAt !== null)).toBe(true);
+    // Once delivered, the outbox no longer holds the subject identifier.
+    expect(settled.every((e) => e.payload === '{}')).toBe(true);
     expect(settled.some((e) => e.attempts > 2)).toBe(true);
     await receiver.close();
     await store.close();
