@@ -9,6 +9,7 @@ import type { AuditStore } from '../audit/audit-store.js';
 import { openAuditStore } from '../audit/open-audit-store.js';
 import { checkpointKeysFromPem, loadCheckpointKeys } from '../config/local-secrets.js';
 import { type ServiceConfig, serviceConfigFromEnv } from '../config/service-config.js';
+import { ConfigError } from '../errors.js';
 import { FlagDelivery } from '../flags/deliver.js';
 import { OutboxDispatcher } from '../flags/outbox-dispatcher.js';
 import { loadSetSigningKey, setSigningKeyFromPem } from '../flags/signing-key.js';
@@ -31,9 +32,33 @@ function once<T>(make: () => Promise<T>): () => Promise<T> {
   };
 }
 
+/**
+ * On Lambda every instance must share the keys and the database: a key generated in one instance's
+ * /tmp would hash subjects, sign checkpoints and sign SETs differently from the next instance's, and
+ * an SQLite file in /tmp dies with its instance. Refuses such a configuration by name.
+ */
+export function assertSharedState(config: ServiceConfig): void {
+  const missing: string[] = [];
+  if (config.store.kind !== 'postgres')
+    missing.push('IFAS_AUDIT_STORE=postgres with IFAS_DATABASE_URL');
+  if (config.subjectPolicy === 'keyed-hash' && config.subjectHashKey === null)
+    missing.push('IFAS_SUBJECT_HASH_KEY');
+  if (config.checkpointPrivateKey === null) missing.push('IFAS_CHECKPOINT_PRIVATE_KEY');
+  const flagging = config.flags.receivers.length > 0;
+  if (flagging && config.setSigningKeyPem === null) missing.push('IFAS_SET_SIGNING_KEY');
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `on Lambda these must come from the secret (IFAS_SECRET_ID), shared by every instance: ${missing.join(', ')}`,
+    );
+  }
+}
+
 export const lambdaConfig = once(async (): Promise<ServiceConfig> => {
   await loadSecretsIntoEnv();
-  return serviceConfigFromEnv();
+  const config = serviceConfigFromEnv();
+  // Only on real Lambda instances; tests drive the handlers in one process on purpose.
+  if (process.env.AWS_LAMBDA_FUNCTION_NAME) assertSharedState(config);
+  return config;
 });
 
 let service: Promise<Service> | null = null;
