@@ -14,6 +14,7 @@ import { readEvalFolder } from '../eval/eval-folder.js';
 import { type EvalReport, type EvalSample, evaluate } from '../eval/metrics.js';
 import { IfasEngine } from '../inference/engine.js';
 import { defaultModelDir } from '../project-root.js';
+import { issueSummary } from '../zod-issues.js';
 import { describeError, type Output } from './check-command.js';
 
 export const EVAL_USAGE =
@@ -61,9 +62,7 @@ export async function runEval(argv: string[], io: Output): Promise<number> {
   }
   const parsed = optionsSchema.safeParse(values);
   if (!parsed.success) {
-    io.err(
-      `${parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; ')}\n${EVAL_USAGE}`,
-    );
+    io.err(`${issueSummary(parsed.error, '--')}\n${EVAL_USAGE}`);
     return 2;
   }
   const opts = parsed.data;

@@ -5,6 +5,7 @@
 
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import type { z } from 'zod';
+import { issueSummary } from '../zod-issues.js';
 import type { Output } from './check-command.js';
 
 export function parseCommand<S extends z.ZodType>(
@@ -18,9 +19,7 @@ export function parseCommand<S extends z.ZodType>(
     const parsed = parseArgs({ args: argv, allowPositionals: true, options });
     const values = schema.safeParse(parsed.values);
     if (!values.success) {
-      io.err(
-        `${values.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; ')}\n${usage}`,
-      );
+      io.err(`${issueSummary(values.error, '--')}\n${usage}`);
       return null;
     }
     return { values: values.data, positionals: parsed.positionals };

@@ -10,6 +10,7 @@ import { ConfigError } from '../errors.js';
 import { type FlagConfig, flagConfigSchema } from '../flags/flag-config.js';
 import { type HookConfig, hookConfigSchema } from '../hooks/hook-config.js';
 import { defaultModelDir } from '../project-root.js';
+import { issueSummary } from '../zod-issues.js';
 
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -160,10 +161,7 @@ function jsonSection<S extends z.ZodType>(
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.')}: ${issue.message}`,
-    );
-    throw new ConfigError(`invalid ${name}: ${problems.join('; ')}`);
+    throw new ConfigError(`invalid ${name}: ${issueSummary(parsed.error)}`);
   }
   return parsed.data;
 }
@@ -171,10 +169,7 @@ function jsonSection<S extends z.ZodType>(
 export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.')}: ${issue.message}`,
-    );
-    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+    throw new ConfigError(`invalid configuration: ${issueSummary(parsed.error)}`);
   }
   const e = parsed.data;
   const dataDir = resolve(e.IFAS_DATA_DIR);

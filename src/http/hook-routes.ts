@@ -20,6 +20,7 @@ import {
 } from '../errors.js';
 import type { HookConfig } from '../hooks/hook-config.js';
 import type { HookAnswer, HookDecider } from '../hooks/hook-decider.js';
+import { issueSummary } from '../zod-issues.js';
 import type { AppEnv } from './app-env.js';
 import { problemSchema } from './schemas.js';
 
@@ -183,9 +184,7 @@ export function registerHookRoutes(app: OpenAPIHono<AppEnv>, options: HookRouteO
     }
     const parsed = verifyHookBodySchema.safeParse(json);
     if (!parsed.success) {
-      throw new ValidationError(
-        `invalid hook body: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-      );
+      throw new ValidationError(`invalid hook body: ${issueSummary(parsed.error)}`);
     }
     const { data } = parsed.data;
     const answer = await options.decider.answer({

@@ -4,6 +4,7 @@
  */
 
 import { ValidationError } from '../errors.js';
+import { issueSummary } from '../zod-issues.js';
 import { type InferResponse, inferRequestSchema, wireErrorOf } from './infer-protocol.js';
 import type { Judge } from './judge.js';
 
@@ -11,9 +12,7 @@ export async function answerInferRequest(judge: Judge, payload: unknown): Promis
   try {
     const parsed = inferRequestSchema.safeParse(payload);
     if (!parsed.success) {
-      throw new ValidationError(
-        `invalid infer request: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-      );
+      throw new ValidationError(`invalid infer request: ${issueSummary(parsed.error)}`);
     }
     const request = parsed.data;
     if (request.action === 'describe') {

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { IfasEngine } from '../inference/engine.js';
 import { defaultModelDir } from '../project-root.js';
+import { issueSummary } from '../zod-issues.js';
 
 const inferEnvSchema = z.object({
   IFAS_MODEL_DIR: z.string().optional(),
@@ -20,9 +21,7 @@ const inferEnvSchema = z.object({
 export async function loadInferEngine(env: NodeJS.ProcessEnv = process.env): Promise<IfasEngine> {
   const parsed = inferEnvSchema.safeParse(env);
   if (!parsed.success) {
-    throw new ConfigError(
-      `invalid infer configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
+    throw new ConfigError(`invalid infer configuration: ${issueSummary(parsed.error)}`);
   }
   const e = parsed.data;
   return IfasEngine.load(resolve(e.IFAS_MODEL_DIR ?? defaultModelDir()), {
