@@ -132,6 +132,3 @@ export interface AuditStore {
 
   close(): Promise<void>;
 }
-
-/** Page size the stores use when walking a whole chain. */
-export const VERIFY_PAGE = 1000;

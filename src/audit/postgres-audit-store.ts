@@ -19,10 +19,23 @@ import type {
   StoredRecord,
   StoreVerdict,
 } from './audit-store.js';
-import { VERIFY_PAGE } from './audit-store.js';
-import { type Checkpoint, checkpointIsAuthentic, signCheckpoint } from './checkpoint.js';
-import { ChainVerifier, GENESIS, linkHash } from './hash-chain.js';
+import { type Checkpoint, signCheckpoint } from './checkpoint.js';
+import { GENESIS, linkHash } from './hash-chain.js';
 import type { RetainedImage } from './image-vault.js';
+import {
+  type CheckpointRow,
+  checkpointOf,
+  type KeyRow,
+  keyOf,
+  type OutboxRow,
+  outboxOf,
+  RECORD_COLUMNS,
+  type RecordRow,
+  type RetainedImageRow,
+  retainedOf,
+  storedOf,
+} from './store-rows.js';
+import { verifyTenantChain } from './verify-tenant-chain.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS audit_records (
@@ -109,103 +122,6 @@ const SCHEMA = `
     revoked_at TEXT
   );
 `;
-
-const RECORD_COLUMNS = 'seq, prev_hash, hash, body';
-
-interface RecordRow {
-  seq: string;
-  prev_hash: string;
-  hash: string;
-  body: string;
-}
-
-interface CheckpointRow {
-  tenant: string;
-  seq: string;
-  head_hash: string;
-  created_at: string;
-  purged: string;
-  signature: string;
-}
-
-interface KeyRow {
-  id: string;
-  tenant: string;
-  name: string;
-  scopes: string;
-  secret_hash: string;
-  created_at: string;
-  expires_at: string | null;
-  revoked_at: string | null;
-}
-
-interface OutboxRow {
-  id: string;
-  tenant: string;
-  check_id: string;
-  channel: OutboxEntry['channel'];
-  destination: string;
-  payload: string;
-  status: OutboxEntry['status'];
-  attempts: number | string;
-  next_attempt_at: string | Date;
-  last_error: string | null;
-  created_at: string | Date;
-  delivered_at: string | Date | null;
-}
-
-const iso = (value: string | Date): string => (value instanceof Date ? value.toISOString() : value);
-
-function outboxOf(row: OutboxRow): OutboxEntry {
-  return {
-    id: row.id,
-    tenant: row.tenant,
-    checkId: row.check_id,
-    channel: row.channel,
-    destination: row.destination,
-    payload: row.payload,
-    status: row.status,
-    attempts: Number(row.attempts),
-    nextAttemptAt: iso(row.next_attempt_at),
-    lastError: row.last_error,
-    createdAt: iso(row.created_at),
-    deliveredAt: row.delivered_at === null ? null : iso(row.delivered_at),
-  };
-}
-
-// BIGINT arrives as a string; sequence numbers stay far below 2^53.
-function storedOf(row: RecordRow): StoredRecord {
-  return {
-    seq: Number(row.seq),
-    prevHash: row.prev_hash,
-    hash: row.hash,
-    record: JSON.parse(row.body) as AuditRecord,
-  };
-}
-
-function checkpointOf(row: CheckpointRow): Checkpoint {
-  return {
-    tenant: row.tenant,
-    seq: Number(row.seq),
-    headHash: row.head_hash,
-    createdAt: row.created_at,
-    purged: Number(row.purged),
-    signature: row.signature,
-  };
-}
-
-function keyOf(row: KeyRow): ApiKeyRow {
-  return {
-    id: row.id,
-    tenant: row.tenant,
-    name: row.name,
-    scopes: row.scopes.split(' ').filter(Boolean),
-    secretHash: row.secret_hash,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at,
-  };
-}
 
 export class PostgresAuditStore implements AuditStore {
   readonly kind = 'postgres';
@@ -358,46 +274,29 @@ export class PostgresAuditStore implements AuditStore {
   }
 
   async verify(tenant: string, checkpointKey?: KeyObject): Promise<StoreVerdict> {
-    const checkpoint = await this.latestCheckpoint(tenant);
-    const authentic =
-      checkpoint && checkpointKey ? checkpointIsAuthentic(checkpoint, checkpointKey) : null;
-    const verifier = new ChainVerifier(
-      checkpoint ? { seq: checkpoint.seq, hash: checkpoint.headHash } : undefined,
-    );
-    let after = checkpoint?.seq ?? 0;
-    for (;;) {
-      const rows = (
-        await this.pool.query<RecordRow>(
-          `SELECT ${RECORD_COLUMNS} FROM audit_records WHERE tenant = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-          [tenant, after, VERIFY_PAGE],
-        )
-      ).rows;
-      const intact = rows.every((row) => {
-        const stored = storedOf(row);
-        return verifier.push({
-          seq: stored.seq,
-          prevHash: stored.prevHash,
-          hash: stored.hash,
-          body: stored.record as unknown as Record<string, unknown>,
-        });
-      });
-      if (!intact || rows.length < VERIFY_PAGE) break;
-      after = Number(rows[rows.length - 1]?.seq ?? after);
-    }
-    const head = (
-      await this.pool.query<{ seq: string; hash: string }>(
-        'SELECT seq, hash FROM audit_heads WHERE tenant = $1',
-        [tenant],
-      )
-    ).rows[0];
-    const verdict = verifier.finish(head ? { seq: Number(head.seq), hash: head.hash } : undefined);
-    return {
-      ...verdict,
-      ok: verdict.ok && authentic !== false,
+    return verifyTenantChain(
       tenant,
-      checkpoint,
-      checkpointAuthentic: authentic,
-    };
+      {
+        checkpoint: await this.latestCheckpoint(tenant),
+        page: async (afterSeq, limit) =>
+          (
+            await this.pool.query<RecordRow>(
+              `SELECT ${RECORD_COLUMNS} FROM audit_records WHERE tenant = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+              [tenant, afterSeq, limit],
+            )
+          ).rows,
+        head: async () => {
+          const head = (
+            await this.pool.query<{ seq: string; hash: string }>(
+              'SELECT seq, hash FROM audit_heads WHERE tenant = $1',
+              [tenant],
+            )
+          ).rows[0];
+          return head ? { seq: Number(head.seq), hash: head.hash } : undefined;
+        },
+      },
+      checkpointKey,
+    );
   }
 
   async purgeBefore(cutoff: Date, signingKey: KeyObject, now = new Date()): Promise<Checkpoint[]> {
@@ -538,28 +437,12 @@ export class PostgresAuditStore implements AuditStore {
 
   async findRetainedImage(tenant: string, checkId: string): Promise<RetainedImage | null> {
     const row = (
-      await this.pool.query<{
-        format: string;
-        expires_at: Date;
-        nonce: Buffer;
-        ciphertext: Buffer;
-        tag: Buffer;
-      }>(
-        'SELECT format, expires_at, nonce, ciphertext, tag FROM retained_images WHERE tenant = $1 AND check_id = $2',
+      await this.pool.query<RetainedImageRow>(
+        'SELECT * FROM retained_images WHERE tenant = $1 AND check_id = $2',
         [tenant, checkId],
       )
     ).rows[0];
-    return row
-      ? {
-          tenant,
-          checkId,
-          format: row.format,
-          expiresAt: row.expires_at.toISOString(),
-          nonce: row.nonce,
-          ciphertext: row.ciphertext,
-          tag: row.tag,
-        }
-      : null;
+    return row ? retainedOf(row) : null;
   }
 
   async purgeExpiredImages(now = new Date()): Promise<number> {

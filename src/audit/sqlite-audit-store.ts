@@ -20,37 +20,23 @@ import type {
   StoredRecord,
   StoreVerdict,
 } from './audit-store.js';
-import { VERIFY_PAGE } from './audit-store.js';
-import { type Checkpoint, checkpointIsAuthentic, signCheckpoint } from './checkpoint.js';
-import { ChainVerifier, GENESIS, linkHash } from './hash-chain.js';
+import { type Checkpoint, signCheckpoint } from './checkpoint.js';
+import { GENESIS, linkHash } from './hash-chain.js';
 import type { RetainedImage } from './image-vault.js';
-
-interface RecordRow {
-  seq: number;
-  prev_hash: string;
-  hash: string;
-  body: string;
-}
-
-interface CheckpointRow {
-  tenant: string;
-  seq: number;
-  head_hash: string;
-  created_at: string;
-  purged: number;
-  signature: string;
-}
-
-interface KeyRow {
-  id: string;
-  tenant: string;
-  name: string;
-  scopes: string;
-  secret_hash: string;
-  created_at: string;
-  expires_at: string | null;
-  revoked_at: string | null;
-}
+import {
+  type CheckpointRow,
+  checkpointOf,
+  type KeyRow,
+  keyOf,
+  type OutboxRow,
+  outboxOf,
+  RECORD_COLUMNS,
+  type RecordRow,
+  type RetainedImageRow,
+  retainedOf,
+  storedOf,
+} from './store-rows.js';
+import { verifyTenantChain } from './verify-tenant-chain.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS audit_records (
@@ -138,95 +124,6 @@ const SCHEMA = `
   );
 `;
 
-interface RetainedImageRow {
-  tenant: string;
-  check_id: string;
-  format: string;
-  expires_at: string;
-  nonce: Buffer;
-  ciphertext: Buffer;
-  tag: Buffer;
-}
-
-function retainedOf(row: RetainedImageRow): RetainedImage {
-  return {
-    tenant: row.tenant,
-    checkId: row.check_id,
-    format: row.format,
-    expiresAt: row.expires_at,
-    nonce: row.nonce,
-    ciphertext: row.ciphertext,
-    tag: row.tag,
-  };
-}
-
-interface OutboxRow {
-  id: string;
-  tenant: string;
-  check_id: string;
-  channel: OutboxEntry['channel'];
-  destination: string;
-  payload: string;
-  status: OutboxEntry['status'];
-  attempts: number | string;
-  next_attempt_at: string | Date;
-  last_error: string | null;
-  created_at: string | Date;
-  delivered_at: string | Date | null;
-}
-
-const iso = (value: string | Date): string => (value instanceof Date ? value.toISOString() : value);
-
-function outboxOf(row: OutboxRow): OutboxEntry {
-  return {
-    id: row.id,
-    tenant: row.tenant,
-    checkId: row.check_id,
-    channel: row.channel,
-    destination: row.destination,
-    payload: row.payload,
-    status: row.status,
-    attempts: Number(row.attempts),
-    nextAttemptAt: iso(row.next_attempt_at),
-    lastError: row.last_error,
-    createdAt: iso(row.created_at),
-    deliveredAt: row.delivered_at === null ? null : iso(row.delivered_at),
-  };
-}
-
-function storedOf(row: RecordRow): StoredRecord {
-  return {
-    seq: row.seq,
-    prevHash: row.prev_hash,
-    hash: row.hash,
-    record: JSON.parse(row.body) as AuditRecord,
-  };
-}
-
-function checkpointOf(row: CheckpointRow): Checkpoint {
-  return {
-    tenant: row.tenant,
-    seq: row.seq,
-    headHash: row.head_hash,
-    createdAt: row.created_at,
-    purged: row.purged,
-    signature: row.signature,
-  };
-}
-
-function keyOf(row: KeyRow): ApiKeyRow {
-  return {
-    id: row.id,
-    tenant: row.tenant,
-    name: row.name,
-    scopes: row.scopes.split(' ').filter(Boolean),
-    secretHash: row.secret_hash,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at,
-  };
-}
-
 export class SqliteAuditStore implements AuditStore {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
@@ -313,9 +210,7 @@ export class SqliteAuditStore implements AuditStore {
 
   async findCheck(tenant: string, checkId: string): Promise<StoredRecord | null> {
     const row = this.db
-      .prepare(
-        'SELECT seq, prev_hash, hash, body FROM audit_records WHERE tenant = ? AND check_id = ?',
-      )
+      .prepare(`SELECT ${RECORD_COLUMNS} FROM audit_records WHERE tenant = ? AND check_id = ?`)
       .get(tenant, checkId) as RecordRow | undefined;
     return row ? storedOf(row) : null;
   }
@@ -330,7 +225,7 @@ export class SqliteAuditStore implements AuditStore {
   private findByClientRequestIdSync(tenant: string, clientRequestId: string): StoredRecord | null {
     const row = this.db
       .prepare(
-        'SELECT seq, prev_hash, hash, body FROM audit_records WHERE tenant = ? AND client_request_id = ?',
+        `SELECT ${RECORD_COLUMNS} FROM audit_records WHERE tenant = ? AND client_request_id = ?`,
       )
       .get(tenant, clientRequestId) as RecordRow | undefined;
     return row ? storedOf(row) : null;
@@ -355,7 +250,7 @@ export class SqliteAuditStore implements AuditStore {
     }
     const rows = this.db
       .prepare(
-        `SELECT seq, prev_hash, hash, body FROM audit_records WHERE ${where.join(' AND ')}
+        `SELECT ${RECORD_COLUMNS} FROM audit_records WHERE ${where.join(' AND ')}
          ORDER BY seq LIMIT ?`,
       )
       .all(...values, query.limit) as RecordRow[];
@@ -363,41 +258,21 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   async verify(tenant: string, checkpointKey?: KeyObject): Promise<StoreVerdict> {
-    const checkpoint = await this.latestCheckpoint(tenant);
-    const authentic =
-      checkpoint && checkpointKey ? checkpointIsAuthentic(checkpoint, checkpointKey) : null;
-    const verifier = new ChainVerifier(
-      checkpoint ? { seq: checkpoint.seq, hash: checkpoint.headHash } : undefined,
-    );
     const page = this.db.prepare(
-      'SELECT seq, prev_hash, hash, body FROM audit_records WHERE tenant = ? AND seq > ? ORDER BY seq LIMIT ?',
+      `SELECT ${RECORD_COLUMNS} FROM audit_records WHERE tenant = ? AND seq > ? ORDER BY seq LIMIT ?`,
     );
-    let after = checkpoint?.seq ?? 0;
-    for (;;) {
-      const rows = page.all(tenant, after, VERIFY_PAGE) as RecordRow[];
-      const intact = rows.every((row) => {
-        const stored = storedOf(row);
-        return verifier.push({
-          seq: stored.seq,
-          prevHash: stored.prevHash,
-          hash: stored.hash,
-          body: stored.record as unknown as Record<string, unknown>,
-        });
-      });
-      if (!intact || rows.length < VERIFY_PAGE) break;
-      after = rows[rows.length - 1]?.seq ?? after;
-    }
-    const head = this.db
-      .prepare('SELECT seq, hash FROM audit_heads WHERE tenant = ?')
-      .get(tenant) as { seq: number; hash: string } | undefined;
-    const verdict = verifier.finish(head);
-    return {
-      ...verdict,
-      ok: verdict.ok && authentic !== false,
+    return verifyTenantChain(
       tenant,
-      checkpoint,
-      checkpointAuthentic: authentic,
-    };
+      {
+        checkpoint: await this.latestCheckpoint(tenant),
+        page: async (afterSeq, limit) => page.all(tenant, afterSeq, limit) as RecordRow[],
+        head: async () =>
+          this.db.prepare('SELECT seq, hash FROM audit_heads WHERE tenant = ?').get(tenant) as
+            | { seq: number; hash: string }
+            | undefined,
+      },
+      checkpointKey,
+    );
   }
 
   async purgeBefore(cutoff: Date, signingKey: KeyObject, now = new Date()): Promise<Checkpoint[]> {
