@@ -12,7 +12,7 @@ import { subjectValue } from '../audit/audit-record.js';
 import type { AuditQuery, AuditStore } from '../audit/audit-store.js';
 import { runHousekeeping } from '../audit/housekeeping.js';
 import { openAuditStore } from '../audit/open-audit-store.js';
-import { checkpointKeysFromPem, loadCheckpointKeys } from '../config/local-secrets.js';
+import { checkpointKeysFor } from '../config/local-secrets.js';
 import { serviceConfigFromEnv } from '../config/service-config.js';
 import { subjectPolicyFor } from '../service/build-service.js';
 import { describeError, type Output } from './check-command.js';
@@ -96,9 +96,7 @@ async function exportTo(
 async function run(action: string, opts: Options, store: AuditStore, io: Output): Promise<number> {
   const config = serviceConfigFromEnv();
   if (action === 'verify') {
-    const { publicKey } = config.checkpointPrivateKey
-      ? checkpointKeysFromPem(config.checkpointPrivateKey)
-      : await loadCheckpointKeys(config.checkpointKeyFile);
+    const { publicKey } = await checkpointKeysFor(config);
     const tenants = opts.tenant ? [opts.tenant] : await store.tenants();
     let broken = 0;
     for (const tenant of tenants) {
@@ -120,9 +118,7 @@ async function run(action: string, opts: Options, store: AuditStore, io: Output)
       io.err(`purge needs --older-than-days\n${AUDIT_USAGE}`);
       return 2;
     }
-    const { privateKey } = config.checkpointPrivateKey
-      ? checkpointKeysFromPem(config.checkpointPrivateKey)
-      : await loadCheckpointKeys(config.checkpointKeyFile);
+    const { privateKey } = await checkpointKeysFor(config);
     const report = await runHousekeeping(store, {
       retentionDays: opts['older-than-days'],
       checkpointKey: privateKey,

@@ -51,3 +51,13 @@ export async function loadSubjectHashKey(file: string): Promise<Buffer> {
   const encoded = await readOrCreate(file, () => randomBytes(32).toString('base64'));
   return Buffer.from(encoded.toString('utf8').trim(), 'base64');
 }
+
+/** The checkpoint keys from the configured PEM (a secret store), else from the key file. */
+export async function checkpointKeysFor(config: {
+  checkpointPrivateKey: string | null;
+  checkpointKeyFile: string;
+}): Promise<CheckpointKeys> {
+  return config.checkpointPrivateKey
+    ? checkpointKeysFromPem(config.checkpointPrivateKey)
+    : loadCheckpointKeys(config.checkpointKeyFile);
+}

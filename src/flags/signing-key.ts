@@ -52,3 +52,13 @@ export async function loadSetSigningKey(file: string): Promise<SetSigningKey> {
   }
   return setSigningKeyFromPem(await readFile(file));
 }
+
+/** The SET key from the configured PEM (a secret store), else from the key file. */
+export function setSigningKeyFor(config: {
+  setSigningKeyPem: string | null;
+  setSigningKeyFile: string;
+}): Promise<SetSigningKey> {
+  return config.setSigningKeyPem
+    ? setSigningKeyFromPem(config.setSigningKeyPem)
+    : loadSetSigningKey(config.setSigningKeyFile);
+}

@@ -7,12 +7,12 @@
 
 import type { AuditStore } from '../audit/audit-store.js';
 import { openAuditStore } from '../audit/open-audit-store.js';
-import { checkpointKeysFromPem, loadCheckpointKeys } from '../config/local-secrets.js';
+import { checkpointKeysFor } from '../config/local-secrets.js';
 import { type ServiceConfig, serviceConfigFromEnv } from '../config/service-config.js';
 import { ConfigError } from '../errors.js';
 import { FlagDelivery } from '../flags/deliver.js';
 import { OutboxDispatcher } from '../flags/outbox-dispatcher.js';
-import { loadSetSigningKey, setSigningKeyFromPem } from '../flags/signing-key.js';
+import { setSigningKeyFor } from '../flags/signing-key.js';
 import {
   buildService,
   type Service,
@@ -79,9 +79,7 @@ export const lambdaStore = once(
 
 export const lambdaDispatcher = once(async (): Promise<OutboxDispatcher> => {
   const config = await lambdaConfig();
-  const key = config.setSigningKeyPem
-    ? await setSigningKeyFromPem(config.setSigningKeyPem)
-    : await loadSetSigningKey(config.setSigningKeyFile);
+  const key = await setSigningKeyFor(config);
   return new OutboxDispatcher(
     await lambdaStore(),
     new FlagDelivery(config.flags, key),
@@ -89,11 +87,6 @@ export const lambdaDispatcher = once(async (): Promise<OutboxDispatcher> => {
   );
 });
 
-export const lambdaCheckpointKeys = once(async () => {
-  const config = await lambdaConfig();
-  return config.checkpointPrivateKey
-    ? checkpointKeysFromPem(config.checkpointPrivateKey)
-    : loadCheckpointKeys(config.checkpointKeyFile);
-});
+export const lambdaCheckpointKeys = once(async () => checkpointKeysFor(await lambdaConfig()));
 
 export const lambdaSubjectPolicy = once(async () => subjectPolicyFor(await lambdaConfig()));

@@ -15,19 +15,14 @@ import { openAuditStore } from '../audit/open-audit-store.js';
 import { jwtVerifier } from '../auth/jwt-verifier.js';
 import {
   type CheckpointKeys,
-  checkpointKeysFromPem,
-  loadCheckpointKeys,
+  checkpointKeysFor,
   loadSubjectHashKey,
 } from '../config/local-secrets.js';
 import type { ServiceConfig } from '../config/service-config.js';
 import { FlagDelivery } from '../flags/deliver.js';
 import { FlagRouter } from '../flags/flag-router.js';
 import { OutboxDispatcher } from '../flags/outbox-dispatcher.js';
-import {
-  loadSetSigningKey,
-  type SetSigningKey,
-  setSigningKeyFromPem,
-} from '../flags/signing-key.js';
+import { type SetSigningKey, setSigningKeyFor } from '../flags/signing-key.js';
 import { HookDecider } from '../hooks/hook-decider.js';
 import { createApp } from '../http/app.js';
 import type { AppEnv } from '../http/app-env.js';
@@ -90,9 +85,7 @@ export async function buildService(
   parts: ServiceParts = {},
 ): Promise<Service> {
   const store = await openAuditStore(config.store);
-  const checkpointKeys = config.checkpointPrivateKey
-    ? checkpointKeysFromPem(config.checkpointPrivateKey)
-    : await loadCheckpointKeys(config.checkpointKeyFile);
+  const checkpointKeys = await checkpointKeysFor(config);
   const subjectPolicy = await subjectPolicyFor(config);
   const model = new ModelSlot();
   const modelLoaded = model.track(loadJudge(config, parts));
@@ -101,9 +94,7 @@ export async function buildService(
     maxWaiting: config.limits.queueMaxWaiting,
   });
   const metrics = new ServiceMetrics(queue);
-  const setSigningKey = config.setSigningKeyPem
-    ? await setSigningKeyFromPem(config.setSigningKeyPem)
-    : await loadSetSigningKey(config.setSigningKeyFile);
+  const setSigningKey = await setSigningKeyFor(config);
   const dispatcher = new OutboxDispatcher(
     store,
     new FlagDelivery(config.flags, setSigningKey),
