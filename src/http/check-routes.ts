@@ -4,13 +4,13 @@
  */
 
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import { mediaTypeOf } from '../audit/image-vault.js';
 import { requireScope } from '../auth/auth-middleware.js';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors.js';
 import type { CheckRequest, CheckService } from '../service/check-service.js';
 import type { AppEnv } from './app-env.js';
+import { boundedBody } from './bounded-body.js';
 import { problemFor } from './problem.js';
 import {
   checkIdParamSchema,
@@ -121,15 +121,7 @@ interface CheckInput {
 
 export function registerCheckRoutes(app: OpenAPIHono<AppEnv>, options: CheckRouteOptions): void {
   const { checks } = options;
-  app.use(
-    '/v1/checks',
-    bodyLimit({
-      maxSize: options.maxBodyBytes,
-      onError: () => {
-        throw new PayloadTooLargeError(`the body is over ${options.maxBodyBytes} bytes`);
-      },
-    }),
-  );
+  app.use('/v1/checks', boundedBody(options.maxBodyBytes));
   app.on('POST', '/v1/checks', requireScope('checks:write'));
   app.on('GET', '/v1/checks/:id', requireScope('checks:read'));
   app.on('GET', '/v1/checks/:id/image', requireScope('images:read'));

@@ -8,20 +8,15 @@
 
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { Webhook } from 'standardwebhooks';
 import type { AuditStore } from '../audit/audit-store.js';
 import { secretsEqual } from '../auth/constant-time.js';
-import {
-  HookAuthenticationError,
-  HookReplayError,
-  PayloadTooLargeError,
-  ValidationError,
-} from '../errors.js';
+import { HookAuthenticationError, HookReplayError, ValidationError } from '../errors.js';
 import type { HookConfig } from '../hooks/hook-config.js';
 import type { HookAnswer, HookDecider } from '../hooks/hook-decider.js';
 import { issueSummary } from '../zod-issues.js';
 import type { AppEnv } from './app-env.js';
+import { boundedBody } from './bounded-body.js';
 import { problemSchema } from './schemas.js';
 
 export interface HookRouteOptions {
@@ -153,15 +148,7 @@ function oktaCommands(answer: HookAnswer, attribute: string): Record<string, unk
 }
 
 export function registerHookRoutes(app: OpenAPIHono<AppEnv>, options: HookRouteOptions): void {
-  app.use(
-    '/v1/hooks/*',
-    bodyLimit({
-      maxSize: options.maxBodyBytes,
-      onError: () => {
-        throw new PayloadTooLargeError(`the body is over ${options.maxBodyBytes} bytes`);
-      },
-    }),
-  );
+  app.use('/v1/hooks/*', boundedBody(options.maxBodyBytes));
 
   // Registered with plain handlers: the signature covers the raw body, so it must be read before parsing.
   app.openAPIRegistry.registerPath(verifyHook);
