@@ -63,6 +63,8 @@ export interface AuditContext {
   caller: Caller;
   userAgent?: string | null;
   imageRetainedUntil?: string | null;
+  /** The image's SHA-256 when the caller already computed it (it is not hashed twice). */
+  imageSha256?: string;
   now?: Date;
 }
 
@@ -130,7 +132,7 @@ export function auditRecordFor(
       version: result.model.version,
       packageHash: result.model.packageHash,
     },
-    imageSha256: createHash('sha256').update(image).digest('hex'),
+    imageSha256: context.imageSha256 ?? createHash('sha256').update(image).digest('hex'),
     imageRetainedUntil: context.imageRetainedUntil ?? null,
     request: {
       requestId: context.requestId,

@@ -79,7 +79,7 @@ export class CheckService {
   async submit(request: CheckRequest): Promise<CheckOutcome> {
     const imageSha256 = createHash('sha256').update(request.image).digest('hex');
     if (request.clientRequestId === null) {
-      return this.runAndRecord(request);
+      return this.runAndRecord(request, imageSha256);
     }
     const key = `${request.tenant}\u0000${request.clientRequestId}`;
     const earlier =
@@ -91,7 +91,7 @@ export class CheckService {
     if (previous) {
       return this.replay(previous, imageSha256);
     }
-    const running = this.runAndRecord(request);
+    const running = this.runAndRecord(request, imageSha256);
     this.inFlight.set(key, running);
     try {
       const outcome = await running;
@@ -110,7 +110,7 @@ export class CheckService {
     return { stored: previous.stored, created: false, result: null };
   }
 
-  private async runAndRecord(request: CheckRequest): Promise<CheckOutcome> {
+  private async runAndRecord(request: CheckRequest, imageSha256: string): Promise<CheckOutcome> {
     const { model, store, queue, metrics } = this.options;
     const engine = model.engine();
     const deadline = performance.now() + this.options.requestTimeoutMs;
@@ -152,6 +152,7 @@ export class CheckService {
     const record = auditRecordFor(result, request.image, {
       checkId,
       imageRetainedUntil: retained?.expiresAt ?? null,
+      imageSha256,
       tenant: request.tenant,
       subject: request.subject,
       subjectPolicy: this.options.subjectPolicy,
