@@ -71,6 +71,23 @@ function httpApiEvent(
   };
 }
 
+type HttpResult = Exclude<APIGatewayProxyResultV2, string>;
+
+/** POST /v1/checks through API Gateway: a multipart body, base64 as the HTTP API sends it. */
+async function postCheck(photo: Buffer, fields: Record<string, string> = {}): Promise<HttpResult> {
+  const form = new FormData();
+  form.append('image', new Blob([photo]));
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  const request = new Request('http://x/', { method: 'POST', body: form });
+  const event = httpApiEvent(
+    'POST',
+    '/v1/checks',
+    { authorization: `Bearer ${key}`, 'content-type': request.headers.get('content-type') ?? '' },
+    Buffer.from(await request.arrayBuffer()),
+  );
+  return (await api.handler(event, {} as Context)) as HttpResult;
+}
+
 beforeAll(async () => {
   image = await readFile(FACE_32);
   const service = await lambdaService();
@@ -90,24 +107,7 @@ afterAll(() => {
 
 describe('api function (hono/aws-lambda) with inference in the infer function', () => {
   it('checks a photo sent through API Gateway, the model answering from the infer handler', async () => {
-    const form = new FormData();
-    form.append('image', new Blob([image]));
-    form.append('explain', 'always');
-    const request = new Request('http://x/', { method: 'POST', body: form });
-    const body = Buffer.from(await request.arrayBuffer());
-    const event = httpApiEvent(
-      'POST',
-      '/v1/checks',
-      {
-        authorization: `Bearer ${key}`,
-        'content-type': request.headers.get('content-type') ?? '',
-      },
-      body,
-    );
-    const result = (await api.handler(event, {} as Context)) as Exclude<
-      APIGatewayProxyResultV2,
-      string
-    >;
+    const result = await postCheck(image, { explain: 'always' });
     expect(result.statusCode).toBe(201);
     const check = JSON.parse(result.body ?? '{}');
     expect(check).toMatchObject({
@@ -126,7 +126,7 @@ describe('api function (hono/aws-lambda) with inference in the infer function', 
     const read = (await api.handler(
       httpApiEvent('GET', `/v1/checks/${check.id}`, { authorization: `Bearer ${key}` }),
       {} as Context,
-    )) as Exclude<APIGatewayProxyResultV2, string>;
+    )) as HttpResult;
     expect(JSON.parse(read.body ?? '{}')).toMatchObject({
       id: check.id,
       rationale: check.rationale,
@@ -135,22 +135,7 @@ describe('api function (hono/aws-lambda) with inference in the infer function', 
   });
 
   it('maps an infer-side error to the same problem+json as a local one', async () => {
-    const form = new FormData();
-    form.append('image', new Blob([Buffer.from('not an image at all')]));
-    const request = new Request('http://x/', { method: 'POST', body: form });
-    const event = httpApiEvent(
-      'POST',
-      '/v1/checks',
-      {
-        authorization: `Bearer ${key}`,
-        'content-type': request.headers.get('content-type') ?? '',
-      },
-      Buffer.from(await request.arrayBuffer()),
-    );
-    const result = (await api.handler(event, {} as Context)) as Exclude<
-      APIGatewayProxyResultV2,
-      string
-    >;
+    const result = await postCheck(Buffer.from('not an image at all'));
     expect(result.statusCode).toBe(422);
     expect(JSON.parse(result.body ?? '{}')).toMatchObject({ code: 'INPUT_NOT_AN_IMAGE' });
   });
@@ -170,22 +155,7 @@ describe('api function (hono/aws-lambda) with inference in the infer function', 
 
   it('a crashed infer function becomes INFER_FAILED', async () => {
     crashNext = true;
-    const form = new FormData();
-    form.append('image', new Blob([image]));
-    const request = new Request('http://x/', { method: 'POST', body: form });
-    const event = httpApiEvent(
-      'POST',
-      '/v1/checks',
-      {
-        authorization: `Bearer ${key}`,
-        'content-type': request.headers.get('content-type') ?? '',
-      },
-      Buffer.from(await request.arrayBuffer()),
-    );
-    const result = (await api.handler(event, {} as Context)) as Exclude<
-      APIGatewayProxyResultV2,
-      string
-    >;
+    const result = await postCheck(image);
     expect(result.statusCode).toBe(500);
     expect(JSON.parse(result.body ?? '{}')).toMatchObject({ code: 'INFER_FAILED' });
   });
