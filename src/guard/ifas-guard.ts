@@ -46,21 +46,28 @@ async function fields(request: Request): Promise<Record<string, unknown>> {
   return {};
 }
 
-async function defaultImage(request: Request): Promise<Uint8Array | null> {
-  const body = await fields(request);
+async function defaultImage(body: Record<string, unknown>): Promise<Uint8Array | null> {
   if (body.face instanceof File) return new Uint8Array(await body.face.arrayBuffer());
   if (typeof body.faceImage === 'string') return Buffer.from(body.faceImage, 'base64');
   return null;
 }
 
-async function defaultSubject(request: Request): Promise<string | null> {
-  const username = (await fields(request)).username;
+function defaultSubject(body: Record<string, unknown>): string | null {
+  const username = body.username;
   return typeof username === 'string' && username.length > 0 ? username : null;
 }
 
 /** Decides one login request. The request is cloned before reading, so the login handler can still read its body. */
 export async function ifasGuard(request: Request, options: GuardOptions): Promise<GuardVerdict> {
-  const image = await (options.extractImage ?? defaultImage)(request.clone());
+  // The defaults share one parse of the body; a custom extractor gets its own copy of the request.
+  let parsed: Promise<Record<string, unknown>> | undefined;
+  const body = () => {
+    parsed ??= fields(request.clone());
+    return parsed;
+  };
+  const image = options.extractImage
+    ? await options.extractImage(request.clone())
+    : await defaultImage(await body());
   if (!image || image.byteLength === 0) {
     return {
       allowed: false,
@@ -70,7 +77,9 @@ export async function ifasGuard(request: Request, options: GuardOptions): Promis
       detail: 'the login request carries no face image',
     };
   }
-  const subject = await (options.subjectOf ?? defaultSubject)(request.clone());
+  const subject = options.subjectOf
+    ? await options.subjectOf(request.clone())
+    : defaultSubject(await body());
   let check: GuardCheck;
   try {
     check = await options.client({ image, subject });
