@@ -19,7 +19,7 @@ import {
   idempotencyKeyHeaderSchema,
   jsonCheckRequestSchema,
   multipartCheckRequestSchema,
-  problemSchema,
+  problemAnswer,
 } from './schemas.js';
 
 export interface CheckRouteOptions {
@@ -28,14 +28,11 @@ export interface CheckRouteOptions {
   maxImageBytes: number;
 }
 
-const problem = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: problemSchema } },
-});
-
 export const AUTH_RESPONSES = {
-  401: problem('No credential, or a wrong, expired or revoked one (WWW-Authenticate says which).'),
-  403: problem('The credential lacks the scope this route needs.'),
+  401: problemAnswer(
+    'No credential, or a wrong, expired or revoked one (WWW-Authenticate says which).',
+  ),
+  403: problemAnswer('The credential lacks the scope this route needs.'),
 } as const;
 
 const postCheck = createRoute({
@@ -71,12 +68,12 @@ const postCheck = createRoute({
       content: { 'application/json': { schema: checkSchema } },
     },
     ...AUTH_RESPONSES,
-    409: problem('The client request id was used before with a different image.'),
-    413: problem('Body or image over the size limit.'),
-    415: problem('Neither multipart/form-data nor application/json.'),
-    422: problem('The image cannot be decoded, or a field is invalid.'),
-    503: problem('The inference queue is full (Retry-After) or the model is not loaded.'),
-    504: problem('The request time limit passed before the model could run.'),
+    409: problemAnswer('The client request id was used before with a different image.'),
+    413: problemAnswer('Body or image over the size limit.'),
+    415: problemAnswer('Neither multipart/form-data nor application/json.'),
+    422: problemAnswer('The image cannot be decoded, or a field is invalid.'),
+    503: problemAnswer('The inference queue is full (Retry-After) or the model is not loaded.'),
+    504: problemAnswer('The request time limit passed before the model could run.'),
   },
 });
 
@@ -92,7 +89,7 @@ const getCheck = createRoute({
       content: { 'application/json': { schema: checkSchema } },
     },
     ...AUTH_RESPONSES,
-    404: problem('No such check for this tenant.'),
+    404: problemAnswer('No such check for this tenant.'),
   },
 });
 
@@ -108,7 +105,9 @@ const getCheckImage = createRoute({
       content: { 'image/jpeg': { schema: z.string().openapi({ format: 'binary' }) } },
     },
     ...AUTH_RESPONSES,
-    404: problem('No retained image: retention is off, expired, or no such check for this tenant.'),
+    404: problemAnswer(
+      'No retained image: retention is off, expired, or no such check for this tenant.',
+    ),
   },
 });
 

@@ -17,7 +17,7 @@ import type { HookAnswer, HookDecider } from '../hooks/hook-decider.js';
 import { issueSummary } from '../zod-issues.js';
 import type { AppEnv } from './app-env.js';
 import { boundedBody } from './bounded-body.js';
-import { problemSchema } from './schemas.js';
+import { problemAnswer } from './schemas.js';
 
 export interface HookRouteOptions {
   config: HookConfig;
@@ -59,11 +59,6 @@ const hookAnswerSchema = z
   })
   .openapi('HookAnswer');
 
-const problem = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: problemSchema } },
-});
-
 const verifyHook = createRoute({
   method: 'post',
   path: '/v1/hooks/verify',
@@ -77,9 +72,9 @@ const verifyHook = createRoute({
       description: 'The answer.',
       content: { 'application/json': { schema: hookAnswerSchema } },
     },
-    401: problem('Missing or invalid signature, or a timestamp outside the tolerance.'),
-    409: problem('The webhook-id was seen before.'),
-    422: problem('The body does not match the schema.'),
+    401: problemAnswer('Missing or invalid signature, or a timestamp outside the tolerance.'),
+    409: problemAnswer('The webhook-id was seen before.'),
+    422: problemAnswer('The body does not match the schema.'),
   },
 });
 
@@ -93,7 +88,7 @@ const oktaRegistration = createRoute({
       description: "Okta's command response.",
       content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
     },
-    401: problem('The Authorization value is not the configured one.'),
+    401: problemAnswer('The Authorization value is not the configured one.'),
   },
 });
 

@@ -115,6 +115,12 @@ export const problemSchema = z
   })
   .openapi('Problem');
 
+/** An OpenAPI response that is a problem+json document. */
+export const problemAnswer = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: problemSchema } },
+});
+
 export const checkIdParamSchema = z.object({
   id: z
     .string()
