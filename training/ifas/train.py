@@ -145,11 +145,12 @@ def main(argv: list[str] | None = None) -> None:
                                   lr=args.lr, weight_decay=args.weight_decay)
     cache = dev_cache = None
     if pretrained and cfg.vision.frozen_stages > 0:
-        cache = FrozenPrefixCache(model.vision, train_batches, [r.index for r in train_records])
+        folder = args.data / "cache"
+        cache = FrozenPrefixCache(model.vision, train_batches, [r.index for r in train_records], folder=folder)
         train_batches.need_pixels = False
-        dev_cache = FrozenPrefixCache(model.vision, batches, [r.index for r in dev_records], mirrored=False)
+        dev_cache = FrozenPrefixCache(model.vision, batches, [r.index for r in dev_records], folder=folder)
         print(f"cached the frozen stem and {cfg.vision.frozen_stages} stages for {len(train_records)} training "
-              f"images (plain and mirrored, {cache.megabytes:.0f} MB) and {len(dev_records)} dev images")
+              f"images ({cache.megabytes:.0f} MB) and {len(dev_records)} dev images")
 
     # 3. Resume if a run with the same settings left a state behind.
     state_path, log_path = args.out / "last.pt", args.out / "log.jsonl"

@@ -61,3 +61,32 @@ def test_frozen_prefix_is_an_exact_split_and_frozen_weights_get_no_gradient() ->
     assert stem.grad is None and not stem.requires_grad
     assert first_trained.grad is not None and first_trained.grad.abs().sum() > 0
     assert all(not m.training for m in encoder.backbone.modules() if isinstance(m, torch.nn.BatchNorm2d))
+
+
+class _Pixels:
+    """Stands in for VqaBatches: fixed random images by row."""
+
+    def __init__(self) -> None:
+        self.images = torch.randn(5, 3, 64, 64, generator=torch.Generator().manual_seed(3))
+
+    def to_pixel_values(self, rows: list[int]) -> torch.Tensor:
+        return self.images[rows]
+
+
+def test_frozen_cache_persists_and_mirrors_the_cached_map(tmp_path) -> None:
+    import numpy as np
+
+    from ifas.frozen_cache import FrozenPrefixCache
+
+    encoder = CnnStageEncoder(PRESETS["lite0-tiny"].vision)
+    pixels = _Pixels()
+    cache = FrozenPrefixCache(encoder, pixels, [0, 2, 4], folder=tmp_path)
+    assert len(list(tmp_path.glob("frozen-*.pt"))) == 1
+    again = FrozenPrefixCache(encoder, pixels, [0, 2, 4], folder=tmp_path)  # read back, not recomputed
+    torch.testing.assert_close(again.maps, cache.maps)
+    pooled, maps = cache.fetch([4, 0], np.array([True, False]))
+    with torch.no_grad():
+        direct_pooled, direct_map = encoder.frozen_prefix(pixels.images[[4, 0]])
+    torch.testing.assert_close(pooled, direct_pooled.half().float())
+    torch.testing.assert_close(maps[1], direct_map[1].half().float())
+    torch.testing.assert_close(maps[0], direct_map[0].half().float().flip(-1))
