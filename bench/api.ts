@@ -13,11 +13,11 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { Webhook } from 'standardwebhooks';
+import { buildService, type Service } from '../src/app/build-service.js';
 import { auditRecordFor } from '../src/audit/audit-record.js';
 import { issueApiKey } from '../src/auth/api-keys.js';
 import { serviceConfigFromEnv } from '../src/config/service-config.js';
 import { projectRoot } from '../src/project-root.js';
-import { buildService, type Service } from '../src/service/build-service.js';
 
 const { values: args } = parseArgs({
   options: { iterations: { type: 'string', default: '40' }, postgres: { type: 'string' } },

@@ -11,12 +11,12 @@ import type {
   VerifyAuthChallengeResponseTriggerEvent,
 } from 'aws-lambda';
 import { z } from 'zod';
+import { lambdaConfig, lambdaStore, lambdaSubjectPolicy } from '../src/app/lambda-parts.js';
 import {
   createAuthChallenge,
   defineAuthChallenge,
   verifyAuthChallenge,
 } from '../src/cognito/custom-challenge.js';
-import { lambdaConfig, lambdaStore, lambdaSubjectPolicy } from '../src/lambda/lambda-parts.js';
 
 const settings = z
   .object({

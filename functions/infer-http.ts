@@ -5,8 +5,8 @@
 
 import { serve } from '@hono/node-server';
 import { z } from 'zod';
-import { loadInferEngine } from '../src/lambda/infer-engine.js';
-import { inferHttpApp } from '../src/lambda/infer-http-app.js';
+import { loadInferEngine } from '../src/app/infer-engine.js';
+import { inferHttpApp } from '../src/remote/infer-http-app.js';
 
 const env = z
   .object({

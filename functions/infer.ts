@@ -3,8 +3,8 @@
  * GPU container platforms, see docker/entrypoint.sh). Speaks the infer protocol; never records audits.
  */
 
-import { answerInferRequest } from '../src/inference/answer-infer-request.js';
-import { loadInferEngine } from '../src/lambda/infer-engine.js';
+import { loadInferEngine } from '../src/app/infer-engine.js';
+import { answerInferRequest } from '../src/remote/answer-infer-request.js';
 
 const engine = await loadInferEngine();
 

@@ -3,8 +3,8 @@
  * chain keeps a signed checkpoint), retained images past their expiry, and old hook message ids.
  */
 
+import { lambdaCheckpointKeys, lambdaConfig, lambdaStore } from '../src/app/lambda-parts.js';
 import { runHousekeeping } from '../src/audit/housekeeping.js';
-import { lambdaCheckpointKeys, lambdaConfig, lambdaStore } from '../src/lambda/lambda-parts.js';
 
 export const handler = async () => {
   const [config, store, keys] = await Promise.all([

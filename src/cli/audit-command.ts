@@ -6,6 +6,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { z } from 'zod';
+import { subjectPolicyFor } from '../app/build-service.js';
 import { csvHeader, csvLine, ndjsonLine } from '../audit/audit-export.js';
 import { allMatching } from '../audit/audit-queries.js';
 import { subjectValue } from '../audit/audit-record.js';
@@ -14,7 +15,6 @@ import { runHousekeeping } from '../audit/housekeeping.js';
 import { openAuditStore } from '../audit/open-audit-store.js';
 import { checkpointKeysFor } from '../config/local-secrets.js';
 import { serviceConfigFromEnv } from '../config/service-config.js';
-import { subjectPolicyFor } from '../service/build-service.js';
 import { describeError, type Output } from './check-command.js';
 import { parseCommand } from './parse-command.js';
 

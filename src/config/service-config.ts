@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { type FlagConfig, flagConfigSchema } from '../flags/flag-config.js';
-import { type HookConfig, hookConfigSchema } from '../hooks/hook-config.js';
 import { defaultModelDir } from '../project-root.js';
 import { issueSummary } from '../zod-issues.js';
+import { type FlagConfig, flagConfigSchema } from './flag-config.js';
+import { type HookConfig, hookConfigSchema } from './hook-config.js';
 
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])

@@ -7,9 +7,9 @@
 
 import type { Caller, ExplainMode, SubjectPolicy } from '../audit/audit-record.js';
 import type { AuditStore, StoredRecord } from '../audit/audit-store.js';
+import type { HookAction, HookConfig } from '../config/hook-config.js';
 import type { CheckService } from '../service/check-service.js';
 import { type RedeemFailure, redeemCheck } from '../service/redeem-check.js';
-import type { HookAction, HookConfig } from './hook-config.js';
 
 export interface HookQuestion {
   tenant: string;

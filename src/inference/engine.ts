@@ -24,11 +24,16 @@ import { type DecodedImage, decodeImage } from '../image/decode-image.js';
 import { toPixelValues } from '../image/preprocess.js';
 import { loadModelPackage, type ModelPackage } from '../model/load-package.js';
 import { GRAPH_IO, type Manifest } from '../model/manifest.js';
+import {
+  type ExecutionProvider,
+  float32Tensor,
+  OnnxSession,
+  type SessionOptions,
+} from '../runtime/onnx.js';
 import { type AttackMedium, attackMediumOf } from './attack-medium.js';
 import { type DecoderGraphs, decoderStep, greedyContinue, type StopReason } from './generate.js';
 import { KvCache } from './kv-cache.js';
 import { livenessFromLogits } from './liveness.js';
-import { type ExecutionProvider, float32Tensor, OnnxSession, type SessionOptions } from './onnx.js';
 import { RationaleText } from './rationale-text.js';
 import { TextTokenizer } from './text-tokenizer.js';
 import { TokenEmbeddings } from './token-embeddings.js';

@@ -6,7 +6,7 @@
  */
 
 import { GRAPH_IO, type Manifest } from '../model/manifest.js';
-import { float32Tensor, type Tensor } from './onnx.js';
+import { float32Tensor, type Tensor } from '../runtime/onnx.js';
 
 export class KvCache {
   private constructor(

@@ -22,7 +22,7 @@ import type { ImageVault, RetainedImage } from '../audit/image-vault.js';
 import { AuditWriteError, IdempotencyConflictError, NotFoundError } from '../errors.js';
 import type { FlagRouter } from '../flags/flag-router.js';
 import type { CheckResult, JudgedCheck } from '../inference/engine.js';
-import type { InferenceQueue } from './inference-queue.js';
+import type { InferenceQueue } from '../inference/inference-queue.js';
 import type { ModelSlot } from './model-slot.js';
 import type { ServiceMetrics } from './service-metrics.js';
 

@@ -6,7 +6,7 @@
 
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { StageTimings } from '../inference/engine.js';
-import type { InferenceQueue } from './inference-queue.js';
+import type { InferenceQueue } from '../inference/inference-queue.js';
 
 const STAGES: ReadonlyArray<[keyof StageTimings, string]> = [
   ['decodeMs', 'decode'],

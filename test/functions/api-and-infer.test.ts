@@ -35,7 +35,7 @@ lambda.on(InvokeCommand).callsFake(async (input: { FunctionName: string; Payload
   return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(await infer.handler(payload))) };
 });
 const api = await import('../../functions/api.js');
-const { lambdaService } = await import('../../src/lambda/lambda-parts.js');
+const { lambdaService } = await import('../../src/app/lambda-parts.js');
 
 let key: string;
 let image: Buffer;

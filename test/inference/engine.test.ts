@@ -4,7 +4,7 @@ import { InferenceAbortedError } from '../../src/errors.js';
 import { decodeImage } from '../../src/image/decode-image.js';
 import { toPixelValues } from '../../src/image/preprocess.js';
 import { IfasEngine } from '../../src/inference/engine.js';
-import { float32Tensor, OnnxSession } from '../../src/inference/onnx.js';
+import { float32Tensor, OnnxSession } from '../../src/runtime/onnx.js';
 import { FACE_32, type Goldens, readGoldens, TINY_PACKAGE } from '../support/fixtures.js';
 
 let engine: IfasEngine;

@@ -15,7 +15,7 @@ import {
   PayloadTooLargeError,
   ValidationError,
 } from '../errors.js';
-import type { CheckResult, ModelInfo } from './engine.js';
+import type { CheckResult, ModelInfo } from '../inference/engine.js';
 
 export const inferRequestSchema = z.discriminatedUnion('action', [
   z.object({

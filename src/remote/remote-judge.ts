@@ -6,9 +6,9 @@
  */
 
 import { InferenceFailedError } from '../errors.js';
-import type { CheckOptions, CheckResult, ModelInfo } from './engine.js';
+import type { CheckOptions, CheckResult, ModelInfo } from '../inference/engine.js';
+import type { Judge } from '../inference/judge.js';
 import type { InferRequest, InferResponse } from './infer-protocol.js';
-import type { Judge } from './judge.js';
 
 /** Sends one request; resolves with a successful answer or throws the typed error it stands for. */
 export type InferTransport = (

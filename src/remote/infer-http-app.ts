@@ -7,9 +7,9 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { secretsEqual } from '../auth/constant-time.js';
-import { answerInferRequest } from '../inference/answer-infer-request.js';
+import { InferenceQueue } from '../inference/inference-queue.js';
 import type { Judge } from '../inference/judge.js';
-import { InferenceQueue } from '../service/inference-queue.js';
+import { answerInferRequest } from './answer-infer-request.js';
 
 export interface InferHttpOptions {
   judge: Judge;
