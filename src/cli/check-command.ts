@@ -10,7 +10,8 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
-import { type CheckResult, IfasEngine } from '../inference/engine.js';
+import type { CheckResult } from '../inference/check-result.js';
+import { IfasEngine } from '../inference/engine.js';
 import { defaultModelDir } from '../project-root.js';
 
 export interface Output {
@@ -152,7 +153,7 @@ export async function runCheck(argv: string[], io: Output): Promise<number> {
         io.write(printable(delta));
       };
       const result = await engine.check(bytes, {
-        explain: opts.explain,
+        explain: opts.explain ? 'always' : 'never',
         ...(opts['max-tokens'] === undefined ? {} : { maxNewTokens: opts['max-tokens'] }),
         ...(opts.json || !opts.explain ? {} : { onText }),
       });

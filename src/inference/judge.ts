@@ -4,7 +4,8 @@
  * or GPU elsewhere) is another, so the API function can stay small.
  */
 
-import type { CheckOptions, CheckResult, ModelInfo } from './engine.js';
+import type { CheckResult, ModelInfo } from './check-result.js';
+import type { CheckOptions } from './engine.js';
 
 export interface Judge {
   readonly model: ModelInfo;

@@ -15,7 +15,7 @@ import {
   PayloadTooLargeError,
   ValidationError,
 } from '../errors.js';
-import type { CheckResult, ModelInfo } from '../inference/engine.js';
+import { type CheckResult, EXPLAIN_MODES, type ModelInfo } from '../inference/check-result.js';
 
 export const inferRequestSchema = z.discriminatedUnion('action', [
   z.object({
@@ -23,14 +23,17 @@ export const inferRequestSchema = z.discriminatedUnion('action', [
     image: z.base64(),
     options: z
       .object({
-        explain: z.union([z.boolean(), z.literal('auto')]).default(false),
+        // Booleans are what earlier infer functions and containers sent; they map onto the modes.
+        explain: z
+          .union([z.enum(EXPLAIN_MODES), z.boolean().transform((b) => (b ? 'always' : 'never'))])
+          .default('never'),
         maxNewTokens: z.number().int().min(0).max(4096).optional(),
         minNewTokens: z.number().int().min(0).max(4096).optional(),
         rationaleTimeoutMs: z.number().min(0).max(900_000).optional(),
         threshold: z.number().min(0).max(1).optional(),
         detect: z.boolean().optional(),
       })
-      .default({ explain: false }),
+      .default({ explain: 'never' }),
   }),
   z.object({ action: z.literal('describe') }),
 ]);

@@ -74,7 +74,7 @@ describe('docker/entrypoint.sh', () => {
     const payload = {
       action: 'check',
       image: image.toString('base64'),
-      options: { explain: true, maxNewTokens: 6 },
+      options: { explain: 'always', maxNewTokens: 6 },
     };
     const res = await fetch(`${url}/invoke`, {
       method: 'POST',

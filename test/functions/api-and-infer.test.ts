@@ -120,7 +120,7 @@ describe('api function (hono/aws-lambda) with inference in the infer function', 
       image: string;
       options: { explain: unknown };
     };
-    expect(last).toMatchObject({ action: 'check', options: { explain: true } });
+    expect(last).toMatchObject({ action: 'check', options: { explain: 'always' } });
     expect(Buffer.from(last.image, 'base64').equals(image)).toBe(true);
 
     const read = (await api.handler(
@@ -144,7 +144,7 @@ describe('api function (hono/aws-lambda) with inference in the infer function', 
     const direct = await infer.handler({
       action: 'check',
       image: image.toString('base64'),
-      options: { explain: false },
+      options: { explain: 'never' },
     });
     expect(direct).toMatchObject({ ok: true, result: { decision: 'live', rationale: null } });
     expect(await infer.handler({ action: 'check' })).toMatchObject({
