@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { AppError } from '../errors.js';
+import { AppError, InputFileNotFoundError, InternalError } from '../errors.js';
 import type { CheckResult } from '../inference/check-result.js';
 import { IfasEngine } from '../inference/engine.js';
 import { defaultModelDir } from '../project-root.js';
@@ -41,13 +41,13 @@ type FileOutcome =
   | { file: string; error: { code: string; message: string } };
 
 export function describeError(error: unknown): { code: string; message: string } {
-  if (error instanceof AppError) {
-    return { code: error.code, message: error.message };
-  }
-  if (error instanceof Error && 'code' in error && error.code === 'ENOENT') {
-    return { code: 'INPUT_FILE_NOT_FOUND', message: 'no such file' };
-  }
-  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
+  const known =
+    error instanceof AppError
+      ? error
+      : error instanceof Error && 'code' in error && error.code === 'ENOENT'
+        ? new InputFileNotFoundError('no such file')
+        : new InternalError(error instanceof Error ? error.message : String(error));
+  return { code: known.code, message: known.message };
 }
 
 /** Model text may hold any byte; a terminal must not receive control characters (escape sequences). */
