@@ -3,9 +3,6 @@
  * GPU container platforms, see docker/entrypoint.sh). Speaks the infer protocol; never records audits.
  */
 
-import { loadInferEngine } from '../src/app/infer-engine.js';
-import { answerInferRequest } from '../src/remote/answer-infer-request.js';
+import { inferFunctionHandler } from '../src/app/infer-engine.js';
 
-const engine = await loadInferEngine();
-
-export const handler = (event: unknown) => answerInferRequest(engine, event);
+export const handler = await inferFunctionHandler();

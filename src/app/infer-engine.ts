@@ -1,15 +1,17 @@
 /**
- * The engine of the infer function and container. It reads only the model settings (IFAS_MODEL_DIR,
- * IFAS_EXECUTION_PROVIDER: cpu on Lambda, cuda or auto on GPU platforms, IFAS_DETECT_FACES,
- * IFAS_MAX_PIXELS): it never touches the audit store, so it needs no database or secrets.
+ * The engine of the infer function and container, and the infer function's handler. It reads only
+ * the model settings (IFAS_MODEL_DIR, IFAS_EXECUTION_PROVIDER: cpu on Lambda, cuda or auto on GPU
+ * platforms, IFAS_DETECT_FACES, IFAS_MAX_PIXELS): it never touches the audit store, so it needs no
+ * database or secrets.
  */
 
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from '../errors.js';
+import { parseEnv } from '../config/env.js';
 import { IfasEngine } from '../inference/engine.js';
 import { defaultModelDir } from '../project-root.js';
-import { issueSummary } from '../zod-issues.js';
+import { answerInferRequest } from '../remote/answer-infer-request.js';
+import type { InferResponse } from '../remote/infer-protocol.js';
 
 const inferEnvSchema = z.object({
   IFAS_MODEL_DIR: z.string().optional(),
@@ -19,14 +21,16 @@ const inferEnvSchema = z.object({
 });
 
 export async function loadInferEngine(env: NodeJS.ProcessEnv = process.env): Promise<IfasEngine> {
-  const parsed = inferEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(`invalid infer configuration: ${issueSummary(parsed.error)}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(inferEnvSchema, 'infer configuration', env);
   return IfasEngine.load(resolve(e.IFAS_MODEL_DIR ?? defaultModelDir()), {
     executionProvider: e.IFAS_EXECUTION_PROVIDER,
     maxPixels: e.IFAS_MAX_PIXELS,
     ...(e.IFAS_DETECT_FACES === 'true' ? {} : { faceDetector: false as const }),
   });
+}
+
+/** The `infer` Lambda function's handler: the engine loads once per cold start. */
+export async function inferFunctionHandler(): Promise<(event: unknown) => Promise<InferResponse>> {
+  const engine = await loadInferEngine();
+  return (event) => answerInferRequest(engine, event);
 }
