@@ -65,7 +65,7 @@ export interface CheckServiceOptions {
   onFlagsQueued?: () => void;
 }
 
-/** Check ids: `chk_` + 20 random bytes, base32-free of look-alikes (base64url is fine in URLs). */
+/** Check ids: `chk_` + 15 random bytes (120 bits) as 20 base64url characters, safe in URLs. */
 export function newCheckId(): string {
   return `chk_${randomBytes(15).toString('base64url')}`;
 }
