@@ -7,12 +7,12 @@
  */
 
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { AppError, InputFileNotFoundError, InternalError } from '../errors.js';
 import type { CheckResult } from '../inference/check-result.js';
 import { IfasEngine } from '../inference/engine.js';
 import { defaultModelDir } from '../project-root.js';
+import { parseCommand } from './parse-command.js';
 
 export interface Output {
   /** A whole line. */
@@ -85,35 +85,28 @@ function details(result: CheckResult): string {
 }
 
 export async function runCheck(argv: string[], io: Output): Promise<number> {
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        explain: { type: 'boolean' },
-        json: { type: 'boolean' },
-        model: { type: 'string' },
-        provider: { type: 'string' },
-        threads: { type: 'string' },
-        'max-tokens': { type: 'string' },
-        'no-detect': { type: 'boolean' },
-        'multiple-faces': { type: 'string' },
-      },
-    });
-  } catch (error) {
-    io.err(`${error instanceof Error ? error.message : String(error)}\n${CHECK_USAGE}`);
+  const parsed = parseCommand(
+    argv,
+    {
+      explain: { type: 'boolean' },
+      json: { type: 'boolean' },
+      model: { type: 'string' },
+      provider: { type: 'string' },
+      threads: { type: 'string' },
+      'max-tokens': { type: 'string' },
+      'no-detect': { type: 'boolean' },
+      'multiple-faces': { type: 'string' },
+    },
+    optionsSchema,
+    CHECK_USAGE,
+    io,
+  );
+  if (parsed === null) return 2;
+  if (parsed.positionals.length === 0) {
+    io.err(`no image given\n${CHECK_USAGE}`);
     return 2;
   }
-  const options = optionsSchema.safeParse(parsed.values);
-  if (!options.success || parsed.positionals.length === 0) {
-    const issues = options.success
-      ? 'no image given'
-      : options.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; ');
-    io.err(`${issues}\n${CHECK_USAGE}`);
-    return 2;
-  }
-  const opts = options.data;
+  const opts = parsed.values;
 
   let engine: IfasEngine;
   try {
