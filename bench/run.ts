@@ -285,7 +285,11 @@ async function main(): Promise<void> {
       '--decoder-threads',
       String(decoderThreads),
     ]);
-    const answerOptions = { explain: 'always' as const, maxNewTokens: tokens, minNewTokens: tokens };
+    const answerOptions = {
+      explain: 'always' as const,
+      maxNewTokens: tokens,
+      minNewTokens: tokens,
+    };
     const ourAnswer = await engine.check(crop, answerOptions);
     const [pyRaw = 0, nodeRaw = 0, pyScore = 0, ourScore = 0, pyAnswer = 0, ourAnswerMs = 0] =
       await interleavedMedians(
