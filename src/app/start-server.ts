@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { runHousekeeping } from '../audit/housekeeping.js';
 import type { ServiceConfig } from '../config/service-config.js';
-import { buildService, type Service } from '../service/build-service.js';
+import { buildService, type Service } from './build-service.js';
 
 export interface RunningServer {
   service: Service;
