@@ -1,6 +1,6 @@
 /**
  * The I-FAS scoring rule: liveness = P(Yes) / (P(Yes) + P(No)) at the first answer position, i.e. a
- * softmax over just the two judgment logits (shared/docs/ifas-method.md §1.2) — divided by the package's
+ * softmax over just the two judgment logits (docs/method.md §1.2) — divided by the package's
  * calibration temperature T (manifest `calibration.temperature`, fitted on dev by the exporter, 1 when the
  * package has none): liveness = σ((logit_Yes − logit_No) / T). T changes probabilities, never the ranking.
  */

@@ -2,8 +2,8 @@
 globally pooled tokens, one per backbone stage.
 
 Why the adaptation: a CNN has no class token. GAC wants one global summary per depth because shallow
-layers keep low-level cues (halftone dots, moiré, blur) and deep ones semantics (shared/docs/ifas-method.md
-§2.3 lists mean-pooled tokens per layer as the substitute for CLS-free encoders). A stage's global average
+layers keep low-level cues (halftone dots, moiré, blur) and deep ones semantics (docs/method.md §2; for
+encoders without a class token the usual substitute is mean-pooled tokens per layer). A stage's global average
 pool is exactly that summary, and the 7 stages span 1/2 to 1/32 resolution, so the early (high-resolution)
 stages carry the fine periodic texture a print or screen leaves.
 
