@@ -170,7 +170,7 @@ async function hookRatio(label: string, svc: Service): Promise<void> {
 }
 
 console.log(
-  `iterations ${iterations}, image samples/grace-hopper.jpg, model models/ifas-mini, score only`,
+  `iterations ${iterations}, image samples/grace-hopper.jpg, model models/ifas-lite0, score only`,
 );
 const sqlite = await service({});
 await apiRatio('SQLite', sqlite);

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from './errors.js';
 
-export const DEFAULT_MODEL_NAME = 'ifas-mini';
+export const DEFAULT_MODEL_NAME = 'ifas-lite0';
 
 export function projectRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
   let dir = from;

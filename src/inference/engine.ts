@@ -130,7 +130,7 @@ export class IfasEngine {
 
   /**
    * Verifies the package and creates its sessions.
-   * @example const engine = await IfasEngine.load('models/ifas-mini', { intraOpThreads: 2 });
+   * @example const engine = await IfasEngine.load('models/ifas-lite0', { intraOpThreads: 2 });
    */
   static async load(dir: string, options: EngineOptions = {}): Promise<IfasEngine> {
     const pkg = await loadModelPackage(dir, { verifyHashes: options.verifyHashes ?? true });

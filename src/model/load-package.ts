@@ -98,7 +98,7 @@ export async function verifyPackageFiles(
 
 /**
  * Loads and verifies a package.
- * @example const pkg = await loadModelPackage('models/ifas-mini');
+ * @example const pkg = await loadModelPackage('models/ifas-lite0');
  */
 export async function loadModelPackage(
   dirInput: string,

@@ -53,7 +53,7 @@ it('gives a newcomer a key without printing it, and says how to use it', async (
   expect((await stat(join(dataDir, 'bootstrap-api-key'))).mode & 0o777).toBe(0o600);
   expect(server.output()).toContain('KEY=$(cat ');
   expect(server.output()).not.toContain(key);
-  expect(server.output()).toMatch(/model ifas-mini \S+ ready/);
+  expect(server.output()).toMatch(/model ifas-lite0 \S+ ready/);
 });
 
 it('posts a photo, reads the decision with its rationale back from /v1/audit, and verify says intact', async () => {
@@ -69,7 +69,7 @@ it('posts a photo, reads the decision with its rationale back from /v1/audit, an
     rationale: string;
     model: { name: string };
   };
-  expect(check.model.name).toBe('ifas-mini');
+  expect(check.model.name).toBe('ifas-lite0');
   expect(check.rationale.length).toBeGreaterThan(0);
 
   const audit = (await (

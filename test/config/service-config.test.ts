@@ -9,7 +9,7 @@ describe('Function: serviceConfigFromEnv', () => {
       path: expect.stringMatching(/data\/audit\.sqlite$/),
     });
     expect(config.subjectPolicy).toBe('keyed-hash');
-    expect(config.modelDir).toMatch(/models\/ifas-mini$/);
+    expect(config.modelDir).toMatch(/models\/ifas-lite0$/);
     expect(config.limits).toMatchObject({
       queueConcurrency: 1,
       queueMaxWaiting: 16,

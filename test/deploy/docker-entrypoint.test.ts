@@ -136,7 +136,7 @@ describe('the Dockerfiles', () => {
       for (const needed of [
         '/dist',
         'node_modules',
-        'models/ifas-mini',
+        'models/ifas-lite0',
         'models/face-detector',
         'docker/entrypoint.sh',
       ]) {

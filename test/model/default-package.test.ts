@@ -15,6 +15,15 @@ describe('The shipped default model package', () => {
     expect(result.liveness).toBeLessThanOrEqual(1);
     expect(result.image).toEqual({ width: 512, height: 600, format: 'jpeg' });
     expect(engine.manifest.connector.type).toBe('gac');
+    // ifas-lite0: EfficientNet-Lite0 at its native 224², 7 stage tokens, liveness calibrated on dev.
+    expect(engine.manifest.name).toBe('ifas-lite0');
+    expect(engine.manifest.image.size).toBe(224);
+    expect(engine.manifest.connector.encoderLayers).toBe(7);
+    const calibration = engine.manifest.calibration;
+    expect(calibration?.method).toBe('temperature');
+    const [low, high] = calibration?.uncertainBand ?? [Number.NaN, Number.NaN];
+    expect(low).toBeLessThanOrEqual(engine.manifest.threshold.value);
+    expect(high).toBeGreaterThanOrEqual(engine.manifest.threshold.value);
     expect(engine.manifest.prompt.question).toBe('Is this photo of a real person?');
     if (engine.manifest.status !== 'production') {
       expect(engine.statusWarning).not.toBeNull();
