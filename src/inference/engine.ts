@@ -23,7 +23,7 @@ import { centreSquare } from '../image/affine-sample.js';
 import { type DecodedImage, decodeImage } from '../image/decode-image.js';
 import { toPixelValues } from '../image/preprocess.js';
 import { loadModelPackage, type ModelPackage } from '../model/load-package.js';
-import { GRAPH_IO, type Manifest } from '../model/manifest.js';
+import { GRAPH_IO, kvCacheType, type Manifest } from '../model/manifest.js';
 import { type AttackMedium, attackMediumOf } from './attack-medium.js';
 import { type DecoderGraphs, decoderStep, greedyContinue, type StopReason } from './generate.js';
 import { KvCache } from './kv-cache.js';
@@ -320,7 +320,12 @@ export class IfasEngine {
     embeds.set(visualTokens, this.prefixEmbeds.length);
     embeds.set(this.suffixEmbeds, this.prefixEmbeds.length + visualTokens.length);
     const length = embeds.length / manifest.decoder.hiddenSize;
-    const prefill = await decoderStep(this.graphs, embeds, length, KvCache.empty(manifest.decoder));
+    const prefill = await decoderStep(
+      this.graphs,
+      embeds,
+      length,
+      KvCache.empty(manifest.decoder, kvCacheType(manifest)),
+    );
     const { live, spoof } = manifest.judgment;
     const liveLogit = prefill.logits[live.tokenId] ?? Number.NEGATIVE_INFINITY;
     const spoofLogit = prefill.logits[spoof.tokenId] ?? Number.NEGATIVE_INFINITY;
