@@ -68,6 +68,10 @@ class HfIfas(nn.Module):
                        num_logits_to_keep=answer_ids.shape[1])  # logits of the last A positions only
         return out.logits
 
+    def forward(self, pixel_values: torch.Tensor, answer_ids: torch.Tensor, answer_mask: torch.Tensor) -> torch.Tensor:
+        """Training entry point (DDP / DeepSpeed wrap `forward`): the teacher-forced answer logits."""
+        return self.answer_logits(pixel_values, answer_ids, answer_mask)
+
     def judgment_logits(self, pixel_values: torch.Tensor) -> torch.Tensor:
         embeds = self.prompt_embeds(self.encode_image(pixel_values))
         return self.llm(inputs_embeds=embeds, use_cache=False, num_logits_to_keep=1).logits[:, -1]
