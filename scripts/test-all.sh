@@ -64,6 +64,9 @@ node -e '
 node dist/src/cli/main.js check samples/grace-hopper.jpg --explain --model "$FACTORY/ifas-ci" --max-tokens 8
 unset PYTHONPATH
 
+echo "== bring your own model: tiny Hugging Face checkpoints → import → LoRA/GAC steps → export → ifas check parity"
+HF_SMOKE_SKIP_BUILD=1 bash training/scripts/hf-smoke.sh
+
 echo "== the README's first steps: npm start, post a photo, read it back from /v1/audit, verify"
 bash scripts/readme-walkthrough.sh
 
