@@ -9,6 +9,10 @@ tokenizer or image-processor files the family ships with):
   qwen2/     Qwen2ForCausalLM           2 layers, width 64, q/k/v biases, tied embeddings, ChatML template
   llama/     LlamaForCausalLM           2 layers, width 64, llama3 rope scaling, Llama-3-style template
   llava/     LlavaForConditionalGeneration with the clip tower and the qwen2 LLM inside
+`--real-size` writes instead, for the GPU check (training/scripts/gpu-check.sh), random weights in real shapes:
+  clip-l336/  CLIP ViT-L/14@336 vision tower (24 layers, width 1024, 576 patches; 303 M parameters)
+  llama-1b/   a TinyLlama-1.1B-shaped LLaMA (22 layers, width 2048, 32 heads / 4 KV heads, 32 000 tokens)
+              with the ChatML tokenizer above (its ids are a subset of the 32 000 embedding rows)
 Tokenizers are byte-level BPE trained on the seed caption corpus; the Qwen2 one uses Qwen2's own
 pre-tokenizer regex, so the TypeScript tokenizer is tested on the real pattern. Weights are drawn with
 a wide initialiser (std 0.2) so that greedy decoding has clear winners to compare across runtimes.
@@ -145,12 +149,29 @@ def build_all(out: Path, seed: int = 0) -> dict[str, Path]:
     return paths
 
 
+def build_real_size(out: Path, seed: int = 0) -> dict[str, Path]:
+    torch.manual_seed(seed)
+    clip = CLIPVisionModel(CLIPVisionConfig(image_size=336, patch_size=14, hidden_size=1024, intermediate_size=4096,
+                                            num_hidden_layers=24, num_attention_heads=16, projection_dim=768))
+    paths = {"clip-l336": save(clip, out / "clip-l336", [processor(336)])}
+    del clip
+    tok = chatml_tokenizer()
+    llama = LlamaForCausalLM(LlamaConfig(
+        vocab_size=32000, hidden_size=2048, intermediate_size=5632, num_hidden_layers=22, num_attention_heads=32,
+        num_key_value_heads=4, max_position_embeddings=2048, tie_word_embeddings=False,
+        bos_token_id=None, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id))
+    paths["llama-1b"] = save(llama, out / "llama-1b", [tok])
+    return paths
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--real-size", action="store_true", help="CLIP ViT-L/14@336 + 1.1B LLaMA (GPU check)")
     args = parser.parse_args(argv)
-    for name, path in build_all(args.out, args.seed).items():
+    build = build_real_size if args.real_size else build_all
+    for name, path in build(args.out, args.seed).items():
         print(f"{name}: {path}")
 
 
