@@ -37,7 +37,7 @@ from ..ort_runner import OrtPackage
 from ..package_writer import FACE_CROP_MARGIN, write_json
 from ..prompt import IMAGE_PLACEHOLDER, QUESTION
 from .hf_ifas import HfIfas
-from .importer import Sources, import_model
+from .importer import IMPORT_ERRORS, Sources, import_model
 from .language_model import to_runtime_decoder
 from .onnx_precision import rewrite_graph
 from .vision_tower import TowerShape
@@ -254,8 +254,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     torch.manual_seed(args.seed)
-    sources = None if args.run else Sources(args.vision, args.llm, args.vlm)
-    model, tokenizer, record, facts = load_run(args.run, sources, args.num_queries)
+    try:  # ValueError: incomplete sources, or base checkpoints other than the run's
+        sources = None if args.run else Sources(args.vision, args.llm, args.vlm)
+        model, tokenizer, record, facts = load_run(args.run, sources, args.num_queries)
+    except (*IMPORT_ERRORS, ValueError) as error:
+        raise SystemExit(f"refused: {error}") from error
     try:
         manifest = export_package(model, tokenizer, record, facts, args.out, args.name or args.out.name, args.version,
                                   args.licence, args.weights == "float16", args.kv_cache == "float16",

@@ -20,12 +20,14 @@ from transformers import AutoConfig, AutoTokenizer, LlavaForConditionalGeneratio
 
 from ..config import ConnectorConfig
 from .chat_prompt import TokenizerContractError, build_chat_prompt
-from .checkpoint_files import verify_checkpoint
+from .checkpoint_files import CheckpointError, verify_checkpoint
 from .hf_ifas import HfIfas
 from .language_model import UnsupportedModelError, check_llm_config, load_llm
 from .vision_tower import HfVisionTower, image_normalisation, load_tower
 
 SUPPORTED_VLMS = ("llava",)
+# Everything the importer refuses with a message meant for the user (the CLIs print it and exit 1).
+IMPORT_ERRORS = (CheckpointError, UnsupportedModelError, TokenizerContractError)
 
 
 @dataclass(frozen=True)

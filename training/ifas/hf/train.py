@@ -35,7 +35,7 @@ from ..data.dataset import CAPTION_MODES, load_captions, load_records
 from ..lopsided_loss import DEFAULT_ALPHA, lopsided_lm_loss
 from ..metrics import eer_threshold
 from ..train import learning_rate
-from .importer import Sources, import_model
+from .importer import IMPORT_ERRORS, Sources, import_model
 from .vqa_data import HfVqaData
 
 LLM_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
@@ -132,8 +132,11 @@ def main(argv: list[str] | None = None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     # 1. Import: frozen base weights in the training precision, a fresh fp32 GAC, LoRA adapters.
     connector = ConnectorConfig(num_queries=args.num_queries, depth=args.gac_depth, heads=args.gac_heads)
-    model, tokenizer, record = import_model(Sources(args.vision, args.llm, args.vlm), connector,
-                                            dtype=DTYPES[args.precision])
+    try:
+        model, tokenizer, record = import_model(Sources(args.vision, args.llm, args.vlm), connector,
+                                                dtype=DTYPES[args.precision])
+    except IMPORT_ERRORS as error:
+        raise SystemExit(f"refused: {error}") from error
     add_adapters(model, args)
     # 2. Data: training split for steps, dev split for the threshold.
     records, captions = load_records(args.data), load_captions(args.data)
