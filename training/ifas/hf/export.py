@@ -17,9 +17,12 @@ reference for the TypeScript runtime (training/scripts/hf-smoke.sh compares `ifa
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,6 +75,21 @@ class ExportModel(nn.Module):
 
     def encode_image(self, pixel_values: torch.Tensor) -> torch.Tensor:
         return self.connector(*self.tower(pixel_values))
+
+
+@contextmanager
+def without_onnx_shape_inference() -> Iterator[None]:
+    """torch 2.5's TorchScript exporter runs ONNX shape inference on the whole in-memory graph, weights
+    included, and fails once they pass protobuf's 2 GB limit ("The serialized model is larger than the
+    2GiB limit"), before it ever writes external data. `torch.onnx.export` has no switch for that pass;
+    its internal `_export` has one, so the export runs through it with the pass off. onnxruntime infers
+    shapes itself at load, and the parity gate checks the result."""
+    original = torch.onnx.utils._export
+    torch.onnx.utils._export = functools.partial(original, onnx_shape_inference=False)
+    try:
+        yield
+    finally:
+        torch.onnx.utils._export = original
 
 
 class HfOrtPackage(OrtPackage):
@@ -193,7 +211,7 @@ def export_package(model: HfIfas, tokenizer, record: dict, facts: dict, out: Pat
         graphs_dir, package = tmp / "graphs", tmp / "package"
         graphs_dir.mkdir()
         exportable = ExportModel(model).eval()
-        with torch.no_grad():
+        with torch.no_grad(), without_onnx_shape_inference():
             export_vision(exportable, graphs_dir / GRAPHS["visionEncoder"])
             export_embed(exportable, graphs_dir / GRAPHS["embedTokens"])
             export_decoder(exportable, graphs_dir / GRAPHS["decoder"], with_embedding=False)
@@ -209,9 +227,12 @@ def export_package(model: HfIfas, tokenizer, record: dict, facts: dict, out: Pat
         precision = {"weights": "float16" if fp16_weights else "float32",
                      "kvCache": "float16" if fp16_cache else "float32"}
         params = sum(p.numel() for p in model.parameters())
-        (package / "MODEL_CARD.md").write_text("pending parity\n")
-        files = lambda: {p.relative_to(package).as_posix(): sha256_file(p)  # noqa: E731
-                         for p in sorted(package.rglob("*")) if p.is_file() and p.name != "manifest.json"}
+        (package / "MODEL_CARD.md").write_text("pending parity\n")  # rewritten with the figures below
+
+        def files() -> dict[str, str]:
+            return {p.relative_to(package).as_posix(): sha256_file(p)
+                    for p in sorted(package.rglob("*")) if p.is_file() and p.name != "manifest.json"}
+
         write_json(package / "manifest.json", manifest_of(model, tokenizer, record, facts, name, version, licence,
                                                           precision, external, files()))
         parity = check_parity(package, pixels, reference, tokens, tolerance)  # 5: raises ParityError
