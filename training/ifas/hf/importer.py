@@ -7,7 +7,7 @@ Two ways in:
                   a CLIP or SigLIP tower and a LLaMA or Qwen2 LLM). Its tower and LLM are reused; its
                   multi-modal projector is dropped and GAC takes its place.
 Every folder is checked first (`checkpoint_files.verify_checkpoint`: shards present, SHA256SUMS when
-given); the record of what was imported (paths, digests, families) goes into the run and the package.
+given); the record of what was imported (folder names, digests, families; no local paths) goes into the run and the package.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def import_model(sources: Sources, connector: ConnectorConfig, dtype: torch.dtyp
     sums = sums or {}
     record: dict = {}
     if sources.vlm is not None:
-        record["vlm"] = {"path": str(sources.vlm), "digest": verify_checkpoint(sources.vlm, sums.get("vlm"))}
+        record["vlm"] = {"folder": sources.vlm.name, "digest": verify_checkpoint(sources.vlm, sums.get("vlm"))}
         cfg = AutoConfig.from_pretrained(sources.vlm)
         if cfg.model_type not in SUPPORTED_VLMS:
             raise UnsupportedModelError(f"VLM family {cfg.model_type!r} is not supported; supported: "
@@ -79,8 +79,8 @@ def import_model(sources: Sources, connector: ConnectorConfig, dtype: torch.dtyp
         tower, llm = HfVisionTower(vlm.vision_tower), vlm.language_model
         record["vlm"]["families"] = [cfg.vision_config.model_type, cfg.text_config.model_type]
     else:
-        record["vision"] = {"path": str(sources.vision), "digest": verify_checkpoint(sources.vision, sums.get("vision"))}
-        record["llm"] = {"path": str(sources.llm), "digest": verify_checkpoint(sources.llm, sums.get("llm"))}
+        record["vision"] = {"folder": sources.vision.name, "digest": verify_checkpoint(sources.vision, sums.get("vision"))}
+        record["llm"] = {"folder": sources.llm.name, "digest": verify_checkpoint(sources.llm, sums.get("llm"))}
         tower = load_tower(sources.vision, dtype, attn)
         llm = load_llm(sources.llm, dtype, attn)
         record["vision"]["family"] = tower.model.config.model_type
