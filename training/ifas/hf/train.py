@@ -5,8 +5,9 @@ the tower's last blocks), lopsided LM loss, SCF captions, the fixed prompt, judg
   PYTHONPATH=training python -m ifas.hf.train --vision ckpt/clip-vit-l-336 --llm ckpt/qwen2.5-1.5b-instruct \\
       --data runs/data/pad --out runs/hf-qwen --steps 3000 --batch 8 --grad-accum 4 --precision bf16 \\
       --gradient-checkpointing
-  # several GPUs: the same arguments under accelerate (DDP) or DeepSpeed ZeRO-2 (docs/train-large.md)
+  # several GPUs: the same arguments under accelerate or torchrun (DDP) or DeepSpeed ZeRO-2 (docs/train-large.md)
   accelerate launch --multi_gpu --num_processes 4 -m ifas.hf.train …
+  torchrun --standalone --nproc_per_node 4 -m ifas.hf.train …
   accelerate launch --use_deepspeed --deepspeed_config_file training/ifas/hf/zero2.json -m ifas.hf.train …
 
 Resumable and seeded: `--out/state` (accelerate's checkpoint: weights, optimiser, RNGs of every process),
@@ -205,7 +206,7 @@ def main(argv: list[str] | None = None) -> None:
     accelerator.wait_for_everyone()
     if accelerator.is_main_process:
         training = {"settings": settings, "steps": step, "train_seconds": round(elapsed_before + time.time() - started),
-                    "processes": accelerator.num_processes}
+                    "processes": accelerator.num_processes, "distributed": str(accelerator.distributed_type)}
         if dev_records:
             threshold, eer, live, attacks = dev_threshold(inner, data, dev_records, accelerator.device)
             facts["threshold"] = {"value": threshold, "provenance": f"EER point on the dev split ({live} live, "
