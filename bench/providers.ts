@@ -71,11 +71,21 @@ async function measure(provider: 'cpu' | 'cuda'): Promise<Figures> {
   }
 }
 
-const cpu = await measure('cpu');
-const cuda = await measure('cuda');
 const show = (name: string, f: Figures): string =>
   `${name}: score-only p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms; rationale ${f.tokensPerSecond.toFixed(1)} tokens/s`;
+const cpu = await measure('cpu');
 console.log(show('cpu ', cpu));
+let cuda: Figures;
+try {
+  cuda = await measure('cuda');
+} catch (error) {
+  const cause =
+    error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  console.error(
+    `no CUDA figures: ${error instanceof Error ? error.message : String(error)}${cause}`,
+  );
+  process.exit(1);
+}
 console.log(show('cuda', cuda));
 console.log(
   `ratios (CPU ÷ CUDA): p50 ${(cpu.p50 / cuda.p50).toFixed(2)}×, p99 ${(cpu.p99 / cuda.p99).toFixed(2)}×; tokens/s (CUDA ÷ CPU) ${(cuda.tokensPerSecond / cpu.tokensPerSecond).toFixed(2)}×`,
