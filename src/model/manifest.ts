@@ -41,7 +41,7 @@ const tensorType = z.enum(['float32', 'float16']);
 
 export const manifestSchema = z
   .object({
-    formatVersion: z.union([z.literal(1), z.literal(2)]),
+    formatVersion: z.literal(SUPPORTED_FORMAT_VERSIONS),
     name: z.string().min(1),
     version: z.string().min(1),
     /** untrained: random weights; reference: trained on simulated attacks only; production: real PAD data. */
