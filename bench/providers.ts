@@ -50,12 +50,12 @@ async function measure(provider: 'cpu' | 'cuda'): Promise<Figures> {
     const times: number[] = [];
     for (let i = 0; i < iterations; i++) {
       const started = performance.now();
-      await engine.check(image, { explain: false });
+      await engine.check(image, { explain: 'never' });
       times.push(performance.now() - started);
     }
     times.sort((a, b) => a - b);
     const rationale = await engine.check(image, {
-      explain: true,
+      explain: 'always',
       maxNewTokens: tokens,
       minNewTokens: tokens,
       rationaleTimeoutMs: 600_000,

@@ -44,7 +44,7 @@ describe('Class: IfasEngine on an imported Hugging Face package (fp16, external 
   it('decodes the golden greedy rationale on the fp16 key/value cache', async () => {
     // Act
     const result = await engine.check(image, {
-      explain: true,
+      explain: 'always',
       maxNewTokens: goldens.maxNewTokens,
     });
     // Assess
