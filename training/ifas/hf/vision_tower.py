@@ -1,12 +1,12 @@
 """CLIP and SigLIP vision towers from Hugging Face checkpoints as I-FAS vision encoders.
 
-GAC needs one global token per encoder layer and the patch tokens X_V (shared/docs/ifas-method.md §2.3
-restated in docs/train-large.md):
+GAC needs one global token per encoder layer and the patch tokens X_V (docs/method.md §2,
+docs/train-large.md §1):
   CLIP    global token of layer i = its class token (hidden_states[i][:, 0], before the final LN);
           patch tokens = the last layer's tokens 1…N (GAC normalises them itself).
   SigLIP  has no class token; its own pooled output comes from an attention head trained on the last
-          layer only, so the global token of layer i is the mean of that layer's patch tokens (the
-          substitute the method reference suggests for CLS-free encoders); patch tokens = the last
+          layer only, so the global token of layer i is the mean of that layer's patch tokens (a
+          substitute for the class token of CLS-free encoders); patch tokens = the last
           layer after SigLIP's post-LayerNorm.
 `forward` returns (layer_tokens (B, L, D), patch_tokens (B, N, D)), the contract of
 `ifas.vision_encoder.VisionEncoder`, so `ifas.gac.GloballyAwareConnector` sits on top unchanged.
