@@ -198,7 +198,10 @@ def export_package(model: HfIfas, tokenizer, record: dict, facts: dict, out: Pat
                    licence: str, fp16_weights: bool, fp16_cache: bool, image: Path, tokens: int,
                    tolerance: float, goldens: Path | None) -> dict:
     size = model.tower.shape.image_size
-    with tempfile.TemporaryDirectory() as tmp_name:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # Work beside --out (the fp32 graphs of a 1.5 B model take 8 GB), so the finished package is renamed
+    # into place rather than copied.
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}-") as tmp_name:
         tmp = Path(tmp_name)
         pixels = parity_pixels(image, size, record["image"]["mean"], record["image"]["std"], tmp / "parity.png")
         fp32_liveness = model.generate(pixels, 0)[0]
@@ -241,7 +244,7 @@ def export_package(model: HfIfas, tokenizer, record: dict, facts: dict, out: Pat
         write_json(package / "manifest.json", manifest)
         if out.exists():
             shutil.rmtree(out)
-        shutil.copytree(package, out)
+        package.rename(out)
         if goldens is not None:
             goldens.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(tmp / "parity.png", goldens.with_suffix(".png"))
