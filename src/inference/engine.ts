@@ -287,7 +287,7 @@ export class IfasEngine {
     const { live, spoof } = manifest.judgment;
     const liveLogit = prefill.logits[live.tokenId] ?? Number.NEGATIVE_INFINITY;
     const spoofLogit = prefill.logits[spoof.tokenId] ?? Number.NEGATIVE_INFINITY;
-    const liveness = livenessFromLogits(liveLogit, spoofLogit);
+    const liveness = livenessFromLogits(liveLogit, spoofLogit, manifest.calibration?.temperature);
     const judgment: Judgment = liveLogit >= spoofLogit ? 'live' : 'spoof';
     const decision: Judgment = liveness >= threshold ? 'live' : 'spoof';
     timings.prefillMs = lap();

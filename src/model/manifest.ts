@@ -101,6 +101,21 @@ export const manifestSchema = z
     precision: z.object({ weights: tensorType, kvCache: tensorType }).optional(),
     /** Graph path → the ONNX external-data files onnxruntime reads beside it (each hashed in `files`). */
     externalData: z.record(relativePath, z.array(relativePath)).optional(),
+    /** Temperature scaling fitted on dev: liveness = σ((logit_Yes − logit_No) / temperature); the
+     * threshold is on that calibrated liveness; scores in [low, high) form the dev-set `uncertain` band. */
+    calibration: z
+      .object({
+        method: z.literal('temperature'),
+        temperature: z.number().positive().max(1000),
+        uncertainBand: z
+          .tuple([z.number().min(0).max(1), z.number().min(0).max(1)])
+          .refine(
+            ([low, high]) => low <= high,
+            'uncertainBand must be [low, high] with low ≤ high',
+          ),
+        provenance: z.string().min(1),
+      })
+      .optional(),
     files: z.record(relativePath, sha256),
   })
   .superRefine((manifest, ctx) => {

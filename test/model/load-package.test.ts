@@ -24,6 +24,10 @@ async function editManifest(
   await writeFile(file, JSON.stringify(manifest));
 }
 
+function calibration(temperature: number, uncertainBand: [number, number]): object {
+  return { calibration: { method: 'temperature', temperature, uncertainBand, provenance: 'dev' } };
+}
+
 describe('Function: loadModelPackage', () => {
   it('loads the fixture package and identifies it by the manifest hash', async () => {
     // Act
@@ -122,6 +126,14 @@ describe('Function: loadModelPackage', () => {
       (m: Record<string, unknown>) => {
         delete m.threshold;
       },
+    ],
+    [
+      'an uncertain band whose low end is above its high end',
+      (m: Record<string, unknown>) => Object.assign(m, calibration(2, [0.6, 0.4])),
+    ],
+    [
+      'a non-positive calibration temperature',
+      (m: Record<string, unknown>) => Object.assign(m, calibration(0, [0.4, 0.6])),
     ],
   ])('refuses a manifest with %s', async (_name, edit) => {
     const dir = await copyTinyPackage();
