@@ -12,6 +12,7 @@ echo "== install"
 npm ci --no-audit --no-fund --loglevel=error
 bash scripts/setup-python.sh
 bash scripts/fetch-dlib-faces.sh
+bash scripts/fetch-embedder-sources.sh
 echo "== PostgreSQL server for the audit-store tests (installed from Debian's archive when missing)"
 bash scripts/start-postgres.sh
 trap 'bash scripts/start-postgres.sh --stop' EXIT
