@@ -34,7 +34,8 @@ export type ErrorCode =
   | 'QUEUE_FULL'
   | 'AUDIT_WRITE_FAILED'
   | 'HOOK_SIGNATURE_INVALID'
-  | 'HOOK_REPLAYED';
+  | 'HOOK_REPLAYED'
+  | 'REFERENCE_REJECTED';
 
 export interface AppErrorOptions {
   cause?: unknown;
@@ -180,6 +181,16 @@ export class NotFoundError extends AppError {
   readonly code = 'NOT_FOUND';
   readonly status = 404;
   readonly title = 'Not found';
+}
+
+/**
+ * An enrolment photo that cannot become a reference face (422): no face, several faces, poor quality,
+ * or not judged live. `details.reason` is the quality reason or the decision; nothing is stored.
+ */
+export class ReferenceRejectedError extends AppError {
+  readonly code = 'REFERENCE_REJECTED';
+  readonly status = 422;
+  readonly title = 'Reference face rejected';
 }
 
 /** A client request id sent again with a different image (409). */

@@ -23,6 +23,7 @@ import {
 import type { SetSigningKey } from '../flags/signing-key.js';
 import type { HookConfig } from '../hooks/hook-config.js';
 import type { HookDecider } from '../hooks/hook-decider.js';
+import type { FaceReferences } from '../identity/face-references.js';
 import type { CheckService } from '../service/check-service.js';
 import type { ModelSlot } from '../service/model-slot.js';
 import type { ServiceMetrics } from '../service/service-metrics.js';
@@ -34,6 +35,7 @@ import { registerFlagRoutes } from './flag-routes.js';
 import { registerHookRoutes } from './hook-routes.js';
 import { registerOpsRoutes } from './ops-routes.js';
 import { problemResponse } from './problem.js';
+import { registerSubjectRoutes } from './subject-routes.js';
 
 export interface AppDependencies {
   store: AuditStore;
@@ -49,6 +51,8 @@ export interface AppDependencies {
   limits: { maxBodyBytes: number; maxImageBytes: number };
   /** Serve /openapi.json and /docs without a credential. */
   publicDocs: boolean;
+  /** Enrolled reference faces (IFAS_REFERENCE_KEY); absent: the subject routes answer 404. */
+  references?: FaceReferences;
   /** Where unexpected errors go (never with request bodies or credentials). */
   logError?: (message: string, error: unknown) => void;
 }
@@ -130,6 +134,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
 
   registerOpsRoutes(app, { model: deps.model, store: deps.store, metrics: deps.metrics });
   registerCheckRoutes(app, { checks: deps.checks, ...deps.limits });
+  registerSubjectRoutes(app, { checks: deps.checks, references: deps.references, ...deps.limits });
   registerHookRoutes(app, {
     config: deps.hooks.config,
     decider: deps.hooks.decider,

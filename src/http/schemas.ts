@@ -5,6 +5,7 @@
 
 import { z } from '@hono/zod-openapi';
 import type { StoredRecord } from '../audit/audit-store.js';
+import { faceMatchSchema } from '../identity/face-match.js';
 import type { StageTimings } from '../inference/engine.js';
 
 export const explainSchema = z
@@ -19,7 +20,7 @@ const clientRequestIdSchema = z
   .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
   .openapi({ description: 'Idempotency key: the same id returns the same decision.' });
 
-const subjectSchema = z.string().min(1).max(256).openapi({
+export const subjectSchema = z.string().min(1).max(256).openapi({
   description: 'Your id for the person; stored as given or as a keyed hash, by policy.',
 });
 
@@ -72,6 +73,10 @@ export const checkSchema = z
       .string()
       .nullable()
       .openapi({ description: 'Only with opt-in encrypted retention: when the image is deleted.' }),
+    match: faceMatchSchema.optional().openapi({
+      description:
+        'Present when the subject has an enrolled reference face: cosine similarity of this face to it, the threshold, and whether it matched. A login passes only when live and matched.',
+    }),
     timings: z
       .record(z.string(), z.number())
       .optional()
@@ -99,6 +104,7 @@ export function checkViewOf(stored: StoredRecord, timings?: StageTimings): Check
     model: r.model,
     audit: { seq: stored.seq, hash: stored.hash },
     imageRetainedUntil: r.imageRetainedUntil,
+    ...(r.match ? { match: r.match } : {}),
     ...(timings ? { timings: { ...timings } } : {}),
   };
 }

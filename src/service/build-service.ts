@@ -26,6 +26,7 @@ import { type SetSigningKey, setSigningKeyFor } from '../flags/signing-key.js';
 import { HookDecider } from '../hooks/hook-decider.js';
 import { createApp } from '../http/app.js';
 import type { AppEnv } from '../http/app-env.js';
+import { openFaceReferences } from '../identity/open-face-references.js';
 import { IfasEngine } from '../inference/engine.js';
 import { httpTransport } from '../inference/http-judge.js';
 import type { Judge } from '../inference/judge.js';
@@ -104,8 +105,10 @@ export async function buildService(
   const vault = config.imageRetention
     ? new ImageVault(config.imageRetention.key, config.imageRetention.days)
     : undefined;
+  const references = await openFaceReferences(config, subjectPolicy);
   const checks = new CheckService({
     ...(vault ? { vault } : {}),
+    ...(references ? { references: references.service } : {}),
     ...(flags.enabled
       ? {
           flags,
@@ -150,6 +153,7 @@ export async function buildService(
       maxImageBytes: config.limits.maxImageBytes,
     },
     publicDocs: config.publicDocs,
+    ...(references ? { references: references.service } : {}),
   });
   return {
     app,
@@ -167,6 +171,7 @@ export async function buildService(
       await modelLoaded;
       const status = model.status;
       if (status.state === 'ready') await status.engine.dispose();
+      await references?.close();
       await store.close();
     },
   };

@@ -21,6 +21,8 @@ import type { AuditStore, StoredRecord } from '../audit/audit-store.js';
 import type { ImageVault, RetainedImage } from '../audit/image-vault.js';
 import { AuditWriteError, IdempotencyConflictError, NotFoundError } from '../errors.js';
 import type { FlagRouter } from '../flags/flag-router.js';
+import type { FaceMatch } from '../identity/face-match.js';
+import type { FaceReferences } from '../identity/face-references.js';
 import type { CheckResult, JudgedCheck } from '../inference/engine.js';
 import type { InferenceQueue } from './inference-queue.js';
 import type { ModelSlot } from './model-slot.js';
@@ -64,6 +66,8 @@ export interface CheckServiceOptions {
   flags?: FlagRouter;
   /** Told when a decision queued flags, so delivery can start at once. */
   onFlagsQueued?: () => void;
+  /** Enrolled reference faces: a check with a subject that has one records the face match. */
+  references?: FaceReferences;
 }
 
 /** Check ids: `chk_` + 20 random bytes, base32-free of look-alikes (base64url is fine in URLs). */
@@ -128,6 +132,7 @@ export class CheckService {
         }),
       AbortSignal.timeout(this.options.requestTimeoutMs),
     );
+    const match = await this.matchFor(request, result);
     const checkId = newCheckId();
     let retained: RetainedImage | null = null;
     try {
@@ -161,6 +166,7 @@ export class CheckService {
       explain: request.explain,
       caller: request.caller,
       userAgent: request.userAgent,
+      match,
     });
     const outbox = this.options.flags?.entriesFor(record, request.subject) ?? [];
     let appended: Awaited<ReturnType<AuditStore['append']>>;
@@ -180,6 +186,17 @@ export class CheckService {
       created: appended.created,
       result: appended.created ? result : null,
     };
+  }
+
+  /** The judged face against the subject's reference; null without subject, face or reference. */
+  private async matchFor(request: CheckRequest, result: CheckResult): Promise<FaceMatch | null> {
+    const references = this.options.references;
+    if (!references || request.subject === null || result.face === null) return null;
+    return references.match(request.tenant, request.subject, request.image, result.face);
+  }
+
+  get references(): FaceReferences | undefined {
+    return this.options.references;
   }
 
   async find(tenant: string, checkId: string): Promise<StoredRecord> {
