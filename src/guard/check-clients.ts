@@ -4,6 +4,7 @@
  */
 
 import type { Caller } from '../audit/audit-record.js';
+import type { FaceMatch } from '../identity/face-match.js';
 import type { CheckService } from '../service/check-service.js';
 
 export interface GuardCheck {
@@ -12,6 +13,8 @@ export interface GuardCheck {
   liveness: number | null;
   rationale: string | null;
   qualityReason: string | null;
+  /** Present when the subject has an enrolled reference face. */
+  match?: FaceMatch;
 }
 
 export interface GuardCheckInput {
@@ -57,6 +60,7 @@ export function inProcessChecks(
       liveness: r.liveness,
       rationale: r.rationale,
       qualityReason: r.qualityReason,
+      ...(r.match ? { match: r.match } : {}),
     };
   };
 }

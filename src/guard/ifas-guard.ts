@@ -4,9 +4,15 @@
  * allowed decision. `ifasGuard` is the plain function (any framework: Request in, verdict out);
  * `ifasGuardMiddleware` is the Hono middleware, which passes the check id downstream as
  * `c.var.ifasCheck` and the `ifas-check-id` response header.
+ *
+ * The login client is untrusted: a denial tells it only `LIVENESS_FAILED` and how to retry, never the
+ * decision, score or rationale (which would teach an attacker what the model saw); the host gets the
+ * full verdict through `onDenied`. Fail-open, when chosen, covers only ifas-guard being unreachable,
+ * timing out or failing (5xx): a refusal (401, 403, 409, 422) always denies.
  */
 
 import type { MiddlewareHandler } from 'hono';
+import { identityFailure } from '../identity/face-match.js';
 import { type CheckClient, type GuardCheck, GuardCheckError } from './check-clients.js';
 
 export interface GuardOptions {
@@ -17,8 +23,15 @@ export interface GuardOptions {
   subjectOf?: (request: Request) => Promise<string | null>;
   /** Decisions that let the login through (default: live only). */
   allow?: ReadonlyArray<GuardCheck['decision']>;
-  /** When no decision can be had: `deny` (fail closed, default) or `allow` (fail open). */
+  /**
+   * When no decision can be had: `deny` (fail closed, default) or `allow` (fail open: only for network
+   * errors, timeouts and 5xx of ifas-guard, never for a refusal such as 401/403/409/422).
+   */
   onUnavailable?: 'deny' | 'allow';
+  /** Deny subjects without an enrolled reference face (a live face must also be the account's face). */
+  requireReference?: boolean;
+  /** Told about every denial with its full verdict (decision, rationale), for the host's own logs. */
+  onDenied?: (verdict: GuardVerdict) => void;
 }
 
 export type GuardVerdict =
@@ -26,7 +39,7 @@ export type GuardVerdict =
   | {
       allowed: false;
       check: GuardCheck | null;
-      reason: 'decision' | 'no_image' | 'unavailable';
+      reason: 'decision' | 'identity' | 'no_image' | 'unavailable';
       status: 403 | 400 | 503;
       detail: string;
     };
@@ -84,25 +97,65 @@ export async function ifasGuard(request: Request, options: GuardOptions): Promis
   try {
     check = await options.client({ image, subject });
   } catch (error) {
-    if (options.onUnavailable === 'allow')
+    const refused = statusOf(error) < 500;
+    if (options.onUnavailable === 'allow' && !refused)
       return { allowed: true, check: null, reason: 'unavailable_fail_open' };
     const detail =
       error instanceof GuardCheckError
         ? `${error.code}: ${error.message}`
         : 'the liveness check failed';
-    const status = error instanceof GuardCheckError && error.status < 500 ? 400 : 503;
-    return { allowed: false, check: null, reason: 'unavailable', status, detail };
+    return {
+      allowed: false,
+      check: null,
+      reason: 'unavailable',
+      status: refused ? 400 : 503,
+      detail,
+    };
   }
-  if ((options.allow ?? ['live']).includes(check.decision))
-    return { allowed: true, check, reason: 'allowed' };
-  return {
-    allowed: false,
-    check,
-    reason: 'decision',
-    status: 403,
-    detail: check.rationale ?? `the liveness decision was ${check.decision}`,
-  };
+  if (!(options.allow ?? ['live']).includes(check.decision)) {
+    return {
+      allowed: false,
+      check,
+      reason: 'decision',
+      status: 403,
+      detail: check.rationale ?? `the liveness decision was ${check.decision}`,
+    };
+  }
+  const identity = identityFailure(check.match, options.requireReference ?? false);
+  if (identity) {
+    return { allowed: false, check, reason: 'identity', status: 403, detail: identity };
+  }
+  return { allowed: true, check, reason: 'allowed' };
 }
+
+/** The HTTP status behind a failure: the service's for a refusal, 503 for anything else (network, timeout). */
+function statusOf(error: unknown): number {
+  if (error instanceof GuardCheckError) return error.status;
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' ? status : 503;
+}
+
+/**
+ * What the untrusted login client is told: a code and how to retry, nothing of what the model saw. A
+ * spoof, an uncertain capture and a face that is not the account's read the same (no oracle).
+ */
+const FAILED = {
+  code: 'LIVENESS_FAILED',
+  detail:
+    'The face check did not pass. Face the camera in even light, without glasses or a mask, and try again.',
+};
+const CLIENT_PROBLEMS: Record<
+  Exclude<GuardVerdict, { allowed: true }>['reason'],
+  { code: string; detail: string }
+> = {
+  decision: FAILED,
+  identity: FAILED,
+  no_image: { code: 'LIVENESS_NO_IMAGE', detail: 'The login request carries no face image.' },
+  unavailable: {
+    code: 'LIVENESS_UNAVAILABLE',
+    detail: 'The face check is unavailable at the moment; try again shortly.',
+  },
+};
 
 export interface GuardVariables {
   ifasCheck: GuardCheck | null;
@@ -120,19 +173,15 @@ export function ifasGuardMiddleware<E extends { Variables: GuardVariables }>(
     const verdict = await ifasGuard(c.req.raw, options);
     if (verdict.check) c.header('ifas-check-id', verdict.check.id);
     if (!verdict.allowed) {
+      options.onDenied?.(verdict);
+      const problem = CLIENT_PROBLEMS[verdict.reason];
       return c.body(
         JSON.stringify({
-          type: 'https://ifas-guard.dev/problems/liveness_denied',
+          type: `https://ifas-guard.dev/problems/${problem.code.toLowerCase()}`,
           title: 'Liveness check did not pass',
           status: verdict.status,
-          code:
-            verdict.reason === 'decision'
-              ? 'LIVENESS_DENIED'
-              : verdict.reason === 'no_image'
-                ? 'LIVENESS_NO_IMAGE'
-                : 'LIVENESS_UNAVAILABLE',
-          detail: verdict.detail,
-          ...(verdict.check ? { checkId: verdict.check.id, decision: verdict.check.decision } : {}),
+          ...problem,
+          retryable: true,
         }),
         verdict.status,
         { 'content-type': 'application/problem+json' },
