@@ -22,6 +22,7 @@ import type { ServiceConfig } from '../config/service-config.js';
 import { FlagDelivery } from '../flags/deliver.js';
 import { FlagRouter } from '../flags/flag-router.js';
 import { OutboxDispatcher } from '../flags/outbox-dispatcher.js';
+import { RiskLevelStore } from '../flags/risk-levels.js';
 import { type SetSigningKey, setSigningKeyFor } from '../flags/signing-key.js';
 import { HookDecider } from '../hooks/hook-decider.js';
 import { createApp } from '../http/app.js';
@@ -32,6 +33,7 @@ import { httpTransport } from '../inference/http-judge.js';
 import type { Judge } from '../inference/judge.js';
 import { lambdaTransport } from '../inference/lambda-judge.js';
 import { RemoteJudge } from '../inference/remote-judge.js';
+import { openSqlDialect } from '../store/sql-dialect.js';
 import { CheckService } from './check-service.js';
 import { InferenceQueue } from './inference-queue.js';
 import { ModelSlot } from './model-slot.js';
@@ -105,10 +107,14 @@ export async function buildService(
   const vault = config.imageRetention
     ? new ImageVault(config.imageRetention.key, config.imageRetention.days)
     : undefined;
-  const references = await openFaceReferences(config, subjectPolicy);
+  // Stores written over the SQL dialect share one connection to the audit store's database.
+  const db = await openSqlDialect(config.store);
+  const riskLevels = flags.enabled ? await RiskLevelStore.open(db) : undefined;
+  const references = await openFaceReferences(config, subjectPolicy, db);
   const checks = new CheckService({
     ...(vault ? { vault } : {}),
     ...(references ? { references: references.service } : {}),
+    ...(riskLevels ? { riskLevels } : {}),
     ...(flags.enabled
       ? {
           flags,
@@ -172,6 +178,7 @@ export async function buildService(
       const status = model.status;
       if (status.state === 'ready') await status.engine.dispose();
       await references?.close();
+      await db.close();
       await store.close();
     },
   };

@@ -21,6 +21,8 @@ import type { AuditStore, StoredRecord } from '../audit/audit-store.js';
 import type { ImageVault, RetainedImage } from '../audit/image-vault.js';
 import { AuditWriteError, IdempotencyConflictError, NotFoundError } from '../errors.js';
 import type { FlagRouter } from '../flags/flag-router.js';
+import type { RiskLevelStore } from '../flags/risk-levels.js';
+import { riskLevelOf } from '../flags/security-event.js';
 import type { FaceMatch } from '../identity/face-match.js';
 import type { FaceReferences } from '../identity/face-references.js';
 import type { CheckResult, JudgedCheck } from '../inference/engine.js';
@@ -66,6 +68,8 @@ export interface CheckServiceOptions {
   flags?: FlagRouter;
   /** Told when a decision queued flags, so delivery can start at once. */
   onFlagsQueued?: () => void;
+  /** The risk level last reported per subject (for previous_level in risk-change events). */
+  riskLevels?: RiskLevelStore;
   /** Enrolled reference faces: a check with a subject that has one records the face match. */
   references?: FaceReferences;
 }
@@ -168,7 +172,11 @@ export class CheckService {
       userAgent: request.userAgent,
       match,
     });
-    const outbox = this.options.flags?.entriesFor(record, request.subject) ?? [];
+    const { riskLevels } = this.options;
+    const previousLevel =
+      riskLevels && record.subject ? await riskLevels.get(record.tenant, record.subject) : null;
+    const outbox =
+      this.options.flags?.entriesFor(record, request.subject, new Date(), previousLevel) ?? [];
     let appended: Awaited<ReturnType<AuditStore['append']>>;
     try {
       appended = await store.append(record, outbox);
@@ -179,7 +187,12 @@ export class CheckService {
     }
     if (appended.created) {
       metrics.observeCheck(result.decision, result.qualityReason, result.timings);
-      if (outbox.length > 0) this.options.onFlagsQueued?.();
+      if (outbox.length > 0) {
+        if (riskLevels && record.subject) {
+          await riskLevels.set(record.tenant, record.subject, riskLevelOf(record), record.checkId);
+        }
+        this.options.onFlagsQueued?.();
+      }
     }
     return {
       stored: appended.stored,
