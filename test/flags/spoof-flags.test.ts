@@ -149,9 +149,9 @@ describe('spoof flags', () => {
       },
     });
     // Nothing was reported for grace before: previous_level is omitted, not invented.
-    expect((okta?.events as Record<string, object>)[OKTA_USER_RISK_CHANGE]).not.toHaveProperty(
-      'previous_level',
-    );
+    expect(
+      (okta?.events as Record<string, object> | undefined)?.[OKTA_USER_RISK_CHANGE],
+    ).not.toHaveProperty('previous_level');
     expect(verifiedWebhooks[0]).toMatchObject({
       type: 'liveness.spoof_detected',
       data: { checkId: check.id, decision: 'spoof', subject: 'grace@example.com' },
@@ -192,14 +192,18 @@ describe('spoof flags', () => {
     const okta = verifiedSets.find(
       (set) => set.txn === again.id && OKTA_USER_RISK_CHANGE in (set.events as object),
     );
-    expect((okta?.events as Record<string, object>)[OKTA_USER_RISK_CHANGE]).toMatchObject({
+    expect(
+      (okta?.events as Record<string, object> | undefined)?.[OKTA_USER_RISK_CHANGE],
+    ).toMatchObject({
       current_level: 'high',
       previous_level: 'high',
     });
     const caep = verifiedSets.find(
       (set) => set.txn === again.id && CAEP_RISK_LEVEL_CHANGE in (set.events as object),
     );
-    expect((caep?.events as Record<string, object>)[CAEP_RISK_LEVEL_CHANGE]).toMatchObject({
+    expect(
+      (caep?.events as Record<string, object> | undefined)?.[CAEP_RISK_LEVEL_CHANGE],
+    ).toMatchObject({
       previous_level: 'HIGH',
     });
   });
