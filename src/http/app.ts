@@ -21,6 +21,7 @@ import {
   ValidationError,
 } from '../errors.js';
 import type { SetSigningKey } from '../flags/signing-key.js';
+import type { HookAnswerStore } from '../hooks/hook-answers.js';
 import type { HookConfig } from '../hooks/hook-config.js';
 import type { HookDecider } from '../hooks/hook-decider.js';
 import type { FaceReferences } from '../identity/face-references.js';
@@ -43,7 +44,7 @@ export interface AppDependencies {
   model: ModelSlot;
   metrics: ServiceMetrics;
   checkpointPublicKey: KeyObject;
-  hooks: { config: HookConfig; decider: HookDecider };
+  hooks: { config: HookConfig; decider: HookDecider; answers: HookAnswerStore };
   setSigningKey: SetSigningKey;
   /** The SET issuer and base of the published JWKS. */
   publicUrl: string;
@@ -138,6 +139,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   registerHookRoutes(app, {
     config: deps.hooks.config,
     decider: deps.hooks.decider,
+    answers: deps.hooks.answers,
     store: deps.store,
     maxBodyBytes: deps.limits.maxBodyBytes,
   });

@@ -24,6 +24,7 @@ import { FlagRouter } from '../flags/flag-router.js';
 import { OutboxDispatcher } from '../flags/outbox-dispatcher.js';
 import { RiskLevelStore } from '../flags/risk-levels.js';
 import { type SetSigningKey, setSigningKeyFor } from '../flags/signing-key.js';
+import { HookAnswerStore } from '../hooks/hook-answers.js';
 import { HookDecider } from '../hooks/hook-decider.js';
 import { createApp } from '../http/app.js';
 import type { AppEnv } from '../http/app-env.js';
@@ -145,7 +146,7 @@ export async function buildService(
     : undefined;
   const hooks = new HookDecider(config.hooks, checks, store, subjectPolicy);
   const app = createApp({
-    hooks: { config: config.hooks, decider: hooks },
+    hooks: { config: config.hooks, decider: hooks, answers: await HookAnswerStore.open(db) },
     store,
     checks,
     model,
