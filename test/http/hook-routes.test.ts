@@ -81,6 +81,23 @@ async function server(env: Record<string, string>, budgetMs = 2000): Promise<Run
   return running;
 }
 
+/** The envelope of Okta's registration inline hook request (com.okta.user.pre-registration). */
+function oktaEnvelope(
+  id: string,
+  requestType: 'self.service.registration' | 'progressive.profile',
+) {
+  return {
+    eventId: id,
+    eventTime: new Date().toISOString(),
+    eventType: 'com.okta.user.pre-registration',
+    eventTypeVersion: '1.0',
+    contentType: 'application/json',
+    cloudEventVersion: '0.1',
+    source: 'https://acme.okta.example/api/v1/inlineHooks/cal1',
+    requestType,
+  };
+}
+
 async function checkFor(target: RunningServer, subject: string): Promise<string> {
   const outcome = await target.service.checks.submit({
     tenant: 'acme',
@@ -359,14 +376,7 @@ describe('recipes', () => {
     const checkId = await checkFor(live, 'new.user@example.com');
     // The shape Okta sends for com.okta.user.pre-registration (developer.okta.com, registration inline hook).
     const oktaRequest = (id: string, profile: Record<string, string>) => ({
-      eventId: id,
-      eventTime: new Date().toISOString(),
-      eventType: 'com.okta.user.pre-registration',
-      eventTypeVersion: '1.0',
-      contentType: 'application/json',
-      cloudEventVersion: '0.1',
-      source: 'https://acme.okta.example/api/v1/inlineHooks/cal1',
-      requestType: 'self.service.registration',
+      ...oktaEnvelope(id, 'self.service.registration'),
       data: {
         context: { request: { method: 'POST', ipAddress: '203.0.113.7' } },
         userProfile: profile,
@@ -418,14 +428,7 @@ describe('recipes', () => {
       ).json();
     // The shape Okta sends for progressive profile enrollment (requestType progressive.profile).
     const progressive = (id: string, update: Record<string, string>, email: string) => ({
-      eventId: id,
-      eventTime: new Date().toISOString(),
-      eventType: 'com.okta.user.pre-registration',
-      eventTypeVersion: '1.0',
-      contentType: 'application/json',
-      cloudEventVersion: '0.1',
-      source: 'https://acme.okta.example/api/v1/inlineHooks/cal1',
-      requestType: 'progressive.profile',
+      ...oktaEnvelope(id, 'progressive.profile'),
       data: {
         context: {
           request: { method: 'POST', ipAddress: '203.0.113.7' },
