@@ -1,7 +1,6 @@
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -340,38 +339,6 @@ describe('POST /v1/hooks/verify (Standard Webhooks)', () => {
 });
 
 describe('recipes', () => {
-  it('Auth0: the post-login Action allows a live check and denies a spoof, calling the hook itself', async () => {
-    const action = createRequire(import.meta.url)(
-      join(projectRoot(), 'docs', 'recipes', 'auth0-post-login.cjs'),
-    ) as {
-      onContinuePostLogin: (event: unknown, api: unknown) => Promise<void>;
-    };
-    const run = async (target: RunningServer, checkId: string) => {
-      const calls: string[] = [];
-      const api = {
-        redirect: { validateToken: () => ({ check_id: checkId }) },
-        access: { deny: (reason: string) => calls.push(`deny:${reason}`) },
-        authentication: { challengeWith: () => calls.push('challenge') },
-      };
-      const event = {
-        user: { user_id: 'auth0|abc' },
-        transaction: { id: `tx${Math.random()}` },
-        secrets: {
-          IFAS_URL: target.url,
-          IFAS_WEBHOOK_SECRET: SECRET,
-          REDIRECT_SECRET: 'r',
-          IFAS_FAIL_OPEN: 'false',
-        },
-      };
-      await action.onContinuePostLogin(event, api);
-      return calls;
-    };
-    expect(await run(live, await checkFor(live, 'auth0|abc'))).toEqual([]);
-    expect(await run(spoof, await checkFor(spoof, 'auth0|abc'))).toEqual([
-      'deny:Liveness check failed (spoof).',
-    ]);
-  });
-
   it('Okta: a registration inline hook request gets ALLOW for a live check and DENY with an error otherwise', async () => {
     const checkId = await checkFor(live, 'new.user@example.com');
     // The shape Okta sends for com.okta.user.pre-registration (developer.okta.com, registration inline hook).
