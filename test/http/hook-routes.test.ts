@@ -12,7 +12,7 @@ import { serviceConfigFromEnv } from '../../src/config/service-config.js';
 import { projectRoot } from '../../src/project-root.js';
 import { type RunningServer, startServer } from '../../src/server/start-server.js';
 import { FACE_32 } from '../support/fixtures.js';
-import { testServiceEnv } from '../support/service.js';
+import { recordCheck, testServiceEnv } from '../support/service.js';
 
 const SECRET = `whsec_${Buffer.alloc(32, 1).toString('base64')}`;
 const ROTATED = `whsec_${Buffer.alloc(32, 2).toString('base64')}`;
@@ -97,19 +97,8 @@ function oktaEnvelope(
   };
 }
 
-async function checkFor(target: RunningServer, subject: string): Promise<string> {
-  const outcome = await target.service.checks.submit({
-    tenant: 'acme',
-    image,
-    subject,
-    clientRequestId: null,
-    explain: 'auto',
-    caller: { kind: 'cli', id: 'test' },
-    requestId: null,
-    userAgent: null,
-  });
-  return outcome.stored.record.checkId;
-}
+const checkFor = (target: RunningServer, subject: string): Promise<string> =>
+  recordCheck(target.service, { tenant: 'acme', subject, image });
 
 function signed(body: unknown, secret = SECRET, options: { id?: string; at?: Date } = {}) {
   const raw = JSON.stringify(body);

@@ -13,7 +13,7 @@ import {
 } from '../support/auth0-actions.js';
 import { FACE_32 } from '../support/fixtures.js';
 import { freePort } from '../support/receivers.js';
-import { testServiceEnv } from '../support/service.js';
+import { recordCheck, testServiceEnv } from '../support/service.js';
 
 const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 const REDIRECT_SECRET = 'redirect-secret-shared-with-the-liveness-page';
@@ -42,19 +42,8 @@ async function server(env: Record<string, string>): Promise<RunningServer> {
   return running;
 }
 
-async function checkFor(target: RunningServer, subject: string): Promise<string> {
-  const outcome = await target.service.checks.submit({
-    tenant: 'acme',
-    image,
-    subject,
-    clientRequestId: null,
-    explain: 'never',
-    caller: { kind: 'cli', id: 'liveness-page' },
-    requestId: null,
-    userAgent: null,
-  });
-  return outcome.stored.record.checkId;
-}
+const checkFor = (target: RunningServer, subject: string): Promise<string> =>
+  recordCheck(target.service, { tenant: 'acme', subject, image });
 
 /** The liveness page: checks the session token, makes a check for its sub, signs the continue token. */
 function livenessPage(
