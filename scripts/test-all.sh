@@ -68,6 +68,14 @@ unset PYTHONPATH
 echo "== the README's first steps: npm start, post a photo, read it back from /v1/audit, verify"
 bash scripts/readme-walkthrough.sh
 
+echo "== Keycloak provider JAR (Maven; needs a JDK)"
+if command -v javac >/dev/null && command -v mvn >/dev/null; then
+  mvn -q -B -f docs/recipes/keycloak/pom.xml package
+  echo "keycloak: built $(ls docs/recipes/keycloak/target/ifas-keycloak-liveness-*.jar)"
+else
+  echo "keycloak: SKIPPED (no JDK or Maven on this machine)"
+fi
+
 echo "== face stage on real photos (dlib's public-domain examples)"
 node dist/scripts/evaluate-faces.js
 

@@ -12,6 +12,7 @@ import { serviceConfigFromEnv } from '../../src/config/service-config.js';
 import { projectRoot } from '../../src/project-root.js';
 import { type RunningServer, startServer } from '../../src/server/start-server.js';
 import { FACE_32 } from '../support/fixtures.js';
+import { freePort } from '../support/receivers.js';
 import { recordCheck, testServiceEnv } from '../support/service.js';
 
 const SECRET = `whsec_${Buffer.alloc(32, 1).toString('base64')}`;
@@ -445,28 +446,47 @@ describe('recipes', () => {
   });
 
   // Runs where a JDK is installed (reported as skipped elsewhere); the wire format is covered on every
-  // machine by the independent-signer test above.
+  // machine by the independent-signer test above. The whole provider JAR is built by Maven in .ci/run.
   it.runIf(spawnSync('javac', ['-version']).status === 0)(
-    "Keycloak: the recipe's Java client, compiled and run, gets an answer",
+    "Keycloak: the recipe's Java client, compiled and run, redeems a check, runs one on an image, and tells a refusal from an outage",
     async () => {
       const out = await mkdtemp(join(tmpdir(), 'ifas-java-'));
       execFileSync('javac', [
         '-d',
         out,
-        join(projectRoot(), 'docs', 'recipes', 'keycloak', 'IfasHookClient.java'),
+        join(
+          projectRoot(),
+          'docs/recipes/keycloak/src/main/java/dev/ifasguard/keycloak/IfasHookClient.java',
+        ),
       ]);
-      const checkId = await checkFor(live, 'kc-user-2');
       // Asynchronously: the server answering it runs in this very process.
-      const { stdout: answer } = await promisify(execFile)('java', [
-        '-cp',
-        out,
-        'dev.ifasguard.keycloak.IfasHookClient',
-        live.url,
-        SECRET,
-        'kc-user-2',
+      const java = async (...args: string[]) =>
+        JSON.parse(
+          (
+            await promisify(execFile)('java', [
+              '-cp',
+              out,
+              'dev.ifasguard.keycloak.IfasHookClient',
+              ...args,
+            ])
+          ).stdout,
+        );
+      const checkId = await checkFor(live, 'kc-user-2');
+      expect(await java(live.url, SECRET, 'kc-user-2', checkId)).toMatchObject({
+        action: 'allow',
         checkId,
-      ]);
-      expect(JSON.parse(answer)).toMatchObject({ action: 'allow', checkId });
+      });
+      expect(await java(live.url, SECRET, 'kc-user-3', `@${FACE_32}`)).toMatchObject({
+        action: 'allow',
+        decision: 'live',
+      });
+      const wrong = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
+      expect(await java(live.url, wrong, 'kc-user-2', checkId)).toEqual({ refused: 401 });
+      expect(
+        await java(`http://127.0.0.1:${await freePort()}`, SECRET, 'kc-user-2', checkId),
+      ).toEqual({
+        unavailable: true,
+      });
     },
   );
 });
