@@ -7,9 +7,9 @@
 
 import { join, resolve } from 'node:path';
 import { type RgbImage, sampleWindow } from '../image/affine-sample.js';
-import { float32Tensor, OnnxSession, type SessionOptions } from '../inference/onnx.js';
 import { readPackageManifest, verifyPackageFiles } from '../model/load-package.js';
 import { projectRoot } from '../project-root.js';
+import { float32Tensor, OnnxSession, type SessionOptions } from '../runtime/onnx.js';
 import type { Point } from './decode-detections.js';
 import { type EmbedderManifest, embedderManifestSchema } from './embedder-manifest.js';
 import { alignmentWindow } from './face-alignment.js';

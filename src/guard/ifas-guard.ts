@@ -12,7 +12,8 @@
  */
 
 import type { MiddlewareHandler } from 'hono';
-import { identityFailure } from '../identity/face-match.js';
+import { LivenessRefusedError, problemTypeFor } from '../errors.js';
+import { identityFailure } from '../face/face-match.js';
 import { type CheckClient, type GuardCheck, GuardCheckError } from './check-clients.js';
 
 export interface GuardOptions {
@@ -139,22 +140,21 @@ function statusOf(error: unknown): number {
  * What the untrusted login client is told: a code and how to retry, nothing of what the model saw. A
  * spoof, an uncertain capture and a face that is not the account's read the same (no oracle).
  */
-const FAILED = {
-  code: 'LIVENESS_FAILED',
-  detail:
-    'The face check did not pass. Face the camera in even light, without glasses or a mask, and try again.',
-};
+const FAILED_DETAIL =
+  'The face check did not pass. Face the camera in even light, without glasses or a mask, and try again.';
 const CLIENT_PROBLEMS: Record<
   Exclude<GuardVerdict, { allowed: true }>['reason'],
-  { code: string; detail: string }
+  () => LivenessRefusedError
 > = {
-  decision: FAILED,
-  identity: FAILED,
-  no_image: { code: 'LIVENESS_NO_IMAGE', detail: 'The login request carries no face image.' },
-  unavailable: {
-    code: 'LIVENESS_UNAVAILABLE',
-    detail: 'The face check is unavailable at the moment; try again shortly.',
-  },
+  decision: () => new LivenessRefusedError('LIVENESS_FAILED', FAILED_DETAIL),
+  identity: () => new LivenessRefusedError('LIVENESS_FAILED', FAILED_DETAIL),
+  no_image: () =>
+    new LivenessRefusedError('LIVENESS_NO_IMAGE', 'The login request carries no face image.'),
+  unavailable: () =>
+    new LivenessRefusedError(
+      'LIVENESS_UNAVAILABLE',
+      'The face check is unavailable at the moment; try again shortly.',
+    ),
 };
 
 export interface GuardVariables {
@@ -174,13 +174,15 @@ export function ifasGuardMiddleware<E extends { Variables: GuardVariables }>(
     if (verdict.check) c.header('ifas-check-id', verdict.check.id);
     if (!verdict.allowed) {
       options.onDenied?.(verdict);
-      const problem = CLIENT_PROBLEMS[verdict.reason];
+      const refusal = CLIENT_PROBLEMS[verdict.reason]();
       return c.body(
         JSON.stringify({
-          type: `https://ifas-guard.dev/problems/${problem.code.toLowerCase()}`,
-          title: 'Liveness check did not pass',
+          type: problemTypeFor(refusal.code),
+          title: refusal.title,
+          // A service that refused the request (4xx) makes the guard answer 400, not 503.
           status: verdict.status,
-          ...problem,
+          code: refusal.code,
+          detail: refusal.message,
           retryable: true,
         }),
         verdict.status,

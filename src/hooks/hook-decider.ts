@@ -5,12 +5,13 @@
  * check still running finishes and is recorded anyway, so nothing decided is lost.
  */
 
-import type { Caller, ExplainMode, SubjectPolicy } from '../audit/audit-record.js';
+import type { Caller, SubjectPolicy } from '../audit/audit-record.js';
 import type { AuditStore, StoredRecord } from '../audit/audit-store.js';
-import { type IdentityFailure, identityFailure } from '../identity/face-match.js';
+import type { HookAction, HookConfig } from '../config/hook-config.js';
+import { type IdentityFailure, identityFailure } from '../face/face-match.js';
+import type { Decision, ExplainMode } from '../inference/check-result.js';
 import type { CheckService } from '../service/check-service.js';
 import { type RedeemFailure, redeemCheck } from '../service/redeem-check.js';
-import type { HookAction, HookConfig } from './hook-config.js';
 
 export interface HookQuestion {
   tenant: string;
@@ -25,9 +26,9 @@ export interface HookQuestion {
 
 export interface HookAnswer {
   action: HookAction;
-  reason: 'live' | 'spoof' | 'uncertain' | 'budget_exceeded' | RedeemFailure | IdentityFailure;
+  reason: Decision | 'budget_exceeded' | RedeemFailure | IdentityFailure;
   checkId: string | null;
-  decision: 'live' | 'spoof' | 'uncertain' | null;
+  decision: Decision | null;
   liveness: number | null;
   rationale: string | null;
   attackMedium: string | null;

@@ -12,8 +12,8 @@
 import { z } from 'zod';
 import { secretsEqual } from '../auth/constant-time.js';
 import { jwtVerifier } from '../auth/jwt-verifier.js';
+import type { HookConfig } from '../config/hook-config.js';
 import { HookAuthenticationError } from '../errors.js';
-import type { HookConfig } from './hook-config.js';
 import type { HookAnswer } from './hook-decider.js';
 
 type OktaSettings = NonNullable<HookConfig['tenants'][string]['okta']>;

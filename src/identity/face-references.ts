@@ -5,11 +5,11 @@
  */
 
 import { type SubjectPolicy, subjectValue } from '../audit/audit-record.js';
+import { type IdentityConfig, requiresReference } from '../config/identity-config.js';
 import type { Point } from '../face/decode-detections.js';
 import { cosineSimilarity, type FaceEmbedder } from '../face/face-embedder.js';
+import type { FaceMatch } from '../face/face-match.js';
 import { decodeImage } from '../image/decode-image.js';
-import type { FaceMatch } from './face-match.js';
-import { type IdentityConfig, requiresReference } from './identity-config.js';
 import type { ReferenceFace, ReferenceStore } from './reference-store.js';
 
 export interface JudgedFace {

@@ -8,7 +8,7 @@
 import type { SubjectPolicy } from '../audit/audit-record.js';
 import { subjectValue } from '../audit/audit-record.js';
 import type { AuditStore, StoredRecord } from '../audit/audit-store.js';
-import { type IdentityFailure, identityFailure } from '../identity/face-match.js';
+import { type IdentityFailure, identityFailure } from '../face/face-match.js';
 
 export type RedeemFailure =
   | 'check_not_found'

@@ -2,8 +2,8 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Service } from '../../src/app/build-service.js';
 import { defaultEmbedderDir } from '../../src/face/face-embedder.js';
-import type { Service } from '../../src/service/build-service.js';
 import { IDENTITY_ENV, type IdentityPhotos, identityPhotos } from '../support/identity-photos.js';
 import { keyFor, startTestService } from '../support/service.js';
 

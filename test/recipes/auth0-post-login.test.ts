@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../../src/app/start-server.js';
 import { serviceConfigFromEnv } from '../../src/config/service-config.js';
 import { projectRoot } from '../../src/project-root.js';
-import { type RunningServer, startServer } from '../../src/server/start-server.js';
 import {
   type ExternalPage,
   hs256,
