@@ -5,7 +5,6 @@
  */
 
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { SubjectPolicy } from '../audit/audit-record.js';
@@ -13,11 +12,7 @@ import type { AuditStore } from '../audit/audit-store.js';
 import { ImageVault } from '../audit/image-vault.js';
 import { openAuditStore } from '../audit/open-audit-store.js';
 import { jwtVerifier } from '../auth/jwt-verifier.js';
-import {
-  type CheckpointKeys,
-  checkpointKeysFor,
-  loadSubjectHashKey,
-} from '../config/local-secrets.js';
+import { type CheckpointKeys, checkpointKeysFor } from '../config/local-secrets.js';
 import type { ServiceConfig } from '../config/service-config.js';
 import { FlagDelivery } from '../flags/deliver.js';
 import { FlagRouter } from '../flags/flag-router.js';
@@ -39,6 +34,7 @@ import { CheckService } from '../service/check-service.js';
 import { ModelSlot } from '../service/model-slot.js';
 import { ServiceMetrics } from '../service/service-metrics.js';
 import { openSqlDialect } from '../store/sql-dialect.js';
+import { subjectPolicyFor } from './subject-policy.js';
 
 export interface Service {
   app: OpenAPIHono<AppEnv>;
@@ -55,12 +51,7 @@ export interface Service {
   close(): Promise<void>;
 }
 
-export async function subjectPolicyFor(config: ServiceConfig): Promise<SubjectPolicy> {
-  if (config.subjectPolicy === 'plain') return { kind: 'plain' };
-  const key =
-    config.subjectHashKey ?? (await loadSubjectHashKey(join(config.dataDir, 'subject-hash.key')));
-  return { kind: 'keyed-hash', key };
-}
+export { subjectPolicyFor };
 
 export interface ServiceParts {
   /** For IFAS_INFERENCE=lambda; the default client uses the function's own credentials and region. */
