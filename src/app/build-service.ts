@@ -33,7 +33,7 @@ import { RemoteJudge } from '../remote/remote-judge.js';
 import { CheckService } from '../service/check-service.js';
 import { ModelSlot } from '../service/model-slot.js';
 import { ServiceMetrics } from '../service/service-metrics.js';
-import { openSqlDialect } from '../store/sql-dialect.js';
+import { openSqlDialect, sqlDialectConfigFor } from '../store/sql-dialect.js';
 import { subjectPolicyFor } from './subject-policy.js';
 
 export interface Service {
@@ -100,7 +100,7 @@ export async function buildService(
     ? new ImageVault(config.imageRetention.key, config.imageRetention.days)
     : undefined;
   // Stores written over the SQL dialect share one connection to the audit store's database.
-  const db = await openSqlDialect(config.store);
+  const db = await openSqlDialect(sqlDialectConfigFor(config.store));
   const riskLevels = flags.enabled ? await RiskLevelStore.open(db) : undefined;
   const references = await openFaceReferences(config, subjectPolicy, db);
   const checks = new CheckService({

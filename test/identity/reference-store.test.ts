@@ -1,32 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ReferenceStore } from '../../src/identity/reference-store.js';
-import { openSqlDialect, type SqlDialect } from '../../src/store/sql-dialect.js';
-import { freshDatabaseUrl } from '../support/postgres.js';
-
-const opened: SqlDialect[] = [];
-const folders: string[] = [];
-afterAll(async () => {
-  await Promise.allSettled(opened.map((db) => db.close()));
-  await Promise.allSettled(folders.map((f) => rm(f, { recursive: true, force: true })));
-});
-
-async function sqlite(): Promise<SqlDialect> {
-  const folder = await mkdtemp(join(tmpdir(), 'ifas-refs-'));
-  folders.push(folder);
-  const db = await openSqlDialect({ kind: 'sqlite', path: join(folder, 'refs.sqlite') });
-  opened.push(db);
-  return db;
-}
-
-async function postgres(): Promise<SqlDialect> {
-  const db = await openSqlDialect({ kind: 'postgres', url: await freshDatabaseUrl() });
-  opened.push(db);
-  return db;
-}
+import type { SqlDialect } from '../../src/store/sql-dialect.js';
+import { realDialects } from '../support/sql-dialects.js';
 
 const descriptor = Float32Array.from({ length: 128 }, (_, i) => Math.sin(i) / 8);
 const reference = (model = 'dlib-resnet-face-v1') => ({
@@ -36,10 +12,9 @@ const reference = (model = 'dlib-resnet-face-v1') => ({
   enrolledAt: '2026-12-02T10:00:00.000Z',
 });
 
-describe.each([
-  ['SQLite file', sqlite],
-  ['PostgreSQL server', postgres],
-])('ReferenceStore on a real %s', (_name, open) => {
+const dialects = realDialects();
+
+describe.each(dialects)('ReferenceStore on a real %s', (_name, open) => {
   it('keeps one encrypted descriptor per tenant and subject, and replaces it on re-enrolment', async () => {
     const db = await open();
     const store = await ReferenceStore.open(db, randomBytes(32));
@@ -76,5 +51,6 @@ describe.each([
 });
 
 it('refuses a key that is not 32 bytes', async () => {
+  const [, sqlite] = dialects[0] as [string, () => Promise<SqlDialect>];
   await expect(ReferenceStore.open(await sqlite(), randomBytes(16))).rejects.toThrow(/32 bytes/);
 });

@@ -1,13 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   numberedPlaceholders,
   openSqlDialect,
   type SqlDialect,
+  sqlDialectConfigFor,
 } from '../../src/store/sql-dialect.js';
-import { freshDatabaseUrl } from '../support/postgres.js';
+import { realDialects } from '../support/sql-dialects.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS notes (
@@ -18,34 +19,7 @@ const SCHEMA = `
   )
 `;
 
-const opened: SqlDialect[] = [];
-const folders: string[] = [];
-afterAll(async () => {
-  await Promise.allSettled(opened.map((dialect) => dialect.close()));
-  await Promise.allSettled(folders.map((folder) => rm(folder, { recursive: true, force: true })));
-});
-
-async function openSqlite(): Promise<SqlDialect> {
-  const folder = await mkdtemp(join(tmpdir(), 'ifas-dialect-'));
-  folders.push(folder);
-  const dialect = await openSqlDialect({
-    kind: 'sqlite',
-    path: join(folder, 'nested', 'store.db'),
-  });
-  opened.push(dialect);
-  return dialect;
-}
-
-async function openPostgres(): Promise<SqlDialect> {
-  const dialect = await openSqlDialect({ kind: 'postgres', url: await freshDatabaseUrl() });
-  opened.push(dialect);
-  return dialect;
-}
-
-describe.each([
-  ['SQLite file', openSqlite],
-  ['PostgreSQL server', openPostgres],
-])('SqlDialect on a real %s', (_name, open) => {
+describe.each(realDialects())('SqlDialect on a real %s', (_name, open) => {
   it('runs, reads one row and many rows with ? placeholders', async () => {
     const db = await open();
     await db.exec(SCHEMA);
@@ -136,5 +110,42 @@ describe('numberedPlaceholders', () => {
     expect(
       numberedPlaceholders(`SELECT '?', "a?" FROM t WHERE a = ? AND b = ? AND c = 'it''s ?'`),
     ).toBe(`SELECT '?', "a?" FROM t WHERE a = $1 AND b = $2 AND c = 'it''s ?'`);
+  });
+});
+
+describe('SQLite files shared in one process', () => {
+  it('gives every opener of a file the same connection, so their transactions queue instead of deadlocking', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ifas-shared-'));
+    const path = join(dir, 'stores.sqlite');
+    const sessions = await openSqlDialect({ kind: 'sqlite', path });
+    const references = await openSqlDialect({ kind: 'sqlite', path });
+    await sessions.exec(SCHEMA);
+    // Each transaction yields to the event loop while it holds the write lock: with two connections
+    // the second's BEGIN IMMEDIATE would block the thread the first needs to commit.
+    const slowInsert = (db: SqlDialect, id: string) =>
+      db.transaction(async (tx) => {
+        await tx.run('INSERT INTO notes (id, tenant) VALUES (?, ?)', [id, 't']);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await tx.run('UPDATE notes SET uses = uses + 1 WHERE id = ?', [id]);
+      });
+    await Promise.all([slowInsert(sessions, 'a'), slowInsert(references, 'b')]);
+    await sessions.close();
+    expect(await references.all('SELECT id, uses FROM notes ORDER BY id')).toEqual([
+      { id: 'a', uses: 1 },
+      { id: 'b', uses: 1 },
+    ]);
+    await references.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('places dialect stores beside the audit store: the same PostgreSQL database, a sibling SQLite file', () => {
+    expect(sqlDialectConfigFor({ kind: 'postgres', url: 'postgres://h/db' })).toEqual({
+      kind: 'postgres',
+      url: 'postgres://h/db',
+    });
+    expect(sqlDialectConfigFor({ kind: 'sqlite', path: '/data/audit.sqlite' })).toEqual({
+      kind: 'sqlite',
+      path: '/data/stores.sqlite',
+    });
   });
 });
