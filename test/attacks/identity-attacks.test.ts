@@ -12,7 +12,6 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Hono } from 'hono';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../../src/app/build-service.js';
 import {
@@ -26,6 +25,7 @@ import { hs256, type PostLoginAction, runPostLogin } from '../support/auth0-acti
 import { createEvent, defineEvent, verifyEvent } from '../support/cognito-events.js';
 import { IDENTITY_ENV, type IdentityPhotos, identityPhotos } from '../support/identity-photos.js';
 import { keyFor, recordCheck, testServiceEnv } from '../support/service.js';
+import { signedHookRequest } from '../support/signed-hook.js';
 
 const ACME = `whsec_${Buffer.alloc(32, 11).toString('base64')}`;
 const GLOBEX = `whsec_${Buffer.alloc(32, 12).toString('base64')}`;
@@ -58,19 +58,10 @@ async function hook(
   checkId: string,
   secret = ACME,
 ): Promise<Record<string, unknown>> {
-  const body = JSON.stringify({ type: 'liveness.verify', data: { subject, checkId } });
-  const id = `msg_${Math.random().toString(36).slice(2)}`;
-  const at = new Date();
-  const res = await service.app.request('/v1/hooks/verify', {
-    method: 'POST',
-    body,
-    headers: {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-      'webhook-signature': new Webhook(secret).sign(id, at, body),
-    },
-  });
+  const res = await service.app.request(
+    '/v1/hooks/verify',
+    signedHookRequest({ type: 'liveness.verify', data: { subject, checkId } }, secret),
+  );
   return (await res.json()) as Record<string, unknown>;
 }
 

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import sharp from 'sharp';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/app/start-server.js';
 import { serviceConfigFromEnv } from '../../src/config/service-config.js';
@@ -14,6 +13,7 @@ import { projectRoot } from '../../src/project-root.js';
 import { FACE_32 } from '../support/fixtures.js';
 import { freePort } from '../support/receivers.js';
 import { recordCheck, testServiceEnv } from '../support/service.js';
+import { signedHookRequest } from '../support/signed-hook.js';
 
 const SECRET = `whsec_${Buffer.alloc(32, 1).toString('base64')}`;
 const ROTATED = `whsec_${Buffer.alloc(32, 2).toString('base64')}`;
@@ -101,21 +101,8 @@ function oktaEnvelope(
 const checkFor = (target: RunningServer, subject: string): Promise<string> =>
   recordCheck(target.service, { tenant: 'acme', subject, image });
 
-function signed(body: unknown, secret = SECRET, options: { id?: string; at?: Date } = {}) {
-  const raw = JSON.stringify(body);
-  const id = options.id ?? `msg_${Math.random().toString(36).slice(2)}`;
-  const at = options.at ?? new Date();
-  return {
-    method: 'POST',
-    body: raw,
-    headers: {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-      'webhook-signature': new Webhook(secret).sign(id, at, raw),
-    },
-  };
-}
+const signed = (body: unknown, secret = SECRET, options: { id?: string; at?: Date } = {}) =>
+  signedHookRequest(body, secret, options);
 
 async function hook(
   target: RunningServer,
