@@ -83,6 +83,27 @@ describe('PUT /v1/subjects/{subject}/reference', () => {
     expect(after.match).toBeUndefined();
   });
 
+  it('answers 422 with the decision for a photo judged a spoof, and stores nothing', async () => {
+    const strict = await startTestService({ ...IDENTITY_ENV, IFAS_THRESHOLD: '0.999' });
+    try {
+      const key = await keyFor(strict, 'acme', ['subjects:write']);
+      const form = imageForm(photos.holder);
+      const res = await strict.app.request('/v1/subjects/vin/reference', {
+        method: 'PUT',
+        body: form,
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect(res.status).toBe(422);
+      expect(await res.json()).toMatchObject({
+        code: 'REFERENCE_REJECTED',
+        details: { reason: 'spoof', decision: 'spoof' },
+      });
+      expect(await strict.checks.references?.has('acme', 'vin')).toBe(false);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('needs subjects:write', async () => {
     expect((await enrol('vin', photos.holder, checker)).status).toBe(403);
   });
