@@ -16,6 +16,8 @@ export interface GuardCheck {
   qualityReason: string | null;
   /** Present when the subject has an enrolled reference face. */
   match?: FaceMatch;
+  /** The service's policy for this tenant requires an enrolled reference (known in-process only). */
+  referenceRequired?: boolean;
 }
 
 export interface GuardCheckInput {
@@ -62,6 +64,7 @@ export function inProcessChecks(
       rationale: r.rationale,
       qualityReason: r.qualityReason,
       ...(r.match ? { match: r.match } : {}),
+      referenceRequired: checks.references?.requireReference(tenant) ?? false,
     };
   };
 }

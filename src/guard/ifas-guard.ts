@@ -29,7 +29,10 @@ export interface GuardOptions {
    * errors, timeouts and 5xx of ifas-guard, never for a refusal such as 401/403/409/422).
    */
   onUnavailable?: 'deny' | 'allow';
-  /** Deny subjects without an enrolled reference face (a live face must also be the account's face). */
+  /**
+   * Deny subjects without an enrolled reference face (a live face must also be the account's face).
+   * Default: the service's tenant policy in-process (IFAS_IDENTITY), false over HTTP.
+   */
   requireReference?: boolean;
   /** Told about every denial with its full verdict (decision, rationale), for the host's own logs. */
   onDenied?: (verdict: GuardVerdict) => void;
@@ -122,7 +125,10 @@ export async function ifasGuard(request: Request, options: GuardOptions): Promis
       detail: check.rationale ?? `the liveness decision was ${check.decision}`,
     };
   }
-  const identity = identityFailure(check.match, options.requireReference ?? false);
+  const identity = identityFailure(
+    check.match,
+    options.requireReference ?? check.referenceRequired ?? false,
+  );
   if (identity) {
     return { allowed: false, check, reason: 'identity', status: 403, detail: identity };
   }

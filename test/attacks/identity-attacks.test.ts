@@ -29,6 +29,7 @@ import { signedHookRequest } from '../support/signed-hook.js';
 
 const ACME = `whsec_${Buffer.alloc(32, 11).toString('base64')}`;
 const GLOBEX = `whsec_${Buffer.alloc(32, 12).toString('base64')}`;
+const INITECH = `whsec_${Buffer.alloc(32, 14).toString('base64')}`;
 const VICTIM = 'victim-7d1e';
 
 // The Cognito handlers read their settings at import: the same data folder as the service below.
@@ -39,9 +40,15 @@ Object.assign(
     IFAS_PUBLIC_URL: 'https://ifas.example.test',
     IFAS_COGNITO_TENANT: 'acme',
     IFAS_HOOKS: JSON.stringify({
-      tenants: { acme: { secrets: [ACME] }, globex: { secrets: [GLOBEX] } },
+      tenants: {
+        acme: { secrets: [ACME] },
+        globex: { secrets: [GLOBEX] },
+        initech: { secrets: [INITECH] },
+      },
       maxCheckAgeSeconds: 2,
     }),
+    // initech requires an enrolled reference face: a live face alone never passes there.
+    IFAS_IDENTITY: JSON.stringify({ tenants: { initech: { requireReference: true } } }),
   }),
 );
 const cognito = await import('../../functions/cognito.js');
@@ -125,6 +132,38 @@ describe('Attacker cases (each next to its legitimate twin)', () => {
       action: 'allow',
     });
     expect(await cognitoVerify(VICTIM, await check(photos.holderAgain, VICTIM))).toBe(true);
+  });
+
+  it('a live face for a subject without a reference, where the tenant requires one → denied', async () => {
+    const app = new Hono<{ Variables: GuardVariables }>();
+    app.post(
+      '/login',
+      ifasGuardMiddleware({ client: inProcessChecks(service.checks, 'initech') }),
+      (c) => c.text('signed in'),
+    );
+    const login = () => {
+      const body = new FormData();
+      body.append('username', 'new-hire');
+      body.append('face', new Blob([new Uint8Array(photos.holderAgain)]));
+      return app.request('/login', { method: 'POST', body });
+    };
+    expect((await login()).status).toBe(403);
+    const noReference = await check(photos.holderAgain, 'new-hire', 'initech');
+    expect(await hook('new-hire', noReference, INITECH)).toMatchObject({
+      action: 'deny',
+      reason: 'reference_required',
+    });
+    // The twin: once the face is enrolled for initech, the same person passes.
+    const enroller = await keyFor(service, 'initech', ['subjects:write']);
+    const form = new FormData();
+    form.append('image', new Blob([new Uint8Array(photos.holder)]), 'enrol.png');
+    const enrolled = await service.app.request('/v1/subjects/new-hire/reference', {
+      method: 'PUT',
+      body: form,
+      headers: { authorization: `Bearer ${enroller}` },
+    });
+    expect(enrolled.status).toBe(201);
+    expect((await login()).status).toBe(200);
   });
 
   it('a check used again → denied', async () => {
