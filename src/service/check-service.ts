@@ -18,7 +18,12 @@ import {
 } from '../audit/audit-record.js';
 import type { AuditStore, StoredRecord } from '../audit/audit-store.js';
 import type { ImageVault, RetainedImage } from '../audit/image-vault.js';
-import { AuditWriteError, IdempotencyConflictError, NotFoundError } from '../errors.js';
+import {
+  AuditWriteError,
+  IdempotencyConflictError,
+  NotFoundError,
+  type QueueFullError,
+} from '../errors.js';
 import type { FlagRouter } from '../flags/flag-router.js';
 import type { CheckResult, ExplainMode, JudgedCheck } from '../inference/check-result.js';
 import type { InferenceQueue } from '../inference/inference-queue.js';
@@ -74,6 +79,15 @@ export class CheckService {
   private readonly inFlight = new Map<string, Promise<CheckOutcome>>();
 
   constructor(private readonly options: CheckServiceOptions) {}
+
+  /**
+   * The refusal a new check would meet in the model's queue right now, or null. Servers ask before
+   * reading the body or verifying the credential, so an overload costs no work per refused request;
+   * a check admitted here can still be refused by the queue once its body has arrived.
+   */
+  admissionRefusal(): QueueFullError | null {
+    return this.options.queue.refusal();
+  }
 
   async submit(request: CheckRequest): Promise<CheckOutcome> {
     const imageSha256 = createHash('sha256').update(request.image).digest('hex');
