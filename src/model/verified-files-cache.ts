@@ -38,6 +38,9 @@ const recordSchema = z.object({
   files: z.record(z.string(), entrySchema),
 });
 
+/** Entries kept, most recently verified last: temporary package copies must not grow the file forever. */
+export const MAX_RECORDED_FILES = 512;
+
 export function defaultVerifiedFilesCacheFile(): string {
   return join(homedir(), '.cache', 'ifas-guard', 'verified-files.json');
 }
@@ -93,7 +96,12 @@ export class VerifiedFilesCache {
 
   /** Notes that `path` hashed to `sha256` while it had the stat `info` (taken before hashing). */
   record(path: string, sha256: string, info: BigIntStats): void {
+    delete this.files[path]; // re-inserted last: the oldest entries are dropped first
     this.files[path] = identity(info, sha256);
+    const paths = Object.keys(this.files);
+    for (const stale of paths.slice(0, Math.max(0, paths.length - MAX_RECORDED_FILES))) {
+      delete this.files[stale];
+    }
     this.dirty = true;
   }
 

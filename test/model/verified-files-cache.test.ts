@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ModelPackageError } from '../../src/errors.js';
 import { loadModelPackage } from '../../src/model/load-package.js';
-import { VerifiedFilesCache } from '../../src/model/verified-files-cache.js';
+import { MAX_RECORDED_FILES, VerifiedFilesCache } from '../../src/model/verified-files-cache.js';
 import { copyTinyPackage } from '../support/fixtures.js';
 
 const GRAPH = 'decoder_model_merged.onnx';
@@ -105,5 +105,19 @@ describe('Class: VerifiedFilesCache', () => {
     // Assess
     expect(loose.vouches(graph, expected, info)).toBe(false);
     expect(malformed.vouches(graph, expected, info)).toBe(false);
+  });
+
+  it('keeps only the most recently verified files', async () => {
+    // Arrange
+    const { file, graph, expected } = await verifiedOnce();
+    const info = await stat(graph, { bigint: true });
+    const cache = await VerifiedFilesCache.open(file);
+    // Act: the graph was recorded first; as many newer entries push it out.
+    for (let n = 0; n < MAX_RECORDED_FILES; n++) cache.record(`/elsewhere/${n}`, expected, info);
+    await cache.save();
+    const reopened = await VerifiedFilesCache.open(file);
+    // Assess
+    expect(reopened.vouches(graph, expected, info)).toBe(false);
+    expect(reopened.vouches(`/elsewhere/${MAX_RECORDED_FILES - 1}`, expected, info)).toBe(true);
   });
 });
