@@ -31,17 +31,27 @@ echo "== 1. random real-size checkpoints"
 
 echo "== 2. export (fp16 weights and cache, external data) with the PyTorch parity gate"
 PKG="$WORK/ifas-large-random"
-/usr/bin/time -v $PY -m ifas.hf.export --untrained --vision "$WORK/ckpt/clip-l336" --llm "$WORK/ckpt/llama-1b" \
+TIMER=()
+[[ -x /usr/bin/time ]] && TIMER=(/usr/bin/time -v)   # peak memory of the export, when GNU time exists
+"${TIMER[@]}" $PY -m ifas.hf.export --untrained --vision "$WORK/ckpt/clip-l336" --llm "$WORK/ckpt/llama-1b" \
   --num-queries 64 --out "$PKG" --parity-tokens 8 --goldens "$WORK/large.json" 2> "$WORK/export.log" \
   || { tail -30 "$WORK/export.log"; exit 1; }
-grep -E "Maximum resident|Elapsed" "$WORK/export.log" | tee -a "$REPORT"
+grep -E "Maximum resident|Elapsed" "$WORK/export.log" | tee -a "$REPORT" || true
 du -sh "$PKG" | tee -a "$REPORT"
 
 echo "== 3. CUDA provider for onnxruntime-node"
 BIN=node_modules/onnxruntime-node/bin/napi-v6/linux/x64
-unzip -j -o -q "$GPU_WHEELS"/onnxruntime_gpu-1.30.0-*.whl 'onnxruntime/capi/libonnxruntime_providers_cuda.so' \
-  'onnxruntime/capi/libonnxruntime_providers_shared.so' -d "$BIN"
-for wheel in "$GPU_WHEELS"/nvidia_*.whl; do unzip -o -q "$wheel" -d "$WORK/cuda"; done
+# Wheels are zip files; Python extracts them (unzip may be missing on a bare host).
+$PY - "$BIN" "$WORK/cuda" "$GPU_WHEELS"/onnxruntime_gpu-1.30.0-*.whl "$GPU_WHEELS"/nvidia_*.whl <<'PYTHON'
+import sys, zipfile
+from pathlib import Path
+binding, cuda, ort_wheel, *nvidia = sys.argv[1:]
+with zipfile.ZipFile(ort_wheel) as wheel:  # the two provider libraries, beside onnxruntime-node's binding
+    for name in ("libonnxruntime_providers_cuda.so", "libonnxruntime_providers_shared.so"):
+        (Path(binding) / name).write_bytes(wheel.read(f"onnxruntime/capi/{name}"))
+for path in nvidia:  # CUDA 13 libraries under cuda/nvidia/*/lib
+    zipfile.ZipFile(path).extractall(cuda)
+PYTHON
 LD_LIBRARY_PATH="$(find "$WORK/cuda/nvidia" -type d -name lib | paste -sd:)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export LD_LIBRARY_PATH
 
