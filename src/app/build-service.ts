@@ -71,6 +71,7 @@ function loadJudge(config: ServiceConfig, parts: ServiceParts): Promise<Judge> {
   return IfasEngine.load(config.modelDir, {
     executionProvider: config.executionProvider,
     maxPixels: config.limits.maxPixels,
+    verifyMode: config.modelVerify,
     ...(config.detectFaces ? {} : { faceDetector: false as const }),
   });
 }

@@ -28,6 +28,7 @@ const envSchema = z
     IFAS_MODEL_DIR: z.string().optional(),
     IFAS_EXECUTION_PROVIDER: z.enum(['cpu', 'cuda', 'auto']).default('cpu'),
     IFAS_DETECT_FACES: flag.default(true),
+    IFAS_MODEL_VERIFY: z.enum(['cached', 'full']).default('cached'),
     IFAS_THRESHOLD: z.coerce.number().min(0).max(1).optional(),
     IFAS_DATA_DIR: z.string().default('data'),
     IFAS_AUDIT_STORE: z.enum(['sqlite', 'postgres']).default('sqlite'),
@@ -100,6 +101,8 @@ export interface ServiceConfig {
   modelDir: string;
   executionProvider: 'cpu' | 'cuda' | 'auto';
   detectFaces: boolean;
+  /** cached: skip re-hashing package files recorded as verified and unchanged; full: hash all. */
+  modelVerify: 'cached' | 'full';
   /** Liveness at or above which a face is live; null: the model package's recommended threshold. */
   threshold: number | null;
   dataDir: string;
@@ -187,6 +190,7 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
     modelDir: resolve(e.IFAS_MODEL_DIR ?? defaultModelDir()),
     executionProvider: e.IFAS_EXECUTION_PROVIDER,
     detectFaces: e.IFAS_DETECT_FACES,
+    modelVerify: e.IFAS_MODEL_VERIFY,
     threshold: e.IFAS_THRESHOLD ?? null,
     dataDir,
     store:

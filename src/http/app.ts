@@ -116,6 +116,24 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     );
   });
 
+  // Load shedding before any work: while the model's queue is full, or when the declared body is
+  // over the limit, a check is refused before its credential is verified or its body read (a flood
+  // of checks then costs a header parse each). Neither answer tells an unauthenticated caller more
+  // than the public limits and "busy".
+  app.use('/v1/checks', async function shedBeforeWork(c, next) {
+    if (c.req.method === 'POST') {
+      const declared = Number(c.req.header('content-length') ?? 0);
+      if (declared > deps.limits.maxBodyBytes) {
+        throw new PayloadTooLargeError(`the body is over ${deps.limits.maxBodyBytes} bytes`);
+      }
+      const refusal = deps.checks.admissionRefusal();
+      if (refusal) {
+        throw refusal;
+      }
+    }
+    return next();
+  });
+
   const auth = authenticate<AppEnv>({
     store: deps.store,
     ...(deps.verifyJwt ? { verifyJwt: deps.verifyJwt } : {}),

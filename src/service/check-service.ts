@@ -18,7 +18,12 @@ import {
 } from '../audit/audit-record.js';
 import type { AuditStore, StoredRecord } from '../audit/audit-store.js';
 import type { ImageVault, RetainedImage } from '../audit/image-vault.js';
-import { AuditWriteError, IdempotencyConflictError, NotFoundError } from '../errors.js';
+import {
+  AuditWriteError,
+  IdempotencyConflictError,
+  NotFoundError,
+  type QueueFullError,
+} from '../errors.js';
 import type { FaceMatch } from '../face/face-match.js';
 import type { FlagRouter } from '../flags/flag-router.js';
 import type { RiskLevelStore } from '../flags/risk-levels.js';
@@ -82,6 +87,15 @@ export class CheckService {
   private readonly inFlight = new Map<string, Promise<CheckOutcome>>();
 
   constructor(private readonly options: CheckServiceOptions) {}
+
+  /**
+   * The refusal a new check would meet in the model's queue right now, or null. Servers ask before
+   * reading the body or verifying the credential, so an overload costs no work per refused request;
+   * a check admitted here can still be refused by the queue once its body has arrived.
+   */
+  admissionRefusal(): QueueFullError | null {
+    return this.options.queue.refusal();
+  }
 
   async submit(request: CheckRequest): Promise<CheckOutcome> {
     const imageSha256 = createHash('sha256').update(request.image).digest('hex');
