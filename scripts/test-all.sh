@@ -12,6 +12,7 @@ echo "== install"
 npm ci --no-audit --no-fund --loglevel=error
 bash scripts/setup-python.sh
 bash scripts/fetch-dlib-faces.sh
+bash scripts/fetch-embedder-sources.sh
 echo "== PostgreSQL server for the audit-store tests (installed from Debian's archive when missing)"
 bash scripts/start-postgres.sh
 trap 'bash scripts/start-postgres.sh --stop' EXIT
@@ -64,8 +65,19 @@ node -e '
 node dist/src/cli/main.js check samples/grace-hopper.jpg --explain --model "$FACTORY/ifas-ci" --max-tokens 8
 unset PYTHONPATH
 
+echo "== bring your own model: tiny Hugging Face checkpoints → import → LoRA/GAC steps → export → ifas check parity"
+HF_SMOKE_SKIP_BUILD=1 bash training/scripts/hf-smoke.sh
+
 echo "== the README's first steps: npm start, post a photo, read it back from /v1/audit, verify"
 bash scripts/readme-walkthrough.sh
+
+echo "== Keycloak provider JAR (Maven; needs a JDK)"
+if command -v javac >/dev/null && command -v mvn >/dev/null; then
+  mvn -q -B -f docs/recipes/keycloak/pom.xml package
+  echo "keycloak: built $(ls docs/recipes/keycloak/target/ifas-keycloak-liveness-*.jar)"
+else
+  echo "keycloak: SKIPPED (no JDK or Maven on this machine)"
+fi
 
 echo "== face stage on real photos (dlib's public-domain examples)"
 node dist/scripts/evaluate-faces.js

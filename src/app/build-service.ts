@@ -5,7 +5,6 @@
  */
 
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { SubjectPolicy } from '../audit/audit-record.js';
@@ -13,19 +12,18 @@ import type { AuditStore } from '../audit/audit-store.js';
 import { ImageVault } from '../audit/image-vault.js';
 import { openAuditStore } from '../audit/open-audit-store.js';
 import { jwtVerifier } from '../auth/jwt-verifier.js';
-import {
-  type CheckpointKeys,
-  checkpointKeysFor,
-  loadSubjectHashKey,
-} from '../config/local-secrets.js';
+import { type CheckpointKeys, checkpointKeysFor } from '../config/local-secrets.js';
 import type { ServiceConfig } from '../config/service-config.js';
 import { FlagDelivery } from '../flags/deliver.js';
 import { FlagRouter } from '../flags/flag-router.js';
 import { OutboxDispatcher } from '../flags/outbox-dispatcher.js';
+import { RiskLevelStore } from '../flags/risk-levels.js';
 import { type SetSigningKey, setSigningKeyFor } from '../flags/signing-key.js';
+import { HookAnswerStore } from '../hooks/hook-answers.js';
 import { HookDecider } from '../hooks/hook-decider.js';
 import { createApp } from '../http/app.js';
 import type { AppEnv } from '../http/app-env.js';
+import { openFaceReferences } from '../identity/open-face-references.js';
 import { IfasEngine } from '../inference/engine.js';
 import { InferenceQueue } from '../inference/inference-queue.js';
 import type { Judge } from '../inference/judge.js';
@@ -35,6 +33,8 @@ import { RemoteJudge } from '../remote/remote-judge.js';
 import { CheckService } from '../service/check-service.js';
 import { ModelSlot } from '../service/model-slot.js';
 import { ServiceMetrics } from '../service/service-metrics.js';
+import { openSqlDialect, sqlDialectConfigFor } from '../store/sql-dialect.js';
+import { subjectPolicyFor } from './subject-policy.js';
 
 export interface Service {
   app: OpenAPIHono<AppEnv>;
@@ -51,12 +51,7 @@ export interface Service {
   close(): Promise<void>;
 }
 
-export async function subjectPolicyFor(config: ServiceConfig): Promise<SubjectPolicy> {
-  if (config.subjectPolicy === 'plain') return { kind: 'plain' };
-  const key =
-    config.subjectHashKey ?? (await loadSubjectHashKey(join(config.dataDir, 'subject-hash.key')));
-  return { kind: 'keyed-hash', key };
-}
+export { subjectPolicyFor };
 
 export interface ServiceParts {
   /** For IFAS_INFERENCE=lambda; the default client uses the function's own credentials and region. */
@@ -76,6 +71,7 @@ function loadJudge(config: ServiceConfig, parts: ServiceParts): Promise<Judge> {
   return IfasEngine.load(config.modelDir, {
     executionProvider: config.executionProvider,
     maxPixels: config.limits.maxPixels,
+    verifyMode: config.modelVerify,
     ...(config.detectFaces ? {} : { faceDetector: false as const }),
   });
 }
@@ -104,8 +100,14 @@ export async function buildService(
   const vault = config.imageRetention
     ? new ImageVault(config.imageRetention.key, config.imageRetention.days)
     : undefined;
+  // Stores written over the SQL dialect share one connection to the audit store's database.
+  const db = await openSqlDialect(sqlDialectConfigFor(config.store));
+  const riskLevels = flags.enabled ? await RiskLevelStore.open(db) : undefined;
+  const references = await openFaceReferences(config, subjectPolicy, db);
   const checks = new CheckService({
     ...(vault ? { vault } : {}),
+    ...(references ? { references: references.service } : {}),
+    ...(riskLevels ? { riskLevels } : {}),
     ...(flags.enabled
       ? {
           flags,
@@ -136,7 +138,7 @@ export async function buildService(
     : undefined;
   const hooks = new HookDecider(config.hooks, checks, store, subjectPolicy);
   const app = createApp({
-    hooks: { config: config.hooks, decider: hooks },
+    hooks: { config: config.hooks, decider: hooks, answers: await HookAnswerStore.open(db) },
     store,
     checks,
     model,
@@ -150,6 +152,7 @@ export async function buildService(
       maxImageBytes: config.limits.maxImageBytes,
     },
     publicDocs: config.publicDocs,
+    ...(references ? { references: references.service } : {}),
   });
   return {
     app,
@@ -167,6 +170,8 @@ export async function buildService(
       await modelLoaded;
       const status = model.status;
       if (status.state === 'ready') await status.engine.dispose();
+      await references?.close();
+      await db.close();
       await store.close();
     },
   };

@@ -13,13 +13,11 @@ import { ConfigError } from '../errors.js';
 import { FlagDelivery } from '../flags/deliver.js';
 import { OutboxDispatcher } from '../flags/outbox-dispatcher.js';
 import { setSigningKeyFor } from '../flags/signing-key.js';
-import {
-  buildService,
-  type Service,
-  type ServiceParts,
-  subjectPolicyFor,
-} from './build-service.js';
+// Type-only: the whole service is imported when the api function first needs it, so the light
+// functions (Cognito triggers, scheduled jobs) never load the model runtime, Hono or sharp.
+import type { Service, ServiceParts } from './build-service.js';
 import { loadSecretsIntoEnv } from './lambda-environment.js';
+import { subjectPolicyFor } from './subject-policy.js';
 
 function once<T>(make: () => Promise<T>): () => Promise<T> {
   let made: Promise<T> | null = null;
@@ -65,7 +63,7 @@ let service: Promise<Service> | null = null;
 
 export function lambdaService(parts: ServiceParts = {}): Promise<Service> {
   service ??= lambdaConfig()
-    .then((config) => buildService(config, parts))
+    .then(async (config) => (await import('./build-service.js')).buildService(config, parts))
     .catch((error: unknown) => {
       service = null;
       throw error;

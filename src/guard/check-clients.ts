@@ -4,6 +4,7 @@
  */
 
 import type { Caller } from '../audit/audit-record.js';
+import type { FaceMatch } from '../face/face-match.js';
 import type { Decision } from '../inference/check-result.js';
 import type { CheckService } from '../service/check-service.js';
 
@@ -13,6 +14,10 @@ export interface GuardCheck {
   liveness: number | null;
   rationale: string | null;
   qualityReason: string | null;
+  /** Present when the subject has an enrolled reference face. */
+  match?: FaceMatch;
+  /** The service's policy for this tenant requires an enrolled reference (known in-process only). */
+  referenceRequired?: boolean;
 }
 
 export interface GuardCheckInput {
@@ -58,6 +63,8 @@ export function inProcessChecks(
       liveness: r.liveness,
       rationale: r.rationale,
       qualityReason: r.qualityReason,
+      ...(r.match ? { match: r.match } : {}),
+      referenceRequired: checks.references?.requireReference(tenant) ?? false,
     };
   };
 }
