@@ -5,8 +5,8 @@
 # ablations (optional) → model card → package.
 #   bash training/scripts/make-reference-model.sh            # everything
 #   SKIP_ABLATIONS=1 bash training/scripts/make-reference-model.sh
-# On the shared 2-core build machine the two trainings took ≈ 25 min each (the frozen EfficientNet-Lite0
-# outputs are cached under the data folder, so reruns skip them).
+# On the shared, loaded 2-core build machine each training took ≈ 11 min (≈ 8 of them computing the frozen
+# EfficientNet-Lite0 outputs, which are cached under the data folder, so reruns skip them); each evaluation ≈ 15 min.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash scripts/setup-python.sh
