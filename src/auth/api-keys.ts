@@ -72,7 +72,8 @@ export async function rotateApiKey(
   now = new Date(),
 ): Promise<IssuedKey> {
   const old = await store.findApiKey(id);
-  if (!old || old.revokedAt !== null) {
+  // An expired key stays dead: rotating it must not revive it for a fresh grace period.
+  if (!old || old.revokedAt !== null || hasExpired(old, now)) {
     throw new NotFoundError(`no active API key ${id}`);
   }
   const successor = await issueApiKey(store, {
@@ -81,9 +82,11 @@ export async function rotateApiKey(
     scopes: old.scopes as Scope[],
     now,
   });
-  await store.updateApiKey(id, {
-    expiresAt: new Date(now.getTime() + graceSeconds * 1000).toISOString(),
-  });
+  // A key already in a grace period never gets a later expiry from a second rotation.
+  const graceEnd = now.getTime() + graceSeconds * 1000;
+  const expiresAt =
+    old.expiresAt === null ? graceEnd : Math.min(Date.parse(old.expiresAt), graceEnd);
+  await store.updateApiKey(id, { expiresAt: new Date(expiresAt).toISOString() });
   return successor;
 }
 
@@ -111,8 +114,9 @@ export async function verifyApiKey(
   if (!row || !genuine || row.revokedAt !== null) {
     return null;
   }
-  if (row.expiresAt !== null && Date.parse(row.expiresAt) <= now.getTime()) {
-    return null;
-  }
-  return row;
+  return hasExpired(row, now) ? null : row;
+}
+
+function hasExpired(row: ApiKeyRow, now: Date): boolean {
+  return row.expiresAt !== null && Date.parse(row.expiresAt) <= now.getTime();
 }
