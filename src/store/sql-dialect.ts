@@ -48,7 +48,27 @@ export async function openSqlDialect(config: StoreConfig): Promise<SqlDialect> {
     return new PostgresDialect(new pg.Pool({ connectionString: config.url, max: 10 }));
   }
   await mkdir(dirname(config.path), { recursive: true });
-  return new SqliteDialect(config.path);
+  return new SqliteDialect(openSqliteFile(config.path));
+}
+
+/** Opens an SQLite file with the settings every store shares. */
+export function openSqliteFile(path: string): Database.Database {
+  const db = new Database(path);
+  // Durable commits, readers alongside one writer, and a wait (not an error) when another
+  // connection holds the write lock.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  return db;
+}
+
+/** The dialect over a connection a store already holds (so both share one transaction scope). */
+export function sqliteDialect(db: Database.Database): SqlDialect {
+  return new SqliteDialect(db);
+}
+
+export function postgresDialect(pool: pg.Pool): SqlDialect {
+  return new PostgresDialect(pool);
 }
 
 /** Serialises async work on SQLite's single connection, so one transaction never interleaves another. */
@@ -64,17 +84,10 @@ class AsyncLock {
 
 class SqliteDialect implements SqlDialect {
   readonly kind = 'sqlite';
-  private readonly db: Database.Database;
   private readonly lock = new AsyncLock();
   private readonly direct: SqlExecutor;
 
-  constructor(path: string) {
-    this.db = new Database(path);
-    // The same settings as the SQLite audit store: durable commits, readers alongside one writer,
-    // and a wait (not an error) when another connection holds the write lock.
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
+  constructor(private readonly db: Database.Database) {
     this.direct = {
       run: async (sql, params = []) => ({ changes: this.db.prepare(sql).run(...params).changes }),
       get: async <T extends SqlRow>(sql: string, params: readonly SqlValue[] = []) =>
