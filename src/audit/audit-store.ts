@@ -13,6 +13,7 @@ import type { OutboxEntry, OutboxStatus } from '../flags/outbox-entry.js';
 import type { AuditRecord } from './audit-record.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { ChainVerdict } from './hash-chain.js';
+import type { ReplayGuard } from './hook-deliveries.js';
 import type { RetainedImage } from './image-vault.js';
 
 export interface StoredRecord {
@@ -77,7 +78,7 @@ export interface OutboxFilter {
   limit: number;
 }
 
-export interface AuditStore {
+export interface AuditStore extends ReplayGuard {
   readonly kind: 'sqlite' | 'postgres';
   /**
    * Appends a decision to its tenant's chain in one transaction, unless the tenant already recorded
@@ -116,13 +117,6 @@ export interface AuditStore {
    * `usedBy` says where (a hook, a Cognito trigger) for the investigator.
    */
   consumeCheck(tenant: string, checkId: string, usedBy: string, now?: Date): Promise<boolean>;
-  /** Remembers an inbound webhook message id: true the first time, false for a replay. */
-  rememberHookMessage(tenant: string, messageId: string, now?: Date): Promise<boolean>;
-  /**
-   * Forgets message ids received before `cutoff`; returns how many. Safe once the cutoff is older
-   * than the signature timestamp tolerance (five minutes): an older replay fails its signature check.
-   */
-  forgetHookMessagesBefore(cutoff: Date): Promise<number>;
 
   insertApiKey(row: ApiKeyRow): Promise<void>;
   findApiKey(id: string): Promise<ApiKeyRow | null>;

@@ -8,6 +8,7 @@
 import type { KeyObject } from 'node:crypto';
 import pg from 'pg';
 import type { OutboxEntry } from '../flags/outbox-entry.js';
+import { postgresDialect } from '../store/sql-dialect.js';
 import { type AuditRecord, auditRecordSchema } from './audit-record.js';
 import type {
   ApiKeyRow,
@@ -21,6 +22,7 @@ import type {
 } from './audit-store.js';
 import { type Checkpoint, signCheckpoint } from './checkpoint.js';
 import { GENESIS, linkHash } from './hash-chain.js';
+import { HOOK_DELIVERIES_SCHEMA, type HookClaim, HookDeliveries } from './hook-deliveries.js';
 import type { RetainedImage } from './image-vault.js';
 import {
   type CheckpointRow,
@@ -95,12 +97,6 @@ const SCHEMA = `
     used_at TEXT NOT NULL,
     PRIMARY KEY (tenant, check_id)
   );
-  CREATE TABLE IF NOT EXISTS hook_messages (
-    tenant TEXT NOT NULL,
-    message_id TEXT NOT NULL,
-    received_at TEXT NOT NULL,
-    PRIMARY KEY (tenant, message_id)
-  );
   CREATE TABLE IF NOT EXISTS retained_images (
     tenant TEXT NOT NULL,
     check_id TEXT NOT NULL,
@@ -126,14 +122,18 @@ const SCHEMA = `
 export class PostgresAuditStore implements AuditStore {
   readonly kind = 'postgres';
 
-  private constructor(private readonly pool: pg.Pool) {}
+  private readonly replay: HookDeliveries;
+
+  private constructor(private readonly pool: pg.Pool) {
+    this.replay = new HookDeliveries(postgresDialect(pool));
+  }
 
   /** Connects and creates the tables when missing. */
   static async open(connectionString: string, poolSize = 10): Promise<PostgresAuditStore> {
     const pool = new pg.Pool({ connectionString, max: poolSize });
     // A server restart must not crash the process through an idle client's error event.
     pool.on('error', () => undefined);
-    await pool.query(SCHEMA);
+    await pool.query(SCHEMA + HOOK_DELIVERIES_SCHEMA);
     return new PostgresAuditStore(pool);
   }
 
@@ -404,19 +404,20 @@ export class PostgresAuditStore implements AuditStore {
     return result.rowCount === 1;
   }
 
-  async rememberHookMessage(tenant: string, messageId: string, now = new Date()): Promise<boolean> {
-    const result = await this.pool.query(
-      'INSERT INTO hook_messages (tenant, message_id, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-      [tenant, messageId, now.toISOString()],
-    );
-    return result.rowCount === 1;
+  claimHookMessage(tenant: string, messageId: string, now?: Date): Promise<HookClaim> {
+    return this.replay.claimHookMessage(tenant, messageId, now);
   }
 
-  async forgetHookMessagesBefore(cutoff: Date): Promise<number> {
-    const result = await this.pool.query('DELETE FROM hook_messages WHERE received_at < $1', [
-      cutoff.toISOString(),
-    ]);
-    return result.rowCount ?? 0;
+  settleHookMessage(tenant: string, messageId: string, answer: string): Promise<void> {
+    return this.replay.settleHookMessage(tenant, messageId, answer);
+  }
+
+  releaseHookMessage(tenant: string, messageId: string): Promise<void> {
+    return this.replay.releaseHookMessage(tenant, messageId);
+  }
+
+  forgetHookMessagesBefore(cutoff: Date): Promise<number> {
+    return this.replay.forgetHookMessagesBefore(cutoff);
   }
 
   async retainImage(image: RetainedImage): Promise<void> {

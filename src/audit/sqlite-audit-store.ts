@@ -9,6 +9,7 @@
 import type { KeyObject } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { OutboxEntry } from '../flags/outbox-entry.js';
+import { sqliteDialect } from '../store/sql-dialect.js';
 import { type AuditRecord, auditRecordSchema } from './audit-record.js';
 import type {
   ApiKeyRow,
@@ -22,6 +23,7 @@ import type {
 } from './audit-store.js';
 import { type Checkpoint, signCheckpoint } from './checkpoint.js';
 import { GENESIS, linkHash } from './hash-chain.js';
+import { HOOK_DELIVERIES_SCHEMA, type HookClaim, HookDeliveries } from './hook-deliveries.js';
 import type { RetainedImage } from './image-vault.js';
 import {
   type CheckpointRow,
@@ -96,12 +98,6 @@ const SCHEMA = `
     used_at TEXT NOT NULL,
     PRIMARY KEY (tenant, check_id)
   );
-  CREATE TABLE IF NOT EXISTS hook_messages (
-    tenant TEXT NOT NULL,
-    message_id TEXT NOT NULL,
-    received_at TEXT NOT NULL,
-    PRIMARY KEY (tenant, message_id)
-  );
   CREATE TABLE IF NOT EXISTS retained_images (
     tenant TEXT NOT NULL,
     check_id TEXT NOT NULL,
@@ -127,6 +123,7 @@ const SCHEMA = `
 export class SqliteAuditStore implements AuditStore {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
+  private readonly replay: HookDeliveries;
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -135,6 +132,8 @@ export class SqliteAuditStore implements AuditStore {
     // Another process (the CLI next to the server) may hold the write lock for a moment.
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    this.db.exec(HOOK_DELIVERIES_SCHEMA);
+    this.replay = new HookDeliveries(sqliteDialect(this.db));
   }
 
   async append(input: AuditRecord, outbox: readonly OutboxEntry[] = []): Promise<AppendOutcome> {
@@ -389,19 +388,20 @@ export class SqliteAuditStore implements AuditStore {
     return result.changes === 1;
   }
 
-  async rememberHookMessage(tenant: string, messageId: string, now = new Date()): Promise<boolean> {
-    const result = this.db
-      .prepare(
-        'INSERT INTO hook_messages (tenant, message_id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
-      )
-      .run(tenant, messageId, now.toISOString());
-    return result.changes === 1;
+  claimHookMessage(tenant: string, messageId: string, now?: Date): Promise<HookClaim> {
+    return this.replay.claimHookMessage(tenant, messageId, now);
   }
 
-  async forgetHookMessagesBefore(cutoff: Date): Promise<number> {
-    return this.db
-      .prepare('DELETE FROM hook_messages WHERE received_at < ?')
-      .run(cutoff.toISOString()).changes;
+  settleHookMessage(tenant: string, messageId: string, answer: string): Promise<void> {
+    return this.replay.settleHookMessage(tenant, messageId, answer);
+  }
+
+  releaseHookMessage(tenant: string, messageId: string): Promise<void> {
+    return this.replay.releaseHookMessage(tenant, messageId);
+  }
+
+  forgetHookMessagesBefore(cutoff: Date): Promise<number> {
+    return this.replay.forgetHookMessagesBefore(cutoff);
   }
 
   async retainImage(image: RetainedImage): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * Inbound identity-provider hooks. They authenticate by the message, not by an API key:
  * `POST /v1/hooks/verify` by a Standard Webhooks signature (the standardwebhooks library; its
- * five-minute timestamp tolerance; a message id seen before is refused as a replay) whose secret
+ * five-minute timestamp tolerance; a message id seen before gets the answer it got then) whose secret
  * also names the tenant; `POST /v1/hooks/okta/registration` by the static Authorization value of
  * Okta's registration inline hook, compared in constant time, answered in Okta's command format.
  */
@@ -10,6 +10,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { Webhook } from 'standardwebhooks';
 import type { AuditStore } from '../audit/audit-store.js';
+import type { ReplayGuard } from '../audit/hook-deliveries.js';
 import { secretsEqual } from '../auth/constant-time.js';
 import { HookAuthenticationError, HookReplayError, ValidationError } from '../errors.js';
 import type { HookConfig } from '../hooks/hook-config.js';
@@ -33,7 +34,7 @@ export const verifyHookBodySchema = z
       .object({
         subject: z.string().min(1).max(256),
         checkId: z.string().min(1).max(64).optional(),
-        image: z.base64().optional(),
+        image: z.base64().min(1).optional(),
         clientRequestId: z.string().min(1).max(128).optional(),
         explain: z.enum(['always', 'never', 'auto']).optional(),
       })
@@ -73,7 +74,7 @@ const verifyHook = createRoute({
       content: { 'application/json': { schema: hookAnswerSchema } },
     },
     401: problemAnswer('Missing or invalid signature, or a timestamp outside the tolerance.'),
-    409: problemAnswer('The webhook-id was seen before.'),
+    409: problemAnswer('A delivery with the same webhook-id is still being handled.'),
     422: problemAnswer('The body does not match the schema.'),
   },
 });
@@ -112,6 +113,32 @@ function signedTenant(config: HookConfig, raw: string, headers: Record<string, s
   throw new HookAuthenticationError(
     'the webhook signature does not verify, or its timestamp is outside the tolerance',
   );
+}
+
+/**
+ * Handles a hook message once: the first delivery runs `handle` and its answer is remembered with the
+ * message id; a resend gets that same answer; a delivery that threw is forgotten so a retry runs again.
+ */
+async function answerOnce<T>(
+  guard: ReplayGuard,
+  tenant: string,
+  messageId: string,
+  handle: () => Promise<T>,
+): Promise<T> {
+  const claim = await guard.claimHookMessage(tenant, messageId);
+  if (claim.state === 'answered') return JSON.parse(claim.answer) as T;
+  if (claim.state === 'in_progress') {
+    throw new HookReplayError(`message ${messageId} is still being handled; retry later`);
+  }
+  let answer: T;
+  try {
+    answer = await handle();
+  } catch (error) {
+    await guard.releaseHookMessage(tenant, messageId);
+    throw error;
+  }
+  await guard.settleHookMessage(tenant, messageId, JSON.stringify(answer));
+  return answer;
 }
 
 function oktaCommands(answer: HookAnswer, attribute: string): Record<string, unknown> {
@@ -155,28 +182,27 @@ export function registerHookRoutes(app: OpenAPIHono<AppEnv>, options: HookRouteO
       'webhook-signature': c.req.header('webhook-signature') ?? '',
     };
     const tenant = signedTenant(options.config, raw, headers);
-    if (!(await options.store.rememberHookMessage(tenant, headers['webhook-id']))) {
-      throw new HookReplayError(`message ${headers['webhook-id']} was already received`);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch {
-      throw new ValidationError('the body is not JSON');
-    }
-    const parsed = verifyHookBodySchema.safeParse(json);
-    if (!parsed.success) {
-      throw new ValidationError(`invalid hook body: ${issueSummary(parsed.error)}`);
-    }
-    const { data } = parsed.data;
-    const answer = await options.decider.answer({
-      tenant,
-      subject: data.subject,
-      via: `standard-webhooks:${headers['webhook-id']}`,
-      ...(data.checkId ? { checkId: data.checkId } : {}),
-      ...(data.image ? { image: Buffer.from(data.image, 'base64') } : {}),
-      ...(data.clientRequestId ? { clientRequestId: data.clientRequestId } : {}),
-      ...(data.explain ? { explain: data.explain } : {}),
+    const answer = await answerOnce(options.store, tenant, headers['webhook-id'], async () => {
+      let json: unknown;
+      try {
+        json = JSON.parse(raw);
+      } catch {
+        throw new ValidationError('the body is not JSON');
+      }
+      const parsed = verifyHookBodySchema.safeParse(json);
+      if (!parsed.success) {
+        throw new ValidationError(`invalid hook body: ${issueSummary(parsed.error)}`);
+      }
+      const { data } = parsed.data;
+      return options.decider.answer({
+        tenant,
+        subject: data.subject,
+        via: `standard-webhooks:${headers['webhook-id']}`,
+        ...(data.checkId !== undefined ? { checkId: data.checkId } : {}),
+        ...(data.image !== undefined ? { image: Buffer.from(data.image, 'base64') } : {}),
+        ...(data.clientRequestId ? { clientRequestId: data.clientRequestId } : {}),
+        ...(data.explain ? { explain: data.explain } : {}),
+      });
     });
     return c.json(answer, 200);
   });
@@ -197,24 +223,21 @@ export function registerHookRoutes(app: OpenAPIHono<AppEnv>, options: HookRouteO
     const tenant = match[0];
     const parsed = oktaBodySchema.safeParse(await c.req.json().catch(() => null));
     if (!parsed.success) throw new ValidationError('not an Okta registration inline hook request');
-    if (
-      parsed.data.eventId &&
-      !(await options.store.rememberHookMessage(tenant, `okta:${parsed.data.eventId}`))
-    ) {
-      throw new HookReplayError(`Okta event ${parsed.data.eventId} was already received`);
-    }
     const profile = parsed.data.data.userProfile;
     const checkId = profile[okta.checkIdAttribute];
     const subject = profile[okta.subjectAttribute];
-    const answer =
+    const decide = async (): Promise<HookAnswer> =>
       typeof checkId === 'string' && typeof subject === 'string'
-        ? await options.decider.answer({
+        ? options.decider.answer({
             tenant,
             subject,
             checkId,
             via: `okta:${parsed.data.eventId ?? 'registration'}`,
           })
         : ({ action: 'deny', reason: 'check_not_found' } as HookAnswer);
+    const answer = parsed.data.eventId
+      ? await answerOnce(options.store, tenant, `okta:${parsed.data.eventId}`, decide)
+      : await decide();
     return c.json(oktaCommands(answer, okta.checkIdAttribute), 200);
   });
 }

@@ -178,12 +178,24 @@ export function auditStoreContract(name: string, harness: StoreHarness): void {
       expect(await store.consumeCheck('acme', 'chk_1', 'cognito')).toBe(true);
       expect(await store.consumeCheck('acme', 'chk_1', 'hook')).toBe(false);
       expect(await store.consumeCheck('globex', 'chk_1', 'hook')).toBe(true);
-      expect(await store.rememberHookMessage('acme', 'msg_1')).toBe(true);
-      expect(await store.rememberHookMessage('acme', 'msg_1')).toBe(false);
-      expect(await store.rememberHookMessage('globex', 'msg_1')).toBe(true);
-      await store.rememberHookMessage('acme', 'msg_old', new Date(Date.now() - 2 * 86_400_000));
+      expect(await store.claimHookMessage('acme', 'msg_1')).toEqual({ state: 'claimed' });
+      expect(await store.claimHookMessage('acme', 'msg_1')).toEqual({ state: 'in_progress' });
+      expect(await store.claimHookMessage('globex', 'msg_1')).toEqual({ state: 'claimed' });
+      await store.settleHookMessage('acme', 'msg_1', '{"action":"allow"}');
+      expect(await store.claimHookMessage('acme', 'msg_1')).toEqual({
+        state: 'answered',
+        answer: '{"action":"allow"}',
+      });
+      // A failed delivery is forgotten, so the sender's retry is handled afresh.
+      await store.releaseHookMessage('globex', 'msg_1');
+      expect(await store.claimHookMessage('globex', 'msg_1')).toEqual({ state: 'claimed' });
+      // A claim whose process died is taken over once its lease has run out.
+      const past = new Date(Date.now() - 2 * 86_400_000);
+      await store.claimHookMessage('acme', 'msg_crashed', past);
+      expect(await store.claimHookMessage('acme', 'msg_crashed')).toEqual({ state: 'claimed' });
+      await store.claimHookMessage('acme', 'msg_old', past);
       expect(await store.forgetHookMessagesBefore(new Date(Date.now() - 86_400_000))).toBe(1);
-      expect(await store.rememberHookMessage('acme', 'msg_1')).toBe(false);
+      expect(await store.claimHookMessage('acme', 'msg_1')).toMatchObject({ state: 'answered' });
       await store.close();
     });
   });
