@@ -14,6 +14,7 @@ export async function openAuditStore(config: StoreConfig): Promise<AuditStore> {
   if (config.kind === 'postgres') {
     return PostgresAuditStore.open(config.url);
   }
-  await mkdir(dirname(config.path), { recursive: true });
+  // Owner-only: the log names subjects and decisions (the file itself is created 0600).
+  await mkdir(dirname(config.path), { recursive: true, mode: 0o700 });
   return new SqliteAuditStore(config.path);
 }

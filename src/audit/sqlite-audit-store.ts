@@ -7,9 +7,9 @@
  */
 
 import type { KeyObject } from 'node:crypto';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { OutboxEntry } from '../flags/outbox-entry.js';
-import { sqliteDialect } from '../store/sql-dialect.js';
+import { openSqliteFile, sqliteDialect } from '../store/sql-dialect.js';
 import { type AuditRecord, auditRecordSchema } from './audit-record.js';
 import type {
   ApiKeyRow,
@@ -126,11 +126,7 @@ export class SqliteAuditStore implements AuditStore {
   private readonly replay: HookDeliveries;
 
   constructor(file: string) {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    // Another process (the CLI next to the server) may hold the write lock for a moment.
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openSqliteFile(file);
     this.db.exec(SCHEMA);
     this.db.exec(HOOK_DELIVERIES_SCHEMA);
     this.replay = new HookDeliveries(sqliteDialect(this.db));

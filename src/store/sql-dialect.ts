@@ -10,6 +10,7 @@
  * better-sqlite3 12 bundles). Use `dialect.kind` only for the rare DDL that must differ.
  */
 
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -47,12 +48,19 @@ export async function openSqlDialect(config: StoreConfig): Promise<SqlDialect> {
   if (config.kind === 'postgres') {
     return new PostgresDialect(new pg.Pool({ connectionString: config.url, max: 10 }));
   }
-  await mkdir(dirname(config.path), { recursive: true });
+  await mkdir(dirname(config.path), { recursive: true, mode: 0o700 });
   return new SqliteDialect(openSqliteFile(config.path));
 }
 
-/** Opens an SQLite file with the settings every store shares. */
+/**
+ * Opens an SQLite file with the settings every store shares. The file is created owner-only (0600)
+ * before SQLite opens it, and SQLite gives its -wal and -shm files the same mode.
+ */
 export function openSqliteFile(path: string): Database.Database {
+  if (path !== ':memory:') {
+    closeSync(openSync(path, 'a', 0o600));
+    chmodSync(path, 0o600);
+  }
   const db = new Database(path);
   // Durable commits, readers alongside one writer, and a wait (not an error) when another
   // connection holds the write lock.
