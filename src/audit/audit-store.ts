@@ -33,8 +33,8 @@ export interface AuditQuery {
   tenant: string;
   from?: Date;
   to?: Date;
-  /** As stored: callers apply the subject policy (keyed hash) before asking. */
-  subject?: string;
+  /** Any of these stored forms: callers apply the subject policy (keyed hashes) before asking. */
+  subjects?: readonly string[];
   decision?: AuditRecord['decision'];
   attackMedium?: string;
   modelVersion?: string;

@@ -253,7 +253,6 @@ export class PostgresAuditStore implements AuditStore {
     const filters: Array<[string, unknown]> = [
       ['time >=', query.from?.toISOString()],
       ['time <', query.to?.toISOString()],
-      ['subject =', query.subject],
       ['decision =', query.decision],
       ['attack_medium =', query.attackMedium],
       ['model_version =', query.modelVersion],
@@ -263,6 +262,10 @@ export class PostgresAuditStore implements AuditStore {
         values.push(value);
         where.push(`${condition} $${values.length}`);
       }
+    }
+    if (query.subjects) {
+      values.push([...query.subjects]);
+      where.push(`subject = ANY($${values.length}::text[])`);
     }
     values.push(query.limit);
     const result = await this.pool.query<RecordRow>(

@@ -232,7 +232,6 @@ export class SqliteAuditStore implements AuditStore {
     const filters: Array<[string, unknown]> = [
       ['time >= ?', query.from?.toISOString()],
       ['time < ?', query.to?.toISOString()],
-      ['subject = ?', query.subject],
       ['decision = ?', query.decision],
       ['attack_medium = ?', query.attackMedium],
       ['model_version = ?', query.modelVersion],
@@ -242,6 +241,10 @@ export class SqliteAuditStore implements AuditStore {
         where.push(clause);
         values.push(value);
       }
+    }
+    if (query.subjects) {
+      where.push(`subject IN (${query.subjects.map(() => '?').join(', ') || 'NULL'})`);
+      values.push(...query.subjects);
     }
     const rows = this.db
       .prepare(

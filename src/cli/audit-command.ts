@@ -8,7 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { z } from 'zod';
 import { csvHeader, csvLine, ndjsonLine } from '../audit/audit-export.js';
 import { allMatching } from '../audit/audit-queries.js';
-import { subjectValue } from '../audit/audit-record.js';
+import { subjectCandidates } from '../audit/audit-record.js';
 import type { AuditQuery, AuditStore } from '../audit/audit-store.js';
 import { runHousekeeping } from '../audit/housekeeping.js';
 import { openAuditStore } from '../audit/open-audit-store.js';
@@ -51,17 +51,17 @@ const STRING_OPTIONS = Object.fromEntries(
 
 async function queryOf(opts: Options, tenant: string): Promise<AuditQuery> {
   const config = serviceConfigFromEnv();
-  const subject =
+  const subjects =
     opts.subject === undefined
       ? undefined
-      : subjectValue(opts.subject, await subjectPolicyFor(config));
+      : subjectCandidates(opts.subject, await subjectPolicyFor(config), tenant);
   return {
     tenant,
     limit: opts.limit,
     afterSeq: opts.cursor === undefined ? 0 : Number(opts.cursor),
     ...(opts.from ? { from: new Date(opts.from) } : {}),
     ...(opts.to ? { to: new Date(opts.to) } : {}),
-    ...(subject ? { subject } : {}),
+    ...(subjects ? { subjects } : {}),
     ...(opts.decision ? { decision: opts.decision } : {}),
     ...(opts['attack-medium'] ? { attackMedium: opts['attack-medium'] } : {}),
     ...(opts['model-version'] ? { modelVersion: opts['model-version'] } : {}),

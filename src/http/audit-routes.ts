@@ -63,14 +63,15 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, options: AuditRout
   app.openapi(listAudit, async (c) => {
     const q = c.req.valid('query');
     const tenant = c.get('principal').tenant;
-    const subject = q.subject === undefined ? undefined : options.checks.subjectForQuery(q.subject);
+    const subjects =
+      q.subject === undefined ? undefined : options.checks.subjectsForQuery(q.subject, tenant);
     const query: AuditQuery = {
       tenant,
       limit: q.limit,
       afterSeq: q.cursor === undefined ? 0 : Number(q.cursor),
       ...(q.from ? { from: new Date(q.from) } : {}),
       ...(q.to ? { to: new Date(q.to) } : {}),
-      ...(subject ? { subject } : {}),
+      ...(subjects ? { subjects } : {}),
       ...(q.decision ? { decision: q.decision } : {}),
       ...(q.attackMedium ? { attackMedium: q.attackMedium } : {}),
       ...(q.modelVersion ? { modelVersion: q.modelVersion } : {}),

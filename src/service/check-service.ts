@@ -15,7 +15,7 @@ import {
   type Caller,
   type ExplainMode,
   type SubjectPolicy,
-  subjectValue,
+  subjectCandidates,
 } from '../audit/audit-record.js';
 import type { AuditStore, StoredRecord } from '../audit/audit-store.js';
 import type { ImageVault, RetainedImage } from '../audit/image-vault.js';
@@ -201,8 +201,8 @@ export class CheckService {
     return { bytes: this.options.vault.open(sealed), format: sealed.format };
   }
 
-  /** The stored form of a subject as given in a query, under the same policy as the records. */
-  subjectForQuery(subject: string): string | null {
-    return subjectValue(subject, this.options.subjectPolicy);
+  /** The stored forms of a subject as given in a query (the tenant's key, and the legacy one). */
+  subjectsForQuery(subject: string, tenant: string): string[] {
+    return subjectCandidates(subject, this.options.subjectPolicy, tenant);
   }
 }

@@ -4,8 +4,7 @@
  * tenant and subject, be recent, and not have passed a login before (single use).
  */
 
-import type { SubjectPolicy } from '../audit/audit-record.js';
-import { subjectValue } from '../audit/audit-record.js';
+import { recordIsAbout, type SubjectPolicy } from '../audit/audit-record.js';
 import type { AuditStore, StoredRecord } from '../audit/audit-store.js';
 
 export type RedeemFailure =
@@ -35,8 +34,7 @@ export async function redeemCheck(
   const now = request.now ?? new Date();
   const stored = await store.findCheck(request.tenant, request.checkId);
   if (!stored) return { ok: false, reason: 'check_not_found' };
-  const expected = subjectValue(request.subject, policy);
-  if (stored.record.subject === null || stored.record.subject !== expected) {
+  if (!recordIsAbout(stored.record, request.subject, policy)) {
     return { ok: false, reason: 'subject_mismatch' };
   }
   const ageMs = now.getTime() - Date.parse(stored.record.time);

@@ -138,7 +138,9 @@ export function auditStoreContract(name: string, harness: StoreHarness): void {
       const seqs = async (q: Partial<Parameters<AuditStore['query']>[0]>) =>
         (await store.query({ tenant: 'acme', limit: 100, ...q })).map((r) => r.seq);
       expect(await seqs({ decision: 'spoof' })).toEqual([1, 5, 7, 11]);
-      expect(await seqs({ subject: 'user-1' })).toEqual([1, 5, 9]);
+      expect(await seqs({ subjects: ['user-1'] })).toEqual([1, 5, 9]);
+      expect(await seqs({ subjects: ['user-1', 'user-2'] })).toEqual([1, 2, 5, 6, 9, 10]);
+      expect(await seqs({ subjects: [] })).toEqual([]);
       expect(await seqs({ attackMedium: 'screen', modelVersion: '1.1.0' })).toEqual([7, 11]);
       expect(
         await seqs({ from: new Date(Date.UTC(2026, 0, 4)), to: new Date(Date.UTC(2026, 0, 6)) }),
