@@ -34,7 +34,8 @@ export type ErrorCode =
   | 'QUEUE_FULL'
   | 'AUDIT_WRITE_FAILED'
   | 'HOOK_SIGNATURE_INVALID'
-  | 'HOOK_REPLAYED';
+  | 'HOOK_REPLAYED'
+  | 'STORE_BUSY';
 
 export interface AppErrorOptions {
   cause?: unknown;
@@ -194,6 +195,20 @@ export class QueueFullError extends AppError {
   readonly code = 'QUEUE_FULL';
   readonly status = 503;
   readonly title = 'Service busy';
+  constructor(
+    readonly retryAfterSeconds: number,
+    message: string,
+    options?: AppErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** The database stayed locked by another connection for longer than the wait allows (503). */
+export class StoreBusyError extends AppError {
+  readonly code = 'STORE_BUSY';
+  readonly status = 503;
+  readonly title = 'Store busy';
   constructor(
     readonly retryAfterSeconds: number,
     message: string,

@@ -10,6 +10,7 @@ import {
   ForbiddenError,
   HookAuthenticationError,
   QueueFullError,
+  StoreBusyError,
 } from '../errors.js';
 
 export const PROBLEM_TYPE_BASE = 'https://ifas-guard.dev/problems/';
@@ -65,7 +66,9 @@ export function problemFor(
   }
   const challenge = challengeFor(error);
   if (challenge) headers['www-authenticate'] = challenge;
-  if (error instanceof QueueFullError) headers['retry-after'] = String(error.retryAfterSeconds);
+  if (error instanceof QueueFullError || error instanceof StoreBusyError) {
+    headers['retry-after'] = String(error.retryAfterSeconds);
+  }
   return {
     problem: {
       type: `${PROBLEM_TYPE_BASE}${error.code.toLowerCase()}`,

@@ -16,6 +16,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import type { StoreConfig } from '../audit/open-audit-store.js';
+import { DEFAULT_MAX_BUSY_WAIT_MS, SQLITE_BUSY_WAIT_MS, whileBusy } from './sqlite-busy.js';
 
 export type SqlValue = string | number | bigint | Buffer | null;
 export type SqlRow = Record<string, unknown>;
@@ -62,17 +63,20 @@ export function openSqliteFile(path: string): Database.Database {
     chmodSync(path, 0o600);
   }
   const db = new Database(path);
-  // Durable commits, readers alongside one writer, and a wait (not an error) when another
-  // connection holds the write lock.
+  // Durable commits, readers alongside one writer, and only a short synchronous wait for another
+  // connection's write lock: the rest of the wait is asynchronous (sqlite-busy.ts).
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${SQLITE_BUSY_WAIT_MS}`);
   return db;
 }
 
 /** The dialect over a connection a store already holds (so both share one transaction scope). */
-export function sqliteDialect(db: Database.Database): SqlDialect {
-  return new SqliteDialect(db);
+export function sqliteDialect(
+  db: Database.Database,
+  maxBusyWaitMs = DEFAULT_MAX_BUSY_WAIT_MS,
+): SqlDialect {
+  return new SqliteDialect(db, maxBusyWaitMs);
 }
 
 export function postgresDialect(pool: pg.Pool): SqlDialect {
@@ -95,7 +99,10 @@ class SqliteDialect implements SqlDialect {
   private readonly lock = new AsyncLock();
   private readonly direct: SqlExecutor;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly maxBusyWaitMs = DEFAULT_MAX_BUSY_WAIT_MS,
+  ) {
     this.direct = {
       run: async (sql, params = []) => ({ changes: this.db.prepare(sql).run(...params).changes }),
       get: async <T extends SqlRow>(sql: string, params: readonly SqlValue[] = []) =>
@@ -106,15 +113,19 @@ class SqliteDialect implements SqlDialect {
   }
 
   run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }> {
-    return this.lock.hold(() => this.direct.run(sql, params));
+    return this.lock.hold(() => this.whileBusy(() => this.direct.run(sql, params)));
   }
 
   get<T extends SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
-    return this.lock.hold(() => this.direct.get<T>(sql, params));
+    return this.lock.hold(() => this.whileBusy(() => this.direct.get<T>(sql, params)));
   }
 
   all<T extends SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
-    return this.lock.hold(() => this.direct.all<T>(sql, params));
+    return this.lock.hold(() => this.whileBusy(() => this.direct.all<T>(sql, params)));
+  }
+
+  private whileBusy<T>(work: () => Promise<T>): Promise<T> {
+    return whileBusy(work, this.maxBusyWaitMs);
   }
 
   exec(sql: string): Promise<void> {
@@ -125,7 +136,7 @@ class SqliteDialect implements SqlDialect {
 
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     return this.lock.hold(async () => {
-      this.db.exec('BEGIN IMMEDIATE');
+      await this.whileBusy(async () => this.db.exec('BEGIN IMMEDIATE'));
       try {
         const result = await work(this.direct);
         this.db.exec('COMMIT');
