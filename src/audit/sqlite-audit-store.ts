@@ -2,7 +2,8 @@
  * The embedded audit store: append-only, hash-chained tables in one SQLite file (better-sqlite3, WAL
  * mode, synchronous=FULL so an acknowledged append survives a crash). Each append runs in an
  * IMMEDIATE transaction, so reading the tenant's head and inserting the next link cannot interleave
- * with another writer, even one in another process. Retention purges the oldest records and stores a
+ * with another writer, even one in another process. Waiting for another connection's lock never
+ * blocks the event loop (see sqlite-busy.ts). Retention purges the oldest records and stores a
  * signed checkpoint that anchors the rest of each chain.
  */
 
@@ -10,6 +11,7 @@ import type { KeyObject } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { OutboxEntry } from '../flags/outbox-entry.js';
 import { openSqliteFile, sqliteDialect } from '../store/sql-dialect.js';
+import { DEFAULT_MAX_BUSY_WAIT_MS, whileBusy } from '../store/sqlite-busy.js';
 import { type AuditRecord, auditRecordSchema } from './audit-record.js';
 import type {
   ApiKeyRow,
@@ -125,89 +127,101 @@ export class SqliteAuditStore implements AuditStore {
   private readonly db: Database.Database;
   private readonly replay: HookDeliveries;
 
-  constructor(file: string) {
+  private readonly maxBusyWaitMs: number;
+
+  /** `maxBusyWaitMs`: how long an operation waits (without blocking) for another connection's lock. */
+  constructor(file: string, options: { maxBusyWaitMs?: number } = {}) {
+    this.maxBusyWaitMs = options.maxBusyWaitMs ?? DEFAULT_MAX_BUSY_WAIT_MS;
     this.db = openSqliteFile(file);
     this.db.exec(SCHEMA);
     this.db.exec(HOOK_DELIVERIES_SCHEMA);
-    this.replay = new HookDeliveries(sqliteDialect(this.db));
+    this.replay = new HookDeliveries(sqliteDialect(this.db, this.maxBusyWaitMs));
+  }
+
+  private whileBusy<T>(work: () => T): Promise<T> {
+    return whileBusy(work, this.maxBusyWaitMs);
   }
 
   async append(input: AuditRecord, outbox: readonly OutboxEntry[] = []): Promise<AppendOutcome> {
-    const record = auditRecordSchema.parse(input);
-    const body = record as unknown as Record<string, unknown>;
-    const insert = this.db.transaction((): AppendOutcome => {
-      if (record.request.clientRequestId !== null) {
-        const earlier = this.findByClientRequestIdSync(
-          record.tenant,
-          record.request.clientRequestId,
-        );
-        if (earlier) {
-          return { stored: earlier, created: false };
+    return this.whileBusy(() => {
+      const record = auditRecordSchema.parse(input);
+      const body = record as unknown as Record<string, unknown>;
+      const insert = this.db.transaction((): AppendOutcome => {
+        if (record.request.clientRequestId !== null) {
+          const earlier = this.findByClientRequestIdSync(
+            record.tenant,
+            record.request.clientRequestId,
+          );
+          if (earlier) {
+            return { stored: earlier, created: false };
+          }
         }
-      }
-      const head = this.db
-        .prepare('SELECT seq, hash FROM audit_heads WHERE tenant = ?')
-        .get(record.tenant) as { seq: number; hash: string } | undefined;
-      const seq = (head?.seq ?? 0) + 1;
-      const prevHash = head?.hash ?? GENESIS;
-      const hash = linkHash(seq, body, prevHash);
-      this.db
-        .prepare(
-          `INSERT INTO audit_records (tenant, seq, prev_hash, hash, check_id, client_request_id, time,
-             subject, decision, attack_medium, model_version, body)
+        const head = this.db
+          .prepare('SELECT seq, hash FROM audit_heads WHERE tenant = ?')
+          .get(record.tenant) as { seq: number; hash: string } | undefined;
+        const seq = (head?.seq ?? 0) + 1;
+        const prevHash = head?.hash ?? GENESIS;
+        const hash = linkHash(seq, body, prevHash);
+        this.db
+          .prepare(
+            `INSERT INTO audit_records (tenant, seq, prev_hash, hash, check_id, client_request_id, time,
+               subject, decision, attack_medium, model_version, body)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            record.tenant,
+            seq,
+            prevHash,
+            hash,
+            record.checkId,
+            record.request.clientRequestId,
+            record.time,
+            record.subject,
+            record.decision,
+            record.attackMedium,
+            record.model.version,
+            JSON.stringify(record),
+          );
+        this.db
+          .prepare(
+            `INSERT INTO audit_heads (tenant, seq, hash) VALUES (?, ?, ?)
+             ON CONFLICT (tenant) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
+          )
+          .run(record.tenant, seq, hash);
+        const queue = this.db.prepare(
+          `INSERT INTO outbox (id, tenant, check_id, channel, destination, payload, status, attempts,
+             next_attempt_at, last_error, created_at, delivered_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          record.tenant,
-          seq,
-          prevHash,
-          hash,
-          record.checkId,
-          record.request.clientRequestId,
-          record.time,
-          record.subject,
-          record.decision,
-          record.attackMedium,
-          record.model.version,
-          JSON.stringify(record),
         );
-      this.db
-        .prepare(
-          `INSERT INTO audit_heads (tenant, seq, hash) VALUES (?, ?, ?)
-           ON CONFLICT (tenant) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
-        )
-        .run(record.tenant, seq, hash);
-      const queue = this.db.prepare(
-        `INSERT INTO outbox (id, tenant, check_id, channel, destination, payload, status, attempts,
-           next_attempt_at, last_error, created_at, delivered_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
-      for (const e of outbox) {
-        queue.run(
-          e.id,
-          e.tenant,
-          e.checkId,
-          e.channel,
-          e.destination,
-          e.payload,
-          e.status,
-          e.attempts,
-          e.nextAttemptAt,
-          e.lastError,
-          e.createdAt,
-          e.deliveredAt,
-        );
-      }
-      return { stored: { seq, prevHash, hash, record }, created: true };
+        for (const e of outbox) {
+          queue.run(
+            e.id,
+            e.tenant,
+            e.checkId,
+            e.channel,
+            e.destination,
+            e.payload,
+            e.status,
+            e.attempts,
+            e.nextAttemptAt,
+            e.lastError,
+            e.createdAt,
+            e.deliveredAt,
+          );
+        }
+        return { stored: { seq, prevHash, hash, record }, created: true };
+      });
+      return insert.immediate();
     });
-    return insert.immediate();
   }
 
   async findCheck(tenant: string, checkId: string): Promise<StoredRecord | null> {
-    const row = this.db
-      .prepare(`SELECT ${RECORD_COLUMNS} FROM audit_records WHERE tenant = ? AND check_id = ?`)
-      .get(tenant, checkId) as RecordRow | undefined;
-    return row ? storedOf(row) : null;
+    return this.whileBusy(() => {
+      const row = this.db
+        .prepare(`SELECT ${RECORD_COLUMNS} FROM audit_records WHERE tenant = ? AND check_id = ?`)
+        .get(tenant, checkId) as RecordRow | undefined;
+      return row ? storedOf(row) : null;
+    });
   }
 
   async findByClientRequestId(
@@ -227,32 +241,34 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   async query(query: AuditQuery): Promise<StoredRecord[]> {
-    const where = ['tenant = ?', 'seq > ?'];
-    const values: unknown[] = [query.tenant, query.afterSeq ?? 0];
-    const filters: Array<[string, unknown]> = [
-      ['time >= ?', query.from?.toISOString()],
-      ['time < ?', query.to?.toISOString()],
-      ['decision = ?', query.decision],
-      ['attack_medium = ?', query.attackMedium],
-      ['model_version = ?', query.modelVersion],
-    ];
-    for (const [clause, value] of filters) {
-      if (value !== undefined) {
-        where.push(clause);
-        values.push(value);
+    return this.whileBusy(() => {
+      const where = ['tenant = ?', 'seq > ?'];
+      const values: unknown[] = [query.tenant, query.afterSeq ?? 0];
+      const filters: Array<[string, unknown]> = [
+        ['time >= ?', query.from?.toISOString()],
+        ['time < ?', query.to?.toISOString()],
+        ['decision = ?', query.decision],
+        ['attack_medium = ?', query.attackMedium],
+        ['model_version = ?', query.modelVersion],
+      ];
+      for (const [clause, value] of filters) {
+        if (value !== undefined) {
+          where.push(clause);
+          values.push(value);
+        }
       }
-    }
-    if (query.subjects) {
-      where.push(`subject IN (${query.subjects.map(() => '?').join(', ') || 'NULL'})`);
-      values.push(...query.subjects);
-    }
-    const rows = this.db
-      .prepare(
-        `SELECT ${RECORD_COLUMNS} FROM audit_records WHERE ${where.join(' AND ')}
-         ORDER BY seq LIMIT ?`,
-      )
-      .all(...values, query.limit) as RecordRow[];
-    return rows.map(storedOf);
+      if (query.subjects) {
+        where.push(`subject IN (${query.subjects.map(() => '?').join(', ') || 'NULL'})`);
+        values.push(...query.subjects);
+      }
+      const rows = this.db
+        .prepare(
+          `SELECT ${RECORD_COLUMNS} FROM audit_records WHERE ${where.join(' AND ')}
+           ORDER BY seq LIMIT ?`,
+        )
+        .all(...values, query.limit) as RecordRow[];
+      return rows.map(storedOf);
+    });
   }
 
   async verify(tenant: string, checkpointKey?: KeyObject): Promise<StoreVerdict> {
@@ -274,103 +290,119 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   async purgeBefore(cutoff: Date, signingKey: KeyObject, now = new Date()): Promise<Checkpoint[]> {
-    const purge = this.db.transaction((): Checkpoint[] => {
-      const lastPerTenant = this.db
-        .prepare(`SELECT tenant, MAX(seq) AS seq FROM audit_records WHERE time < ? GROUP BY tenant`)
-        .all(cutoff.toISOString()) as Array<{ tenant: string; seq: number }>;
-      return lastPerTenant.map(({ tenant, seq }) => {
-        const last = this.db
-          .prepare('SELECT hash FROM audit_records WHERE tenant = ? AND seq = ?')
-          .get(tenant, seq) as { hash: string };
-        const purged = this.db
-          .prepare('DELETE FROM audit_records WHERE tenant = ? AND seq <= ?')
-          .run(tenant, seq).changes;
-        const checkpoint = signCheckpoint(
-          { tenant, seq, headHash: last.hash, createdAt: now.toISOString(), purged },
-          signingKey,
-        );
-        this.db
+    return this.whileBusy(() => {
+      const purge = this.db.transaction((): Checkpoint[] => {
+        const lastPerTenant = this.db
           .prepare(
-            `INSERT INTO audit_checkpoints (tenant, seq, head_hash, created_at, purged, signature)
-             VALUES (?, ?, ?, ?, ?, ?)`,
+            `SELECT tenant, MAX(seq) AS seq FROM audit_records WHERE time < ? GROUP BY tenant`,
           )
-          .run(
-            tenant,
-            seq,
-            checkpoint.headHash,
-            checkpoint.createdAt,
-            purged,
-            checkpoint.signature,
+          .all(cutoff.toISOString()) as Array<{ tenant: string; seq: number }>;
+        return lastPerTenant.map(({ tenant, seq }) => {
+          const last = this.db
+            .prepare('SELECT hash FROM audit_records WHERE tenant = ? AND seq = ?')
+            .get(tenant, seq) as { hash: string };
+          const purged = this.db
+            .prepare('DELETE FROM audit_records WHERE tenant = ? AND seq <= ?')
+            .run(tenant, seq).changes;
+          const checkpoint = signCheckpoint(
+            { tenant, seq, headHash: last.hash, createdAt: now.toISOString(), purged },
+            signingKey,
           );
-        return checkpoint;
+          this.db
+            .prepare(
+              `INSERT INTO audit_checkpoints (tenant, seq, head_hash, created_at, purged, signature)
+               VALUES (?, ?, ?, ?, ?, ?)`,
+            )
+            .run(
+              tenant,
+              seq,
+              checkpoint.headHash,
+              checkpoint.createdAt,
+              purged,
+              checkpoint.signature,
+            );
+          return checkpoint;
+        });
       });
+      return purge.immediate();
     });
-    return purge.immediate();
   }
 
   async latestCheckpoint(tenant: string): Promise<Checkpoint | null> {
-    const row = this.db
-      .prepare('SELECT * FROM audit_checkpoints WHERE tenant = ? ORDER BY seq DESC LIMIT 1')
-      .get(tenant) as CheckpointRow | undefined;
-    return row ? checkpointOf(row) : null;
+    return this.whileBusy(() => {
+      const row = this.db
+        .prepare('SELECT * FROM audit_checkpoints WHERE tenant = ? ORDER BY seq DESC LIMIT 1')
+        .get(tenant) as CheckpointRow | undefined;
+      return row ? checkpointOf(row) : null;
+    });
   }
 
   async tenants(): Promise<string[]> {
-    const rows = this.db.prepare('SELECT tenant FROM audit_heads ORDER BY tenant').all() as Array<{
-      tenant: string;
-    }>;
-    return rows.map((row) => row.tenant);
+    return this.whileBusy(() => {
+      const rows = this.db
+        .prepare('SELECT tenant FROM audit_heads ORDER BY tenant')
+        .all() as Array<{
+        tenant: string;
+      }>;
+      return rows.map((row) => row.tenant);
+    });
   }
 
   async claimDueOutbox(now: Date, limit: number, leaseMs: number): Promise<OutboxEntry[]> {
-    const claim = this.db.transaction((): OutboxEntry[] => {
-      const rows = this.db
-        .prepare(
-          `SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
-           ORDER BY next_attempt_at LIMIT ?`,
-        )
-        .all(now.toISOString(), limit) as OutboxRow[];
-      const lease = this.db.prepare('UPDATE outbox SET next_attempt_at = ? WHERE id = ?');
-      const until = new Date(now.getTime() + leaseMs).toISOString();
-      for (const row of rows) lease.run(until, row.id);
-      return rows.map(outboxOf);
+    return this.whileBusy(() => {
+      const claim = this.db.transaction((): OutboxEntry[] => {
+        const rows = this.db
+          .prepare(
+            `SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
+             ORDER BY next_attempt_at LIMIT ?`,
+          )
+          .all(now.toISOString(), limit) as OutboxRow[];
+        const lease = this.db.prepare('UPDATE outbox SET next_attempt_at = ? WHERE id = ?');
+        const until = new Date(now.getTime() + leaseMs).toISOString();
+        for (const row of rows) lease.run(until, row.id);
+        return rows.map(outboxOf);
+      });
+      return claim.immediate();
     });
-    return claim.immediate();
   }
 
   async settleOutbox(id: string, result: OutboxSettlement): Promise<void> {
-    this.db
-      .prepare(
-        `UPDATE outbox SET status = ?, attempts = ?, last_error = ?,
-           next_attempt_at = COALESCE(?, next_attempt_at), delivered_at = ?,
-           payload = CASE WHEN ? = 'delivered' THEN '{}' ELSE payload END WHERE id = ?`,
-      )
-      .run(
-        result.status,
-        result.attempts,
-        result.error ?? null,
-        result.nextAttemptAt?.toISOString() ?? null,
-        result.status === 'delivered' ? result.at.toISOString() : null,
-        result.status,
-        id,
-      );
+    return this.whileBusy(() => {
+      this.db
+        .prepare(
+          `UPDATE outbox SET status = ?, attempts = ?, last_error = ?,
+             next_attempt_at = COALESCE(?, next_attempt_at), delivered_at = ?,
+             payload = CASE WHEN ? = 'delivered' THEN '{}' ELSE payload END WHERE id = ?`,
+        )
+        .run(
+          result.status,
+          result.attempts,
+          result.error ?? null,
+          result.nextAttemptAt?.toISOString() ?? null,
+          result.status === 'delivered' ? result.at.toISOString() : null,
+          result.status,
+          id,
+        );
+    });
   }
 
   async listOutbox(filter: OutboxFilter): Promise<OutboxEntry[]> {
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM outbox WHERE tenant = ? AND (? IS NULL OR check_id = ?) AND (? IS NULL OR status = ?)
-         ORDER BY created_at, id LIMIT ?`,
-      )
-      .all(
-        filter.tenant,
-        filter.checkId ?? null,
-        filter.checkId ?? null,
-        filter.status ?? null,
-        filter.status ?? null,
-        filter.limit,
-      ) as OutboxRow[];
-    return rows.map(outboxOf);
+    return this.whileBusy(() => {
+      const rows = this.db
+        .prepare(
+          `SELECT * FROM outbox WHERE tenant = ? AND (? IS NULL OR check_id = ?) AND (? IS NULL OR status = ?)
+           ORDER BY created_at, id LIMIT ?`,
+        )
+        .all(
+          filter.tenant,
+          filter.checkId ?? null,
+          filter.checkId ?? null,
+          filter.status ?? null,
+          filter.status ?? null,
+          filter.limit,
+        ) as OutboxRow[];
+      return rows.map(outboxOf);
+    });
   }
 
   async consumeCheck(
@@ -379,12 +411,14 @@ export class SqliteAuditStore implements AuditStore {
     usedBy: string,
     now = new Date(),
   ): Promise<boolean> {
-    const result = this.db
-      .prepare(
-        'INSERT INTO consumed_checks (tenant, check_id, used_by, used_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
-      )
-      .run(tenant, checkId, usedBy, now.toISOString());
-    return result.changes === 1;
+    return this.whileBusy(() => {
+      const result = this.db
+        .prepare(
+          'INSERT INTO consumed_checks (tenant, check_id, used_by, used_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+        )
+        .run(tenant, checkId, usedBy, now.toISOString());
+      return result.changes === 1;
+    });
   }
 
   claimHookMessage(tenant: string, messageId: string, now?: Date): Promise<HookClaim> {
@@ -404,67 +438,81 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   async retainImage(image: RetainedImage): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO retained_images (tenant, check_id, format, expires_at, nonce, ciphertext, tag)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        image.tenant,
-        image.checkId,
-        image.format,
-        image.expiresAt,
-        image.nonce,
-        image.ciphertext,
-        image.tag,
-      );
+    return this.whileBusy(() => {
+      this.db
+        .prepare(
+          `INSERT INTO retained_images (tenant, check_id, format, expires_at, nonce, ciphertext, tag)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          image.tenant,
+          image.checkId,
+          image.format,
+          image.expiresAt,
+          image.nonce,
+          image.ciphertext,
+          image.tag,
+        );
+    });
   }
 
   async findRetainedImage(tenant: string, checkId: string): Promise<RetainedImage | null> {
-    const row = this.db
-      .prepare('SELECT * FROM retained_images WHERE tenant = ? AND check_id = ?')
-      .get(tenant, checkId) as RetainedImageRow | undefined;
-    return row ? retainedOf(row) : null;
+    return this.whileBusy(() => {
+      const row = this.db
+        .prepare('SELECT * FROM retained_images WHERE tenant = ? AND check_id = ?')
+        .get(tenant, checkId) as RetainedImageRow | undefined;
+      return row ? retainedOf(row) : null;
+    });
   }
 
   async purgeExpiredImages(now = new Date()): Promise<number> {
-    return this.db
-      .prepare('DELETE FROM retained_images WHERE expires_at <= ?')
-      .run(now.toISOString()).changes;
+    return this.whileBusy(() => {
+      return this.db
+        .prepare('DELETE FROM retained_images WHERE expires_at <= ?')
+        .run(now.toISOString()).changes;
+    });
   }
 
   async insertApiKey(row: ApiKeyRow): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO api_keys (id, tenant, name, scopes, secret_hash, created_at, expires_at, revoked_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        row.id,
-        row.tenant,
-        row.name,
-        row.scopes.join(' '),
-        row.secretHash,
-        row.createdAt,
-        row.expiresAt,
-        row.revokedAt,
-      );
+    return this.whileBusy(() => {
+      this.db
+        .prepare(
+          `INSERT INTO api_keys (id, tenant, name, scopes, secret_hash, created_at, expires_at, revoked_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          row.id,
+          row.tenant,
+          row.name,
+          row.scopes.join(' '),
+          row.secretHash,
+          row.createdAt,
+          row.expiresAt,
+          row.revokedAt,
+        );
+    });
   }
 
   async findApiKey(id: string): Promise<ApiKeyRow | null> {
-    const row = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as
-      | KeyRow
-      | undefined;
-    return row ? keyOf(row) : null;
+    return this.whileBusy(() => {
+      const row = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as
+        | KeyRow
+        | undefined;
+      return row ? keyOf(row) : null;
+    });
   }
 
   async listApiKeys(tenant?: string): Promise<ApiKeyRow[]> {
-    const rows = (
-      tenant === undefined
-        ? this.db.prepare('SELECT * FROM api_keys ORDER BY tenant, created_at').all()
-        : this.db.prepare('SELECT * FROM api_keys WHERE tenant = ? ORDER BY created_at').all(tenant)
-    ) as KeyRow[];
-    return rows.map(keyOf);
+    return this.whileBusy(() => {
+      const rows = (
+        tenant === undefined
+          ? this.db.prepare('SELECT * FROM api_keys ORDER BY tenant, created_at').all()
+          : this.db
+              .prepare('SELECT * FROM api_keys WHERE tenant = ? ORDER BY created_at')
+              .all(tenant)
+      ) as KeyRow[];
+      return rows.map(keyOf);
+    });
   }
 
   async updateApiKey(

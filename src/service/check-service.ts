@@ -19,7 +19,12 @@ import {
 } from '../audit/audit-record.js';
 import type { AuditStore, StoredRecord } from '../audit/audit-store.js';
 import type { ImageVault, RetainedImage } from '../audit/image-vault.js';
-import { AuditWriteError, IdempotencyConflictError, NotFoundError } from '../errors.js';
+import {
+  AuditWriteError,
+  IdempotencyConflictError,
+  NotFoundError,
+  StoreBusyError,
+} from '../errors.js';
 import type { FlagRouter } from '../flags/flag-router.js';
 import type { CheckResult, JudgedCheck } from '../inference/engine.js';
 import type { InferenceQueue } from './inference-queue.js';
@@ -142,6 +147,7 @@ export class CheckService {
         await store.retainImage(retained);
       }
     } catch (error) {
+      if (error instanceof StoreBusyError) throw error; // 503: worth a retry, unlike a failed write
       throw new AuditWriteError(
         'the image could not be retained, so the decision is not recorded',
         {
@@ -167,6 +173,7 @@ export class CheckService {
     try {
       appended = await store.append(record, outbox);
     } catch (error) {
+      if (error instanceof StoreBusyError) throw error; // 503: worth a retry, unlike a failed write
       throw new AuditWriteError('the decision could not be recorded, so it is not returned', {
         cause: error,
       });
