@@ -3,27 +3,33 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import type { AuditStore } from '../../src/audit/audit-store.js';
 import { openAuditStore } from '../../src/audit/open-audit-store.js';
 import { SqliteAuditStore } from '../../src/audit/sqlite-audit-store.js';
+import { openSqliteFile } from '../../src/store/sql-dialect.js';
 import { sampleRecord } from '../support/audit-records.js';
+import { tamperSqlite } from '../support/tamper.js';
 import { auditStoreContract } from './audit-store-contract.js';
 
+const files = new WeakMap<AuditStore, string>();
+
 async function open(): Promise<SqliteAuditStore> {
-  return new SqliteAuditStore(join(await mkdtemp(join(tmpdir(), 'ifas-audit-')), 'audit.sqlite'));
+  const path = join(await mkdtemp(join(tmpdir(), 'ifas-audit-')), 'audit.sqlite');
+  const store = new SqliteAuditStore(path);
+  files.set(store, path);
+  return store;
 }
 
 auditStoreContract('SqliteAuditStore (real SQLite file)', {
   open,
-  async tamper(store, sql) {
-    (store as SqliteAuditStore).database.exec(sql);
-  },
+  tamper: (store, sql) => tamperSqlite(files.get(store) ?? '', sql),
 });
 
-it('runs SQLite in WAL mode with full synchronous commits', async () => {
-  const store = await open();
-  expect(store.database.pragma('journal_mode', { simple: true })).toBe('wal');
-  expect(store.database.pragma('synchronous', { simple: true })).toBe(2);
-  await store.close();
+it('runs SQLite in WAL mode with full synchronous commits', () => {
+  const db = openSqliteFile(join(tmpdir(), `ifas-pragma-${process.pid}.sqlite`));
+  expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+  expect(db.pragma('synchronous', { simple: true })).toBe(2);
+  db.close();
 });
 
 it('keeps the data directory owner-only (0700) and the database, WAL and shared memory 0600', async () => {
