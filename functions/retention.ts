@@ -18,6 +18,7 @@ export const handler = async () => {
   });
   return {
     checkpoints: report.checkpoints.map(({ tenant, seq, purged }) => ({ tenant, seq, purged })),
+    refused: report.refused,
     images: report.images,
     hookMessages: report.hookMessages,
   };

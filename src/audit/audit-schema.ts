@@ -50,6 +50,19 @@ export function auditSchema(kind: SqlDialect['kind']): string {
     signature TEXT NOT NULL,
     PRIMARY KEY (tenant, seq)
   );
+  CREATE TABLE IF NOT EXISTS audit_head_checkpoints (
+    tenant TEXT NOT NULL,
+    seq ${big} NOT NULL,
+    head_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    PRIMARY KEY (tenant, seq)
+  );
+  CREATE TABLE IF NOT EXISTS audit_tenant_registry (
+    tenant TEXT PRIMARY KEY,
+    registered_at TEXT NOT NULL,
+    signature TEXT NOT NULL
+  );
   CREATE TABLE IF NOT EXISTS outbox (
     id TEXT PRIMARY KEY,
     tenant TEXT NOT NULL,

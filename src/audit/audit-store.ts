@@ -12,7 +12,7 @@ import type { KeyObject } from 'node:crypto';
 import type { OutboxEntry, OutboxStatus } from '../flags/outbox-entry.js';
 import type { AuditRecord } from './audit-record.js';
 import type { Checkpoint } from './checkpoint.js';
-import type { ChainVerdict } from './hash-chain.js';
+import type { ChainBreak, ChainVerdict } from './hash-chain.js';
 import type { ReplayGuard } from './hook-deliveries.js';
 import type { RetainedImage } from './image-vault.js';
 
@@ -48,6 +48,27 @@ export interface StoreVerdict extends ChainVerdict {
   checkpoint: Checkpoint | null;
   /** null when there is no checkpoint or no key to check it with. */
   checkpointAuthentic: boolean | null;
+  /** The newest signed head checkpoint the chain was checked against (database or anchor). */
+  newestCommitment: Checkpoint | null;
+}
+
+export interface PurgeRefusal {
+  tenant: string;
+  /** Why the chain was not purged (or checkpointed): it does not verify. */
+  firstBreak: ChainBreak | null;
+}
+
+export interface PurgeOutcome {
+  /** One signed purge checkpoint per chain purged. */
+  checkpoints: Checkpoint[];
+  /** Chains left alone because they do not verify: a signed checkpoint must never bless tampering. */
+  refused: PurgeRefusal[];
+}
+
+export interface HeadCheckpointing {
+  /** One signed head checkpoint per chain whose head moved. */
+  checkpoints: Checkpoint[];
+  refused: PurgeRefusal[];
 }
 
 export interface ApiKeyRow {
@@ -90,11 +111,34 @@ export interface AuditStore extends ReplayGuard {
   findByClientRequestId(tenant: string, clientRequestId: string): Promise<StoredRecord | null>;
   /** Records matching the filter in chain order, at most `limit`. */
   query(query: AuditQuery): Promise<StoredRecord[]>;
-  /** Recomputes the tenant's chain from its anchor (genesis or its latest signed checkpoint). */
-  verify(tenant: string, checkpointKey?: KeyObject): Promise<StoreVerdict>;
-  /** Deletes every tenant's records older than `cutoff`; one signed checkpoint per chain touched. */
-  purgeBefore(cutoff: Date, signingKey: KeyObject, now?: Date): Promise<Checkpoint[]>;
+  /**
+   * Recomputes the tenant's chain from its anchor (genesis or its latest purge checkpoint), checks
+   * the indexed columns against the hashed records and the chain against every signed head
+   * checkpoint — those in the database and `anchored`, the newest one published outside it.
+   */
+  verify(
+    tenant: string,
+    checkpointKey?: KeyObject,
+    anchored?: Checkpoint | null,
+  ): Promise<StoreVerdict>;
+  /**
+   * Signs a head checkpoint for every chain whose head moved since its last one (after verifying
+   * the records in between), and registers tenants seen for the first time, signed.
+   */
+  checkpointHeads(signingKey: KeyObject, now?: Date): Promise<HeadCheckpointing>;
+  /**
+   * Deletes, per tenant, the records whose hashed time is before `cutoff` (a prefix of the chain),
+   * under one signed purge checkpoint each; chains that do not verify are refused, not purged.
+   */
+  purgeBefore(
+    cutoff: Date,
+    signingKey: KeyObject,
+    now?: Date,
+    anchoredFor?: (tenant: string) => Promise<Checkpoint | null>,
+  ): Promise<PurgeOutcome>;
   latestCheckpoint(tenant: string): Promise<Checkpoint | null>;
+  latestHeadCheckpoint(tenant: string): Promise<Checkpoint | null>;
+  /** Every tenant with a chain or a signed registration. */
   tenants(): Promise<string[]>;
 
   /** Opt-in encrypted audit images (see image-vault.ts); never called unless retention is configured. */

@@ -5,7 +5,7 @@
  */
 
 import type { KeyObject } from 'node:crypto';
-import type { AuditStore } from './audit-store.js';
+import type { AuditStore, PurgeRefusal } from './audit-store.js';
 import type { Checkpoint } from './checkpoint.js';
 
 const DAY_MS = 86_400_000;
@@ -14,6 +14,8 @@ const HOOK_MESSAGE_MEMORY_MS = DAY_MS;
 
 export interface HousekeepingReport {
   checkpoints: Checkpoint[];
+  /** Chains not purged because they do not verify (tampered): for an operator to look at. */
+  refused: PurgeRefusal[];
   images: number;
   hookMessages: number;
 }
@@ -23,9 +25,9 @@ export async function runHousekeeping(
   options: { retentionDays: number | null; checkpointKey: KeyObject; now?: Date },
 ): Promise<HousekeepingReport> {
   const now = options.now ?? new Date();
-  const checkpoints =
+  const { checkpoints, refused } =
     options.retentionDays === null
-      ? []
+      ? { checkpoints: [], refused: [] }
       : await store.purgeBefore(
           new Date(now.getTime() - options.retentionDays * DAY_MS),
           options.checkpointKey,
@@ -35,5 +37,5 @@ export async function runHousekeeping(
   const hookMessages = await store.forgetHookMessagesBefore(
     new Date(now.getTime() - HOOK_MESSAGE_MEMORY_MS),
   );
-  return { checkpoints, images, hookMessages };
+  return { checkpoints, refused, images, hookMessages };
 }

@@ -9,7 +9,7 @@
  * keys (auth/), the hook replay guard, the retained-image vault and the single-use check marks.
  */
 
-import type { KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { ApiKeyTable } from '../auth/api-key-table.js';
 import type { OutboxEntry } from '../flags/outbox-entry.js';
 import { insertOutbox, OutboxTable } from '../flags/outbox-table.js';
@@ -20,12 +20,20 @@ import type {
   AppendOutcome,
   AuditQuery,
   AuditStore,
+  HeadCheckpointing,
   OutboxFilter,
   OutboxSettlement,
+  PurgeOutcome,
+  PurgeRefusal,
   StoredRecord,
   StoreVerdict,
 } from './audit-store.js';
-import { type Checkpoint, signCheckpoint } from './checkpoint.js';
+import {
+  type Checkpoint,
+  signCheckpoint,
+  signRegistration,
+  type TenantRegistration,
+} from './checkpoint.js';
 import { GENESIS, linkHash } from './hash-chain.js';
 import { type HookClaim, HookDeliveries } from './hook-deliveries.js';
 import type { RetainedImage } from './image-vault.js';
@@ -33,11 +41,13 @@ import { RetainedImageTable } from './retained-image-table.js';
 import {
   type CheckpointRow,
   checkpointOf,
+  INDEXED_RECORD_COLUMNS,
+  type IndexedRecordRow,
   RECORD_COLUMNS,
   type RecordRow,
   storedOf,
 } from './store-rows.js';
-import { verifyTenantChain } from './verify-tenant-chain.js';
+import { type ChainReads, VERIFY_PAGE, verifyTenantChain } from './verify-tenant-chain.js';
 
 type Row<T> = T & Record<string, unknown>;
 
@@ -146,73 +156,219 @@ export class SqlAuditStore implements AuditStore {
     return rows.map(storedOf);
   }
 
-  async verify(tenant: string, checkpointKey?: KeyObject): Promise<StoreVerdict> {
+  async verify(
+    tenant: string,
+    checkpointKey?: KeyObject,
+    anchored?: Checkpoint | null,
+  ): Promise<StoreVerdict> {
     return verifyTenantChain(
       tenant,
-      {
-        checkpoint: await this.latestCheckpoint(tenant),
-        page: (afterSeq, limit) =>
-          this.sql.all<Row<RecordRow>>(
-            `SELECT ${RECORD_COLUMNS} FROM audit_records WHERE tenant = ? AND seq > ? ORDER BY seq LIMIT ?`,
-            [tenant, afterSeq, limit],
-          ),
-        head: async () => {
-          const head = await this.sql.get<{ seq: number | string; hash: string }>(
-            'SELECT seq, hash FROM audit_heads WHERE tenant = ?',
-            [tenant],
-          );
-          return head ? { seq: Number(head.seq), hash: head.hash } : undefined;
-        },
-      },
+      await this.chainReads(this.sql, tenant, anchored),
       checkpointKey,
     );
   }
 
-  async purgeBefore(cutoff: Date, signingKey: KeyObject, now = new Date()): Promise<Checkpoint[]> {
-    return this.sql.transaction(async (tx) => {
-      const lastPerTenant = await tx.all<{ tenant: string; seq: number | string }>(
-        'SELECT tenant, MAX(seq) AS seq FROM audit_records WHERE time < ? GROUP BY tenant',
-        [cutoff.toISOString()],
-      );
-      const checkpoints: Checkpoint[] = [];
-      for (const { tenant, seq: seqValue } of lastPerTenant) {
-        const seq = Number(seqValue);
-        const last = await tx.get<{ hash: string }>(
-          'SELECT hash FROM audit_records WHERE tenant = ? AND seq = ?',
-          [tenant, seq],
+  private async chainReads(
+    sql: SqlExecutor,
+    tenant: string,
+    anchored?: Checkpoint | null,
+    from?: Checkpoint | null,
+  ): Promise<ChainReads> {
+    const heads = await sql.all<Row<CheckpointRow>>(
+      `SELECT tenant, seq, head_hash, created_at, 0 AS purged, signature
+       FROM audit_head_checkpoints WHERE tenant = ? ORDER BY seq`,
+      [tenant],
+    );
+    const registered = await sql.get<{ tenant: string }>(
+      'SELECT tenant FROM audit_tenant_registry WHERE tenant = ?',
+      [tenant],
+    );
+    return {
+      checkpoint: from !== undefined ? from : await this.latestCheckpoint(tenant, sql),
+      commitments: [
+        ...heads.map((row) => checkpointOf(row, 'head')),
+        ...(anchored ? [anchored] : []),
+      ],
+      registered: registered !== undefined || (anchored ?? null) !== null,
+      page: (afterSeq, limit) =>
+        sql.all<Row<IndexedRecordRow>>(
+          `SELECT ${INDEXED_RECORD_COLUMNS} FROM audit_records WHERE tenant = ? AND seq > ?
+           ORDER BY seq LIMIT ?`,
+          [tenant, afterSeq, limit],
+        ),
+      head: async () => {
+        const head = await sql.get<{ seq: number | string; hash: string }>(
+          'SELECT seq, hash FROM audit_heads WHERE tenant = ?',
+          [tenant],
         );
-        const { changes: purged } = await tx.run(
-          'DELETE FROM audit_records WHERE tenant = ? AND seq <= ?',
-          [tenant, seq],
+        return head ? { seq: Number(head.seq), hash: head.hash } : undefined;
+      },
+    };
+  }
+
+  async checkpointHeads(signingKey: KeyObject, now = new Date()): Promise<HeadCheckpointing> {
+    const publicKey = createPublicKey(signingKey);
+    const checkpoints: Checkpoint[] = [];
+    const refused: PurgeRefusal[] = [];
+    for (const { tenant } of await this.sql.all<{ tenant: string }>(
+      'SELECT tenant FROM audit_heads WHERE seq > 0 ORDER BY tenant',
+    )) {
+      const outcome = await this.sql.transaction(async (tx) => {
+        const head = await lockHead(tx, tenant);
+        const previous = await newestHeadCheckpoint(tx, tenant);
+        if (previous && previous.seq >= head.seq) return null;
+        // Sign only what verifies: the records since the last checkpoint (or the purge anchor) must
+        // link up to the head, so a rewrite of the unsigned tail is refused rather than blessed.
+        const purge = await this.latestCheckpoint(tenant, tx);
+        const from = previous && (!purge || previous.seq > purge.seq) ? previous : purge;
+        const verdict = await verifyTenantChain(
+          tenant,
+          { ...(await this.chainReads(tx, tenant, null, from)), commitments: [] },
+          publicKey,
         );
+        if (!verdict.ok) return { refused: { tenant, firstBreak: verdict.firstBreak } };
         const checkpoint = signCheckpoint(
-          { tenant, seq, headHash: last?.hash ?? GENESIS, createdAt: now.toISOString(), purged },
+          {
+            tenant,
+            kind: 'head',
+            seq: head.seq,
+            headHash: head.hash,
+            createdAt: now.toISOString(),
+            purged: 0,
+          },
           signingKey,
         );
         await tx.run(
-          `INSERT INTO audit_checkpoints (tenant, seq, head_hash, created_at, purged, signature)
-           VALUES (?, ?, ?, ?, ?, ?)`,
-          [tenant, seq, checkpoint.headHash, checkpoint.createdAt, purged, checkpoint.signature],
+          `INSERT INTO audit_head_checkpoints (tenant, seq, head_hash, created_at, signature)
+           VALUES (?, ?, ?, ?, ?)`,
+          [tenant, checkpoint.seq, checkpoint.headHash, checkpoint.createdAt, checkpoint.signature],
         );
-        checkpoints.push(checkpoint);
-      }
-      return checkpoints;
-    });
+        const registration = signRegistration(
+          { tenant, registeredAt: now.toISOString() },
+          signingKey,
+        );
+        await tx.run(
+          `INSERT INTO audit_tenant_registry (tenant, registered_at, signature) VALUES (?, ?, ?)
+           ON CONFLICT (tenant) DO NOTHING`,
+          [tenant, registration.registeredAt, registration.signature],
+        );
+        return { checkpoint };
+      });
+      if (outcome?.checkpoint) checkpoints.push(outcome.checkpoint);
+      if (outcome?.refused) refused.push(outcome.refused);
+    }
+    return { checkpoints, refused };
   }
 
-  async latestCheckpoint(tenant: string): Promise<Checkpoint | null> {
-    const row = await this.sql.get<Row<CheckpointRow>>(
+  async purgeBefore(
+    cutoff: Date,
+    signingKey: KeyObject,
+    now = new Date(),
+    anchoredFor?: (tenant: string) => Promise<Checkpoint | null>,
+  ): Promise<PurgeOutcome> {
+    const publicKey = createPublicKey(signingKey);
+    const checkpoints: Checkpoint[] = [];
+    const refused: PurgeRefusal[] = [];
+    for (const tenant of await this.tenants()) {
+      // A signed checkpoint must never bless a tampered chain: purge only what verifies.
+      const verdict = await this.verify(tenant, publicKey, await anchoredFor?.(tenant));
+      if (!verdict.ok) {
+        refused.push({ tenant, firstBreak: verdict.firstBreak });
+        continue;
+      }
+      const boundary = await this.purgeBoundary(tenant, verdict.checkpoint?.seq ?? 0, cutoff);
+      if (!boundary) continue;
+      checkpoints.push(
+        await this.sql.transaction(async (tx) => {
+          const { changes: purged } = await tx.run(
+            'DELETE FROM audit_records WHERE tenant = ? AND seq <= ?',
+            [tenant, boundary.seq],
+          );
+          const checkpoint = signCheckpoint(
+            {
+              tenant,
+              kind: 'purge',
+              seq: boundary.seq,
+              headHash: boundary.hash,
+              createdAt: now.toISOString(),
+              purged,
+            },
+            signingKey,
+          );
+          await tx.run(
+            `INSERT INTO audit_checkpoints (tenant, seq, head_hash, created_at, purged, signature)
+             VALUES (?, ?, ?, ?, ?, ?)`,
+            [
+              tenant,
+              checkpoint.seq,
+              checkpoint.headHash,
+              checkpoint.createdAt,
+              purged,
+              checkpoint.signature,
+            ],
+          );
+          return checkpoint;
+        }),
+      );
+    }
+    return { checkpoints, refused };
+  }
+
+  /**
+   * The last record, in chain order, whose hashed time is before the cutoff (the time column is not
+   * trusted): the purge stops at the first record that is not, so it deletes a prefix of the chain.
+   */
+  private async purgeBoundary(
+    tenant: string,
+    afterSeq: number,
+    cutoff: Date,
+  ): Promise<{ seq: number; hash: string } | null> {
+    let boundary: { seq: number; hash: string } | null = null;
+    for (let after = afterSeq; ; ) {
+      const rows = await this.sql.all<Row<RecordRow>>(
+        `SELECT ${RECORD_COLUMNS} FROM audit_records WHERE tenant = ? AND seq > ? ORDER BY seq LIMIT ?`,
+        [tenant, after, VERIFY_PAGE],
+      );
+      for (const row of rows) {
+        const stored = storedOf(row);
+        if (Date.parse(stored.record.time) >= cutoff.getTime()) return boundary;
+        boundary = { seq: stored.seq, hash: stored.hash };
+      }
+      if (rows.length < VERIFY_PAGE) return boundary;
+      after = Number(rows[rows.length - 1]?.seq);
+    }
+  }
+
+  async latestCheckpoint(tenant: string, sql: SqlExecutor = this.sql): Promise<Checkpoint | null> {
+    const row = await sql.get<Row<CheckpointRow>>(
       'SELECT * FROM audit_checkpoints WHERE tenant = ? ORDER BY seq DESC LIMIT 1',
       [tenant],
     );
     return row ? checkpointOf(row) : null;
   }
 
+  async latestHeadCheckpoint(tenant: string): Promise<Checkpoint | null> {
+    return newestHeadCheckpoint(this.sql, tenant);
+  }
+
+  /** Every tenant with a chain, or with a signed registration (a deleted chain stays listed). */
   async tenants(): Promise<string[]> {
     const rows = await this.sql.all<{ tenant: string }>(
-      'SELECT tenant FROM audit_heads WHERE seq > 0 ORDER BY tenant',
+      `SELECT tenant FROM audit_heads WHERE seq > 0
+       UNION SELECT tenant FROM audit_tenant_registry ORDER BY tenant`,
     );
     return rows.map((row) => row.tenant);
+  }
+
+  async registrations(): Promise<TenantRegistration[]> {
+    const rows = await this.sql.all<{ tenant: string; registered_at: string; signature: string }>(
+      'SELECT tenant, registered_at, signature FROM audit_tenant_registry ORDER BY tenant',
+    );
+    return rows.map((row) => ({
+      tenant: row.tenant,
+      registeredAt: row.registered_at,
+      signature: row.signature,
+    }));
   }
 
   async consumeCheck(
@@ -290,6 +446,15 @@ export class SqlAuditStore implements AuditStore {
   close(): Promise<void> {
     return this.sql.close();
   }
+}
+
+async function newestHeadCheckpoint(sql: SqlExecutor, tenant: string): Promise<Checkpoint | null> {
+  const row = await sql.get<Row<CheckpointRow>>(
+    `SELECT tenant, seq, head_hash, created_at, 0 AS purged, signature FROM audit_head_checkpoints
+     WHERE tenant = ? ORDER BY seq DESC LIMIT 1`,
+    [tenant],
+  );
+  return row ? checkpointOf(row, 'head') : null;
 }
 
 /** Creates the tenant's head at genesis if needed, locks it for this transaction and reads it. */

@@ -127,7 +127,10 @@ async function run(action: string, opts: Options, store: AuditStore, io: Output)
       io.out(`${cp.tenant}: purged ${cp.purged} records up to seq ${cp.seq}; checkpoint signed`);
     if (report.checkpoints.length === 0) io.out('nothing older than the cutoff');
     if (report.images > 0) io.out(`deleted ${report.images} expired retained images`);
-    return 0;
+    for (const { tenant, firstBreak } of report.refused) {
+      io.err(`${tenant}: NOT purged, the chain does not verify: ${JSON.stringify(firstBreak)}`);
+    }
+    return report.refused.length > 0 ? 1 : 0;
   }
   if (!opts.tenant) {
     io.err(`${action} needs --tenant\n${AUDIT_USAGE}`);

@@ -47,6 +47,11 @@ export async function startServer(
         for (const cp of report.checkpoints) {
           log(`retention: purged ${cp.purged} records of ${cp.tenant} up to seq ${cp.seq}`);
         }
+        for (const { tenant, firstBreak } of report.refused) {
+          log(
+            `retention: NOT purging ${tenant}, its chain does not verify: ${JSON.stringify(firstBreak)}`,
+          );
+        }
         if (report.images > 0) log(`retention: deleted ${report.images} expired images`);
       },
       (error: unknown) =>

@@ -86,7 +86,9 @@ export function auditStoreContract(name: string, harness: StoreHarness): void {
       const { privateKey, publicKey } = generateKeyPairSync('ed25519');
       const stranger = generateKeyPairSync('ed25519').publicKey;
       const store = await filled(harness, 4);
-      const [checkpoint] = await store.purgeBefore(new Date(Date.UTC(2026, 0, 3)), privateKey);
+      const {
+        checkpoints: [checkpoint],
+      } = await store.purgeBefore(new Date(Date.UTC(2026, 0, 3)), privateKey);
       expect(checkpoint).toMatchObject({ tenant: 'acme', seq: 2, purged: 2 });
       await store.append(sampleRecord(5));
       const remaining = await store.query({ tenant: 'acme', limit: 10 });
