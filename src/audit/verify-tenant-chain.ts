@@ -106,10 +106,10 @@ export async function verifyTenantChain(
   }
   const reached = verifier.last.seq;
   const furthest = Math.max(0, ...commitments.map((c) => c.seq));
-  if (furthest > reached) verifier.fail({ seq: reached + 1, reason: 'truncated' });
-  if (reads.registered && reached === 0 && start === 0) {
+  if ((reads.registered || furthest > 0) && reached === 0 && start === 0) {
     verifier.fail({ seq: null, reason: 'chain_missing' });
   }
+  if (furthest > reached) verifier.fail({ seq: reached + 1, reason: 'truncated' });
   const verdict = verifier.finish(await reads.head());
   return {
     ...verdict,

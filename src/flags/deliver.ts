@@ -6,11 +6,11 @@
  * `invalid_key`, which a JWKS refresh on its side can cure. Redirects are not followed.
  */
 
-import { Webhook } from 'standardwebhooks';
 import type { FlagConfig } from './flag-config.js';
 import type { DeliveryOutcome, OutboxEntry } from './outbox-entry.js';
 import { type SetClaims, signSet } from './security-event.js';
 import type { SetSigningKey } from './signing-key.js';
+import { standardWebhookHeaders } from './standard-webhook-headers.js';
 
 const REQUEST_TIMEOUT_MS = 15_000;
 const RETRYABLE = new Set([408, 425, 429]);
@@ -86,15 +86,8 @@ export class FlagDelivery {
     const endpoint = this.config.webhooks.find((w) => w.name === entry.destination);
     if (!endpoint)
       return { kind: 'dead', error: `webhook ${entry.destination} is no longer configured` };
-    const timestamp = new Date();
-    const signature = new Webhook(endpoint.secret).sign(entry.id, timestamp, entry.payload);
     const response = await post(endpoint.url, {
-      headers: {
-        'content-type': 'application/json',
-        'webhook-id': entry.id,
-        'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
-        'webhook-signature': signature,
-      },
+      headers: standardWebhookHeaders(endpoint.secret, entry.id, entry.payload),
       body: entry.payload,
     });
     return outcomeOf(response, () => false);

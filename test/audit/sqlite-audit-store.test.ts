@@ -8,8 +8,9 @@ import { openAuditStore } from '../../src/audit/open-audit-store.js';
 import { SqliteAuditStore } from '../../src/audit/sqlite-audit-store.js';
 import { openSqliteFile } from '../../src/store/sql-dialect.js';
 import { sampleRecord } from '../support/audit-records.js';
-import { tamperSqlite } from '../support/tamper.js';
+import { rawSqlite, tamperSqlite } from '../support/tamper.js';
 import { auditStoreContract } from './audit-store-contract.js';
+import { tamperMatrix } from './tamper-matrix.js';
 
 const files = new WeakMap<AuditStore, string>();
 
@@ -19,6 +20,8 @@ async function open(): Promise<SqliteAuditStore> {
   files.set(store, path);
   return store;
 }
+
+tamperMatrix('SqliteAuditStore', { open, raw: (store) => rawSqlite(files.get(store) ?? '') });
 
 auditStoreContract('SqliteAuditStore (real SQLite file)', {
   open,

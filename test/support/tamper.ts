@@ -4,25 +4,26 @@
  * such hook.
  */
 
-import Database from 'better-sqlite3';
-import pg from 'pg';
+import { openSqlDialect, type SqlDialect } from '../../src/store/sql-dialect.js';
 
-export async function tamperSqlite(path: string, sql: string): Promise<void> {
-  const db = new Database(path);
+export type RawDatabase = SqlDialect;
+
+export function rawSqlite(path: string): Promise<RawDatabase> {
+  return openSqlDialect({ kind: 'sqlite', path });
+}
+
+export function rawPostgres(url: string): Promise<RawDatabase> {
+  return openSqlDialect({ kind: 'postgres', url });
+}
+
+async function once(raw: Promise<RawDatabase>, sql: string): Promise<void> {
+  const db = await raw;
   try {
-    db.pragma('busy_timeout = 2000');
-    db.exec(sql);
+    await db.exec(sql);
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
-export async function tamperPostgres(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+export const tamperSqlite = (path: string, sql: string) => once(rawSqlite(path), sql);
+export const tamperPostgres = (url: string, sql: string) => once(rawPostgres(url), sql);
