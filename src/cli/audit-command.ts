@@ -6,6 +6,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { z } from 'zod';
+import { FileAnchorSink } from '../audit/anchor-sink.js';
 import { csvHeader, csvLine, ndjsonLine } from '../audit/audit-export.js';
 import { allMatching } from '../audit/audit-queries.js';
 import { subjectCandidates } from '../audit/audit-record.js';
@@ -97,17 +98,21 @@ async function run(action: string, opts: Options, store: AuditStore, io: Output)
   const config = serviceConfigFromEnv();
   if (action === 'verify') {
     const { publicKey } = await checkpointKeysFor(config);
-    const tenants = opts.tenant ? [opts.tenant] : await store.tenants();
+    const anchors = new FileAnchorSink(config.anchoring.file);
+    // Tenants known to the database or to the anchor: a chain deleted with its registry still shows.
+    const tenants = opts.tenant
+      ? [opts.tenant]
+      : [...new Set([...(await store.tenants()), ...(await anchors.tenants())])].sort();
     let broken = 0;
     for (const tenant of tenants) {
-      const verdict = await store.verify(tenant, publicKey);
+      const verdict = await store.verify(tenant, publicKey, await anchors.newest(tenant));
       if (!verdict.ok) broken++;
       const anchor = verdict.checkpoint
         ? `checkpoint seq ${verdict.checkpoint.seq} (${verdict.checkpointAuthentic ? 'signature valid' : 'SIGNATURE INVALID'})`
         : 'genesis';
       io.out(
         verdict.ok
-          ? `${tenant}: intact, ${verdict.checked} records from ${anchor}`
+          ? `${tenant}: intact, ${verdict.checked} records from ${anchor}${verdict.newestCommitment ? `; signed head checkpoint at seq ${verdict.newestCommitment.seq}` : ''}`
           : `${tenant}: BROKEN after ${verdict.checked} records from ${anchor}: ${JSON.stringify(verdict.firstBreak)}`,
       );
     }

@@ -10,6 +10,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
+import type { AnchorSource } from '../audit/anchor-sink.js';
 import type { AuditStore } from '../audit/audit-store.js';
 import { authenticate } from '../auth/auth-middleware.js';
 import type { JwtVerifier } from '../auth/jwt-verifier.js';
@@ -41,6 +42,8 @@ export interface AppDependencies {
   model: ModelSlot;
   metrics: ServiceMetrics;
   checkpointPublicKey: KeyObject;
+  /** Where the newest anchored checkpoint of each chain is read back from, for verification. */
+  anchors?: AnchorSource;
   hooks: { config: HookConfig; decider: HookDecider };
   setSigningKey: SetSigningKey;
   /** The SET issuer and base of the published JWKS. */
@@ -145,6 +148,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     store: deps.store,
     checks: deps.checks,
     checkpointPublicKey: deps.checkpointPublicKey,
+    ...(deps.anchors ? { anchors: deps.anchors } : {}),
   });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {

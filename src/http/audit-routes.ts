@@ -6,6 +6,7 @@
 import type { KeyObject } from 'node:crypto';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { stream } from 'hono/streaming';
+import type { AnchorSource } from '../audit/anchor-sink.js';
 import { csvHeader, csvLine, ndjsonLine } from '../audit/audit-export.js';
 import { allMatching } from '../audit/audit-queries.js';
 import type { AuditQuery, AuditStore } from '../audit/audit-store.js';
@@ -19,6 +20,7 @@ export interface AuditRouteOptions {
   store: AuditStore;
   checks: CheckService;
   checkpointPublicKey: KeyObject;
+  anchors?: AnchorSource;
 }
 
 const listAudit = createRoute({
@@ -48,7 +50,9 @@ const verifyAudit = createRoute({
   path: '/v1/audit/verify',
   summary: 'Verify the hash chain of the audit log',
   description:
-    'Recomputes every link from the latest signed checkpoint (or genesis) and reports the first break.',
+    'Recomputes every link from the latest purge checkpoint (or genesis), checks the filter columns ' +
+    'against the hashed records and the chain against every signed head checkpoint (including the ' +
+    'newest one anchored outside the database), and reports the first break.',
   security: [{ apiKey: [] }, { bearer: [] }],
   responses: {
     200: { description: 'The verdict.', content: { 'application/json': { schema: verifySchema } } },
@@ -100,9 +104,11 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, options: AuditRout
   });
 
   app.openapi(verifyAudit, async (c) => {
+    const tenant = c.get('principal').tenant;
     const verdict = await options.store.verify(
-      c.get('principal').tenant,
+      tenant,
       options.checkpointPublicKey,
+      await options.anchors?.newest(tenant),
     );
     return c.json(
       {
@@ -112,6 +118,7 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, options: AuditRout
         firstBreak: verdict.firstBreak,
         checkpoint: verdict.checkpoint as unknown as Record<string, unknown> | null,
         checkpointAuthentic: verdict.checkpointAuthentic,
+        newestCommitment: verdict.newestCommitment as unknown as Record<string, unknown> | null,
       },
       200,
     );

@@ -173,5 +173,9 @@ export const verifySchema = z
       .openapi({ description: 'The first broken link, if any.' }),
     checkpoint: z.record(z.string(), z.unknown()).nullable(),
     checkpointAuthentic: z.boolean().nullable(),
+    newestCommitment: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .openapi({ description: 'The newest signed head checkpoint the chain was checked against.' }),
   })
   .openapi('ChainVerdict');

@@ -37,6 +37,8 @@ export async function startServer(
     );
   }
 
+  service.checkpointer.start();
+
   // Housekeeping every hour: retention purge (when configured), expired images, old hook message ids.
   const housekeeping = (): void => {
     runHousekeeping(service.store, {

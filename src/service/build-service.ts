@@ -8,8 +8,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { FileAnchorSink, WebhookWitnessSink } from '../audit/anchor-sink.js';
 import type { SubjectPolicy } from '../audit/audit-record.js';
 import type { AuditStore } from '../audit/audit-store.js';
+import { HeadCheckpointer } from '../audit/head-checkpointer.js';
 import { ImageVault } from '../audit/image-vault.js';
 import { openAuditStore } from '../audit/open-audit-store.js';
 import { jwtVerifier } from '../auth/jwt-verifier.js';
@@ -48,6 +50,9 @@ export interface Service {
   checkpointKeys: CheckpointKeys;
   setSigningKey: SetSigningKey;
   dispatcher: OutboxDispatcher;
+  /** Signs the chains' heads every N records / T seconds (started by the server) and at close. */
+  checkpointer: HeadCheckpointer;
+  anchors: FileAnchorSink;
   close(): Promise<void>;
 }
 
@@ -104,7 +109,17 @@ export async function buildService(
   const vault = config.imageRetention
     ? new ImageVault(config.imageRetention.key, config.imageRetention.days)
     : undefined;
+  const anchors = new FileAnchorSink(config.anchoring.file);
+  const witness = config.anchoring.webhook;
+  const checkpointer = new HeadCheckpointer(
+    store,
+    checkpointKeys.privateKey,
+    [anchors, ...(witness ? [new WebhookWitnessSink(witness.url, witness.secret)] : [])],
+    { everyRecords: config.anchoring.everyRecords, everyMs: config.anchoring.everyMs },
+    (line) => console.error(line),
+  );
   const checks = new CheckService({
+    onRecorded: () => checkpointer.recorded(),
     ...(vault ? { vault } : {}),
     ...(flags.enabled
       ? {
@@ -142,6 +157,7 @@ export async function buildService(
     model,
     metrics,
     checkpointPublicKey: checkpointKeys.publicKey,
+    anchors,
     setSigningKey,
     publicUrl: config.publicUrl,
     ...(verifyJwt ? { verifyJwt } : {}),
@@ -162,8 +178,12 @@ export async function buildService(
     checkpointKeys,
     setSigningKey,
     dispatcher,
+    checkpointer,
+    anchors,
     async close() {
       await dispatcher.stop();
+      // The shutdown checkpoint: everything recorded so far is signed and anchored.
+      await checkpointer.stop();
       await modelLoaded;
       const status = model.status;
       if (status.state === 'ready') await status.engine.dispose();

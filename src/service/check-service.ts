@@ -69,6 +69,8 @@ export interface CheckServiceOptions {
   flags?: FlagRouter;
   /** Told when a decision queued flags, so delivery can start at once. */
   onFlagsQueued?: () => void;
+  /** Called after each new audit record (the head checkpointer counts them). */
+  onRecorded?: () => void;
 }
 
 /** Check ids: `chk_` + 20 random bytes, base32-free of look-alikes (base64url is fine in URLs). */
@@ -181,6 +183,7 @@ export class CheckService {
     if (appended.created) {
       metrics.observeCheck(result.decision, result.qualityReason, result.timings);
       if (outbox.length > 0) this.options.onFlagsQueued?.();
+      this.options.onRecorded?.();
     }
     return {
       stored: appended.stored,
