@@ -181,6 +181,13 @@ class PostgresDialect implements SqlDialect {
 
   async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // A checked-out client whose connection drops (a server restart) emits 'error': without a
+    // listener that would crash the process. Note it, and destroy the client instead of reusing it.
+    let broken: Error | undefined;
+    const onError = (error: Error) => {
+      broken = error;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await work({
@@ -191,10 +198,13 @@ class PostgresDialect implements SqlDialect {
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK');
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken ??= rollbackError;
+      });
       throw error;
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(broken);
     }
   }
 
