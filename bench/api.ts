@@ -12,10 +12,10 @@
 
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { Webhook } from 'standardwebhooks';
 import { auditRecordFor } from '../src/audit/audit-record.js';
 import { issueApiKey } from '../src/auth/api-keys.js';
 import { serviceConfigFromEnv } from '../src/config/service-config.js';
+import { standardWebhookHeaders } from '../src/flags/standard-webhook-headers.js';
 import { projectRoot } from '../src/project-root.js';
 import { buildService, type Service } from '../src/service/build-service.js';
 
@@ -146,12 +146,7 @@ async function hookRatio(label: string, svc: Service): Promise<void> {
       svc.app.request('/v1/hooks/verify', {
         method: 'POST',
         body,
-        headers: {
-          'content-type': 'application/json',
-          'webhook-id': id,
-          'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-          'webhook-signature': new Webhook(HOOK_SECRET).sign(id, at, body),
-        },
+        headers: standardWebhookHeaders(HOOK_SECRET, id, body, at),
       });
     const read = () =>
       svc.app.request(`/v1/checks/${checkId}`, { headers: { authorization: `Bearer ${key}` } });
