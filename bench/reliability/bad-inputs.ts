@@ -7,11 +7,11 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildService } from '../../src/app/build-service.js';
+import { standardWebhookHeaders } from '../../src/audit/standard-webhook-headers.js';
 import { issueApiKey } from '../../src/auth/api-keys.js';
 import { serviceConfigFromEnv } from '../../src/config/service-config.js';
-import { standardWebhookHeaders } from '../../src/flags/standard-webhook-headers.js';
 import { projectRoot } from '../../src/project-root.js';
-import { buildService } from '../../src/service/build-service.js';
 
 const HOOK_SECRET = `whsec_${Buffer.alloc(32, 3).toString('base64')}`;
 const OKTA_AUTH = 'okta-reliability-secret-0123456789';

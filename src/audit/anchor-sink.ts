@@ -15,8 +15,8 @@
 
 import { open, readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { standardWebhookHeaders } from '../flags/standard-webhook-headers.js';
 import type { Checkpoint } from './checkpoint.js';
+import { standardWebhookHeaders } from './standard-webhook-headers.js';
 
 export interface AnchorSink {
   readonly name: string;

@@ -4,11 +4,12 @@
 
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { StoreConfig } from '../store/sql-dialect.js';
 import type { AuditStore } from './audit-store.js';
 import { PostgresAuditStore } from './postgres-audit-store.js';
 import { SqliteAuditStore } from './sqlite-audit-store.js';
 
-export type StoreConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+export type { StoreConfig };
 
 export async function openAuditStore(config: StoreConfig): Promise<AuditStore> {
   if (config.kind === 'postgres') {

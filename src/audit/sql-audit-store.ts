@@ -10,10 +10,8 @@
  */
 
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { ApiKeyTable } from '../auth/api-key-table.js';
-import type { OutboxEntry } from '../flags/outbox-entry.js';
-import { insertOutbox, OutboxTable } from '../flags/outbox-table.js';
 import type { SqlDialect, SqlExecutor } from '../store/sql-dialect.js';
+import { ApiKeyTable } from './api-key-table.js';
 import { type AuditRecord, auditRecordSchema } from './audit-record.js';
 import type {
   ApiKeyRow,
@@ -37,6 +35,8 @@ import {
 import { GENESIS, linkHash } from './hash-chain.js';
 import { type HookClaim, HookDeliveries } from './hook-deliveries.js';
 import type { RetainedImage } from './image-vault.js';
+import type { OutboxEntry } from './outbox-entry.js';
+import { insertOutbox, OutboxTable } from './outbox-table.js';
 import { RetainedImageTable } from './retained-image-table.js';
 import {
   type CheckpointRow,

@@ -6,11 +6,11 @@
  * `invalid_key`, which a JWKS refresh on its side can cure. Redirects are not followed.
  */
 
-import type { FlagConfig } from './flag-config.js';
-import type { DeliveryOutcome, OutboxEntry } from './outbox-entry.js';
+import type { DeliveryOutcome, OutboxEntry } from '../audit/outbox-entry.js';
+import { standardWebhookHeaders } from '../audit/standard-webhook-headers.js';
+import type { FlagConfig } from '../config/flag-config.js';
 import { type SetClaims, signSet } from './security-event.js';
 import type { SetSigningKey } from './signing-key.js';
-import { standardWebhookHeaders } from './standard-webhook-headers.js';
 
 const REQUEST_TIMEOUT_MS = 15_000;
 const RETRYABLE = new Set([408, 425, 429]);

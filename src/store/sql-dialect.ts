@@ -2,7 +2,7 @@
  * One small SQL interface over the two databases the audit store supports, so a new store (sessions,
  * reference faces, …) is written once instead of once per database. Statements use `?` placeholders
  * everywhere; the PostgreSQL side rewrites them to `$1…$n`. Both sides are opened on the same database
- * the audit store uses (the `StoreConfig` of src/audit/open-audit-store.ts).
+ * the audit store uses (its `StoreConfig`).
  *
  * Portable SQL, kept deliberately plain: TEXT for strings and ISO-8601 times, INTEGER for small counts
  * (PostgreSQL returns BIGINT and COUNT(*) as strings, so cast with Number() or keep to INTEGER), 0/1 for
@@ -15,8 +15,10 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import type { StoreConfig } from '../audit/open-audit-store.js';
 import { DEFAULT_MAX_BUSY_WAIT_MS, SQLITE_BUSY_WAIT_MS, whileBusy } from './sqlite-busy.js';
+
+/** Which database: an SQLite file (the embedded default) or a PostgreSQL server. */
+export type StoreConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
 export type SqlValue = string | number | bigint | Buffer | null;
 export type SqlRow = Record<string, unknown>;

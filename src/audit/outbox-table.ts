@@ -4,10 +4,10 @@
  * conditional UPDATE, so several instances claim disjoint entries on either database.
  */
 
-import type { OutboxFilter, OutboxSettlement } from '../audit/audit-store.js';
-import { type OutboxRow, outboxOf } from '../audit/store-rows.js';
 import type { SqlExecutor } from '../store/sql-dialect.js';
+import type { OutboxFilter, OutboxSettlement } from './audit-store.js';
 import type { OutboxEntry } from './outbox-entry.js';
+import { type OutboxRow, outboxOf } from './store-rows.js';
 
 export interface OutboxStore {
   /**

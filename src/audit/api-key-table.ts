@@ -3,9 +3,9 @@
  * because keys and the records they authorise must be backed up together.
  */
 
-import type { ApiKeyRow } from '../audit/audit-store.js';
-import { type KeyRow, keyOf } from '../audit/store-rows.js';
 import type { SqlExecutor } from '../store/sql-dialect.js';
+import type { ApiKeyRow } from './audit-store.js';
+import { type KeyRow, keyOf } from './store-rows.js';
 
 export interface ApiKeyStore {
   insertApiKey(row: ApiKeyRow): Promise<void>;

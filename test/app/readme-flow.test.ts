@@ -33,16 +33,16 @@ const execFileAsync = promisify(execFile);
 const auth = () => ({ authorization: `Bearer ${key}` });
 
 /**
- * Runs the CLI without blocking this process: a blocked event loop would miss the server closing an
- * idle keep-alive connection, and the next fetch would reuse the dead socket.
+ * Runs the CLI without blocking this process's event loop: a blocked loop cannot see the server
+ * close an idle keep-alive connection, and the next fetch would be sent on the dead socket.
  */
 async function cli(args: string[]): Promise<{ code: number; out: string }> {
   try {
-    const { stdout } = await execFileAsync(process.execPath, [CLI, ...args], {
+    const { stdout: out } = await execFileAsync(process.execPath, [CLI, ...args], {
       env: { ...process.env, IFAS_DATA_DIR: dataDir },
       encoding: 'utf8',
     });
-    return { code: 0, out: stdout };
+    return { code: 0, out };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
     return { code: failed.code, out: failed.stdout + failed.stderr };
