@@ -1,6 +1,8 @@
 /**
- * GET /v1/audit (filters, cursor pages as JSON, or the whole selection streamed as NDJSON or CSV) and
- * GET /v1/audit/verify (recomputes the caller's chain). Everything is scoped to the caller's tenant.
+ * GET /v1/audit (filters, cursor pages as JSON, or the whole selection streamed as NDJSON or CSV),
+ * GET /v1/audit/verify (recomputes the caller's chain) and GET /v1/audit/checkpoints/latest (the
+ * signed checkpoints a verifier outside the service needs). Everything is scoped to the caller's
+ * tenant.
  */
 
 import type { KeyObject } from 'node:crypto';
@@ -14,7 +16,12 @@ import { requireScope } from '../auth/auth-middleware.js';
 import type { CheckService } from '../service/check-service.js';
 import type { AppEnv } from './app-env.js';
 import { AUTH_RESPONSES } from './check-routes.js';
-import { auditPageSchema, auditQuerySchema, verifySchema } from './schemas.js';
+import {
+  auditPageSchema,
+  auditQuerySchema,
+  latestCheckpointsSchema,
+  verifySchema,
+} from './schemas.js';
 
 export interface AuditRouteOptions {
   store: AuditStore;
@@ -60,9 +67,42 @@ const verifyAudit = createRoute({
   },
 });
 
+const latestCheckpoints = createRoute({
+  method: 'get',
+  path: '/v1/audit/checkpoints/latest',
+  summary: "The newest signed checkpoints of the caller's chain",
+  description:
+    'The newest purge checkpoint (where the stored chain starts), the newest head checkpoint in the ' +
+    'database and the newest one anchored outside it, each Ed25519-signed over RFC 8785 canonical JSON ' +
+    '(see the audit log section of the documentation), so anyone with the public key can check them.',
+  security: [{ apiKey: [] }, { bearer: [] }],
+  responses: {
+    200: {
+      description: 'The checkpoints (null where there is none).',
+      content: { 'application/json': { schema: latestCheckpointsSchema } },
+    },
+    ...AUTH_RESPONSES,
+  },
+});
+
 export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, options: AuditRouteOptions): void {
   app.use('/v1/audit', requireScope('audit:read'));
   app.use('/v1/audit/verify', requireScope('audit:read'));
+  app.use('/v1/audit/checkpoints/*', requireScope('audit:read'));
+
+  app.openapi(latestCheckpoints, async (c) => {
+    const tenant = c.get('principal').tenant;
+    const [purge, head, anchored] = await Promise.all([
+      options.store.latestCheckpoint(tenant),
+      options.store.latestHeadCheckpoint(tenant),
+      options.anchors?.newest(tenant) ?? null,
+    ]);
+    const plain = (cp: unknown) => cp as Record<string, unknown> | null;
+    return c.json(
+      { tenant, purge: plain(purge), head: plain(head), anchored: plain(anchored) },
+      200,
+    );
+  });
 
   app.openapi(listAudit, async (c) => {
     const q = c.req.valid('query');

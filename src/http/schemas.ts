@@ -167,6 +167,17 @@ export const auditPageSchema = z
   .object({ records: z.array(auditEntrySchema), nextCursor: z.string().nullable() })
   .openapi('AuditPage');
 
+const checkpointSchema = z.record(z.string(), z.unknown()).nullable();
+
+export const latestCheckpointsSchema = z
+  .object({
+    tenant: z.string(),
+    purge: checkpointSchema,
+    head: checkpointSchema,
+    anchored: checkpointSchema,
+  })
+  .openapi('LatestCheckpoints');
+
 export const verifySchema = z
   .object({
     tenant: z.string(),

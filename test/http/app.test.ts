@@ -435,6 +435,19 @@ describe('audit queries', () => {
       firstBreak: null,
       newestCommitment: { kind: 'head', seq: all.records.at(-1).seq },
     });
+    const latest = await json(
+      await service.app.request('/v1/audit/checkpoints/latest', { headers: bearer(auditor) }),
+    );
+    expect(latest).toMatchObject({
+      tenant: 'acme',
+      purge: null,
+      head: { kind: 'head', seq: all.records.at(-1).seq },
+      anchored: { kind: 'head', seq: all.records.at(-1).seq },
+    });
+    expect(
+      (await service.app.request('/v1/audit/checkpoints/latest', { headers: bearer(writer) }))
+        .status,
+    ).toBe(403);
   });
 
   it('rejects bad filters with 422', async () => {
