@@ -9,12 +9,14 @@
  */
 
 import type { KeyObject } from 'node:crypto';
+import type { ApiKeyStore } from './api-key-table.js';
 import type { AuditRecord } from './audit-record.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { ChainBreak, ChainVerdict } from './hash-chain.js';
 import type { ReplayGuard } from './hook-deliveries.js';
-import type { RetainedImage } from './image-vault.js';
 import type { OutboxEntry, OutboxStatus } from './outbox-entry.js';
+import type { OutboxStore } from './outbox-table.js';
+import type { RetainedImageStore } from './retained-image-table.js';
 
 export interface StoredRecord {
   seq: number;
@@ -99,7 +101,8 @@ export interface OutboxFilter {
   limit: number;
 }
 
-export interface AuditStore extends ReplayGuard {
+/** The audit log itself: hash-chained decisions per tenant, their checkpoints and single-use marks. */
+export interface AuditLog {
   readonly kind: 'sqlite' | 'postgres';
   /**
    * Appends a decision to its tenant's chain in one transaction, unless the tenant already recorded
@@ -141,32 +144,22 @@ export interface AuditStore extends ReplayGuard {
   /** Every tenant with a chain or a signed registration. */
   tenants(): Promise<string[]>;
 
-  /** Opt-in encrypted audit images (see image-vault.ts); never called unless retention is configured. */
-  retainImage(image: RetainedImage): Promise<void>;
-  findRetainedImage(tenant: string, checkId: string): Promise<RetainedImage | null>;
-  /** Deletes images past their expiry; returns how many. */
-  purgeExpiredImages(now?: Date): Promise<number>;
-
-  /**
-   * Pending entries due by `now`, leased for `leaseMs` (their next attempt moves past the lease) so a
-   * concurrent dispatcher skips them.
-   */
-  claimDueOutbox(now: Date, limit: number, leaseMs: number): Promise<OutboxEntry[]>;
-  /** Records an attempt's outcome; a delivered entry's payload (it names the subject) is scrubbed. */
-  settleOutbox(id: string, result: OutboxSettlement): Promise<void>;
-  listOutbox(filter: OutboxFilter): Promise<OutboxEntry[]>;
-
   /**
    * Marks a check as used to pass a login (single use): true the first time, false ever after.
    * `usedBy` says where (a hook, a Cognito trigger) for the investigator.
    */
   consumeCheck(tenant: string, checkId: string, usedBy: string, now?: Date): Promise<boolean>;
+}
 
-  insertApiKey(row: ApiKeyRow): Promise<void>;
-  findApiKey(id: string): Promise<ApiKeyRow | null>;
-  listApiKeys(tenant?: string): Promise<ApiKeyRow[]>;
-  /** Sets expiry (rotation grace) or revocation; never deletes, so key ids stay in the audit trail. */
-  updateApiKey(id: string, change: { expiresAt?: string; revokedAt?: string }): Promise<void>;
-
+/**
+ * Every role on one database, as the service opens it (sql-audit-store.ts implements them all).
+ * Code that needs one role takes that role's interface.
+ */
+export interface AuditStore
+  extends AuditLog,
+    OutboxStore,
+    ApiKeyStore,
+    ReplayGuard,
+    RetainedImageStore {
   close(): Promise<void>;
 }

@@ -6,7 +6,8 @@
  */
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { ApiKeyRow, AuditStore } from '../audit/audit-store.js';
+import type { ApiKeyStore } from '../audit/api-key-table.js';
+import type { ApiKeyRow } from '../audit/audit-store.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import type { Scope } from './scopes.js';
 
@@ -34,7 +35,7 @@ export function looksLikeApiKey(presented: string): boolean {
 }
 
 export async function issueApiKey(
-  store: AuditStore,
+  store: ApiKeyStore,
   options: { tenant: string; name: string; scopes: readonly Scope[]; now?: Date },
 ): Promise<IssuedKey> {
   if (!TENANT_PATTERN.test(options.tenant)) {
@@ -66,7 +67,7 @@ export async function issueApiKey(
  * `graceSeconds` so callers can switch without an outage.
  */
 export async function rotateApiKey(
-  store: AuditStore,
+  store: ApiKeyStore,
   id: string,
   graceSeconds: number,
   now = new Date(),
@@ -90,7 +91,11 @@ export async function rotateApiKey(
   return successor;
 }
 
-export async function revokeApiKey(store: AuditStore, id: string, now = new Date()): Promise<void> {
+export async function revokeApiKey(
+  store: ApiKeyStore,
+  id: string,
+  now = new Date(),
+): Promise<void> {
   if (!(await store.findApiKey(id))) {
     throw new NotFoundError(`no API key ${id}`);
   }
@@ -99,7 +104,7 @@ export async function revokeApiKey(store: AuditStore, id: string, now = new Date
 
 /** The key's row when the presented key is genuine, current and unrevoked; otherwise null. */
 export async function verifyApiKey(
-  store: AuditStore,
+  store: ApiKeyStore,
   presented: string,
   now = new Date(),
 ): Promise<ApiKeyRow | null> {
