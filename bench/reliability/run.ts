@@ -7,7 +7,7 @@
  */
 
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteAuditStore } from '../../src/audit/sqlite-audit-store.js';
 import { projectRoot } from '../../src/project-root.js';
@@ -17,6 +17,7 @@ import { type FaultFigures, runServerFaults } from './server-faults.js';
 import { type MatrixHarness, OUT_OF_MODEL, runTamperCase, TAMPER_CASES } from './tamper-cases.js';
 
 const bounded = process.argv.includes('--bounded');
+const tamperLines: string[] = [];
 const write = process.argv.includes('--write');
 
 interface Row {
@@ -157,9 +158,11 @@ if (write) {
   await writeFile(
     join(projectRoot(), 'docs', 'reliability.md'),
     `# Reliability figures\n\nThe latest \`npm run reliability\` (${new Date().toISOString().slice(0, 10)}, ` +
-      `${bounded ? 'bounded' : 'full'} run, on a 2-core shared build machine). What each row means: ` +
-      'bench/reliability/.\n\n' +
-      `${text}\n\n## Tamper cases out of the threat model\n\n` +
+      `${bounded ? 'bounded' : 'full'} run, on a shared 2-core build machine with a load average of ` +
+      `${loadavg()[0]?.toFixed(1)} at the end of the run, so latencies are pessimistic). Command: ` +
+      '`npm run reliability -- --write`; the code of each row is in bench/reliability/.\n\n' +
+      `${text}\n\n## Tamper cases (an attacker with write access to the database, not the signing key)\n\n` +
+      `${tamperLines.join('\n')}\n\n## Out of the threat model\n\n` +
       OUT_OF_MODEL.map((o) => `- ${o.name}: ${o.reason}.`).join('\n') +
       '\n',
   );
