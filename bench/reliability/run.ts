@@ -46,6 +46,10 @@ async function tamperRows(): Promise<Row[]> {
       !outcome.ok && ('purgeRefused' in c.expect ? outcome.purgeRefused === true : true);
     if (caught) detected++;
     else missed.push(c.name);
+    const how = outcome.purgeRefused ? ', and retention refused to purge the chain' : '';
+    tamperLines.push(
+      `- ${c.name}: ${caught ? `detected as \`${outcome.reason}\`${how}` : 'NOT DETECTED'}`,
+    );
   }
   for (const name of missed) console.error(`tamper case NOT detected: ${name}`);
   return [
