@@ -392,6 +392,14 @@ describe('recipes', () => {
       status: 200,
       body: missing,
     });
+    // A duplicate while the first delivery of the event is still being answered: 409, never ALLOW.
+    const fresh = await checkFor(live, 'new.user@example.com');
+    await live.service.store.claimHookMessage('acme', 'okta:evt5');
+    const duplicate = await send(
+      oktaRequest('evt5', { email: 'new.user@example.com', livenessCheckId: fresh }),
+    );
+    expect(duplicate.status).toBe(409);
+    expect(await duplicate.json()).toMatchObject({ code: 'HOOK_REPLAYED' });
   });
 
   it('Okta: progressive profiling binds the check to the existing user, not to an attribute the form submits', async () => {
