@@ -25,6 +25,9 @@ npm run build --silent
 echo "== TypeScript tests (vitest)"
 npx vitest run --reporter=default --reporter=json --outputFile="$REPORTS/vitest.json"
 
+echo "== reliability, bounded (npm run reliability runs the full one): tamper matrix, bad inputs, kill -9, overload, locked database, PostgreSQL restart"
+node dist/bench/reliability/run.js --bounded
+
 echo "== Python tests (pytest)"
 (cd training && .venv/bin/python -m pytest -q --junitxml="$REPORTS/pytest.xml")
 

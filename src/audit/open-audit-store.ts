@@ -2,18 +2,16 @@
  * Opens the configured audit store: SQLite (the embedded default) or PostgreSQL.
  */
 
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import type { StoreConfig } from '../store/sql-dialect.js';
 import type { AuditStore } from './audit-store.js';
 import { PostgresAuditStore } from './postgres-audit-store.js';
 import { SqliteAuditStore } from './sqlite-audit-store.js';
 
-export type StoreConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+export type { StoreConfig };
 
 export async function openAuditStore(config: StoreConfig): Promise<AuditStore> {
-  if (config.kind === 'postgres') {
-    return PostgresAuditStore.open(config.url);
-  }
-  await mkdir(dirname(config.path), { recursive: true });
-  return new SqliteAuditStore(config.path);
+  // Owner-only for SQLite: the log names subjects and decisions (folder 0700, file 0600).
+  return config.kind === 'postgres'
+    ? PostgresAuditStore.open(config.url)
+    : SqliteAuditStore.open(config.path);
 }
