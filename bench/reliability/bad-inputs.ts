@@ -11,7 +11,7 @@ import { buildService } from '../../src/app/build-service.js';
 import { standardWebhookHeaders } from '../../src/audit/standard-webhook-headers.js';
 import { issueApiKey } from '../../src/auth/api-keys.js';
 import { serviceConfigFromEnv } from '../../src/config/service-config.js';
-import { projectRoot } from '../../src/project-root.js';
+import { defaultModelDir } from '../../src/project-root.js';
 
 const HOOK_SECRET = `whsec_${Buffer.alloc(32, 3).toString('base64')}`;
 const OKTA_AUTH = 'okta-reliability-secret-0123456789';
@@ -327,7 +327,7 @@ export async function runBadInputCorpus(): Promise<CorpusResult> {
   const service = await buildService(
     serviceConfigFromEnv({
       IFAS_DATA_DIR: dataDir,
-      IFAS_MODEL_DIR: join(projectRoot(), 'models', 'ifas-mini'),
+      IFAS_MODEL_DIR: defaultModelDir(),
       IFAS_DETECT_FACES: 'false',
       IFAS_MAX_NEW_TOKENS: '4',
       IFAS_MAX_BODY_BYTES: String(1024 * 1024),
