@@ -13,6 +13,7 @@ import {
   ModelNotReadyError,
   ModelPackageError,
   PayloadTooLargeError,
+  QueueFullError,
   ValidationError,
 } from '../errors.js';
 import type { CheckResult, ModelInfo } from './engine.js';
@@ -41,6 +42,8 @@ export interface WireError {
   code: string;
   status: number;
   message: string;
+  /** With QUEUE_FULL: when the remote model expects to have room. */
+  retryAfterSeconds?: number;
 }
 
 export type InferResponse =
@@ -49,6 +52,10 @@ export type InferResponse =
   | { ok: false; error: WireError };
 
 export function wireErrorOf(error: unknown): WireError {
+  if (error instanceof QueueFullError) {
+    const { code, status, message, retryAfterSeconds } = error;
+    return { code, status, message, retryAfterSeconds };
+  }
   if (error instanceof AppError)
     return { code: error.code, status: error.status, message: error.message };
   return { code: 'INFER_FAILED', status: 500, message: 'inference failed' };
@@ -77,6 +84,9 @@ export function errorFromWire(wire: WireError): AppError {
       return new ModelNotReadyError(message);
     case 'INFER_TIMEOUT':
       return new InferenceTimeoutError(message);
+    // The remote model is busy: the API answers 503 with its Retry-After rather than a failure.
+    case 'QUEUE_FULL':
+      return new QueueFullError(wire.retryAfterSeconds ?? 1, message);
     default:
       return new InferenceFailedError(`remote inference failed: ${code}: ${message}`);
   }

@@ -2,7 +2,8 @@
  * Key/value cache for the decoder graph: a record of named tensors, driven by the graph's I/O names.
  *
  * Layout per layer: past_key_values.{i}.key|value, (1, kvHeads, P, headDim). `fromPresent` renames the
- * decoder's present.* outputs into the next step's past_key_values.* feeds without copying.
+ * decoder's present.* outputs into the next step's past_key_values.* feeds without copying;
+ * `fromBatchRow` copies one row out of a batched prefill's (B, kvHeads, P, headDim) outputs.
  */
 
 import { GRAPH_IO, type Manifest } from '../model/manifest.js';
@@ -15,14 +16,35 @@ export class KvCache {
   ) {}
 
   /** A cache with P = 0 positions, for the prefill. */
-  static empty(decoder: Manifest['decoder']): KvCache {
+  static empty(decoder: Manifest['decoder'], batch = 1): KvCache {
     const feeds: Record<string, Tensor> = {};
-    const dims = [1, decoder.kvHeads, 0, decoder.headDim];
+    const dims = [batch, decoder.kvHeads, 0, decoder.headDim];
     for (let layer = 0; layer < decoder.layers; layer++) {
       feeds[GRAPH_IO.decoder.pastKey(layer)] = float32Tensor(new Float32Array(0), dims);
       feeds[GRAPH_IO.decoder.pastValue(layer)] = float32Tensor(new Float32Array(0), dims);
     }
     return new KvCache(feeds, 0);
+  }
+
+  /** Row `row` of a batched prefill's present.* outputs, as a batch-of-one cache. */
+  static fromBatchRow(outputs: Record<string, Tensor>, layers: number, row: number): KvCache {
+    const feeds: Record<string, Tensor> = {};
+    let length = 0;
+    for (let layer = 0; layer < layers; layer++) {
+      for (const [present, past] of [
+        [GRAPH_IO.decoder.presentKey(layer), GRAPH_IO.decoder.pastKey(layer)],
+        [GRAPH_IO.decoder.presentValue(layer), GRAPH_IO.decoder.pastValue(layer)],
+      ] as const) {
+        const tensor = outputs[present];
+        if (!tensor) throw new Error(`decoder output ${present} missing`);
+        const [, heads = 0, positions = 0, headDim = 0] = tensor.dims;
+        const size = heads * positions * headDim;
+        const data = (tensor.data as Float32Array).slice(row * size, (row + 1) * size);
+        feeds[past] = float32Tensor(data, [1, heads, positions, headDim]);
+        length = positions;
+      }
+    }
+    return new KvCache(feeds, length);
   }
 
   static fromPresent(outputs: Record<string, Tensor>, layers: number): KvCache {

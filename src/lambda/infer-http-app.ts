@@ -1,7 +1,8 @@
 /**
  * The infer container's HTTP mode, for GPU container platforms where there is no Lambda runtime:
  * POST /invoke speaks the infer protocol behind a bearer token (compared in constant time), /healthz
- * answers without one. Requests are bounded in size and run one at a time per GPU.
+ * answers without one. Requests are bounded in size; the judge given is normally a BatchingJudge
+ * (one batch at a time per GPU, refusing with 503 + Retry-After when its queue is full).
  */
 
 import { Hono } from 'hono';
@@ -9,17 +10,14 @@ import { bodyLimit } from 'hono/body-limit';
 import { secretsEqual } from '../auth/constant-time.js';
 import { answerInferRequest } from '../inference/answer-infer-request.js';
 import type { Judge } from '../inference/judge.js';
-import { InferenceQueue } from '../service/inference-queue.js';
 
 export interface InferHttpOptions {
   judge: Judge;
   token: string;
   maxBodyBytes: number;
-  maxWaiting: number;
 }
 
 export function inferHttpApp(options: InferHttpOptions): Hono {
-  const queue = new InferenceQueue({ concurrency: 1, maxWaiting: options.maxWaiting });
   const app = new Hono();
   app.get('/healthz', (c) => c.json({ ok: true, model: options.judge.model }));
   app.post(
@@ -52,15 +50,12 @@ export function inferHttpApp(options: InferHttpOptions): Hono {
         );
       }
       const payload = await c.req.json().catch(() => null);
-      try {
-        return c.json(await queue.run(() => answerInferRequest(options.judge, payload)));
-      } catch {
-        c.header('retry-after', String(queue.retryAfterSeconds()));
-        return c.json(
-          { ok: false, error: { code: 'QUEUE_FULL', status: 503, message: 'busy; retry later' } },
-          503,
-        );
+      const answer = await answerInferRequest(options.judge, payload);
+      if (!answer.ok && answer.error.code === 'QUEUE_FULL') {
+        c.header('retry-after', String(answer.error.retryAfterSeconds ?? 1));
+        return c.json(answer, 503);
       }
+      return c.json(answer);
     },
   );
   return app;
