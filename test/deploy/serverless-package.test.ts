@@ -212,6 +212,8 @@ describe('serverless package (osls), default switches', () => {
     expect(
       plain.zipEntries.some((e) => e.name.endsWith('linux/x64/onnxruntime_binding.node')),
     ).toBe(true);
+    // hono is a peer dependency of the published package; the function still ships it.
+    expect(plain.zipEntries.some((e) => e.name === 'node_modules/hono/package.json')).toBe(true);
     expect(
       plain.zipEntries.some(
         (e) =>
