@@ -22,6 +22,7 @@ import type {
 import { type Checkpoint, signCheckpoint } from './checkpoint.js';
 import { GENESIS, linkHash } from './hash-chain.js';
 import type { RetainedImage } from './image-vault.js';
+import { type DatabaseTls, postgresConnection } from './postgres-tls.js';
 import {
   type CheckpointRow,
   checkpointOf,
@@ -128,9 +129,16 @@ export class PostgresAuditStore implements AuditStore {
 
   private constructor(private readonly pool: pg.Pool) {}
 
-  /** Connects and creates the tables when missing. */
-  static async open(connectionString: string, poolSize = 10): Promise<PostgresAuditStore> {
-    const pool = new pg.Pool({ connectionString, max: poolSize });
+  /**
+   * Connects (TLS as `tls` says, at most `poolSize` connections: keep it small on Lambda, where
+   * every instance has its own pool) and creates the tables when missing.
+   */
+  static async open(
+    url: string,
+    poolSize = 10,
+    tls: DatabaseTls = { mode: 'url' },
+  ): Promise<PostgresAuditStore> {
+    const pool = new pg.Pool({ ...postgresConnection(url, tls), max: poolSize });
     // A server restart must not crash the process through an idle client's error event.
     pool.on('error', () => undefined);
     await pool.query(SCHEMA);

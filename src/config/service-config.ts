@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import type { StoreConfig } from '../audit/open-audit-store.js';
 import { ConfigError } from '../errors.js';
 import { type FlagConfig, flagConfigSchema } from '../flags/flag-config.js';
 import { type HookConfig, hookConfigSchema } from '../hooks/hook-config.js';
@@ -31,6 +32,9 @@ const envSchema = z
     IFAS_AUDIT_STORE: z.enum(['sqlite', 'postgres']).default('sqlite'),
     IFAS_SQLITE_PATH: z.string().optional(),
     IFAS_DATABASE_URL: z.string().optional(),
+    IFAS_DATABASE_TLS: z.enum(['url', 'verify-full', 'disable']).default('url'),
+    IFAS_DATABASE_CA_FILE: z.string().min(1).optional(),
+    IFAS_DATABASE_POOL_MAX: positiveInt.max(100).default(10),
     IFAS_SUBJECT_POLICY: z.enum(['plain', 'keyed-hash']).default('keyed-hash'),
     IFAS_SUBJECT_HASH_KEY: z.base64().optional(),
     IFAS_CHECKPOINT_KEY_FILE: z.string().optional(),
@@ -97,7 +101,7 @@ export interface ServiceConfig {
   /** Liveness at or above which a face is live; null: the model package's recommended threshold. */
   threshold: number | null;
   dataDir: string;
-  store: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+  store: StoreConfig;
   subjectPolicy: 'plain' | 'keyed-hash';
   /** Given in the environment; otherwise read or created under dataDir. */
   subjectHashKey: Buffer | null;
@@ -184,7 +188,15 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
     dataDir,
     store:
       e.IFAS_AUDIT_STORE === 'postgres'
-        ? { kind: 'postgres', url: e.IFAS_DATABASE_URL ?? '' }
+        ? {
+            kind: 'postgres',
+            url: e.IFAS_DATABASE_URL ?? '',
+            poolMax: e.IFAS_DATABASE_POOL_MAX,
+            tls:
+              e.IFAS_DATABASE_TLS === 'verify-full'
+                ? { mode: 'verify-full', caFile: e.IFAS_DATABASE_CA_FILE ?? null }
+                : { mode: e.IFAS_DATABASE_TLS },
+          }
         : { kind: 'sqlite', path: resolve(e.IFAS_SQLITE_PATH ?? join(dataDir, 'audit.sqlite')) },
     subjectPolicy: e.IFAS_SUBJECT_POLICY,
     subjectHashKey: e.IFAS_SUBJECT_HASH_KEY ? Buffer.from(e.IFAS_SUBJECT_HASH_KEY, 'base64') : null,
