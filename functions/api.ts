@@ -6,7 +6,7 @@
  */
 
 import { handle } from 'hono/aws-lambda';
-import { lambdaService } from '../src/lambda/lambda-parts.js';
+import { lambdaService } from '../src/app/lambda-parts.js';
 
 const service = await lambdaService();
 const answer = handle(service.app);

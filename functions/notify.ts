@@ -1,12 +1,7 @@
 /**
- * The `notify` function (scheduled): delivers due spoof flags from the outbox. Each run logs its
- * report as one JSON line ({"outbox":{…,"dead":n}}); infra/'s monitoring stack alarms on dead > 0.
+ * The `notify` function (scheduled): delivers due spoof flags from the outbox.
  */
 
-import { lambdaDispatcher } from '../src/lambda/lambda-parts.js';
+import { runNotify } from '../src/app/scheduled-jobs.js';
 
-export const handler = async () => {
-  const report = await (await lambdaDispatcher()).runOnce();
-  console.log(JSON.stringify({ outbox: report }));
-  return report;
-};
+export const handler = runNotify;

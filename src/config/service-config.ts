@@ -6,12 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import type { StoreConfig } from '../audit/open-audit-store.js';
 import { ConfigError } from '../errors.js';
-import { type FlagConfig, flagConfigSchema } from '../flags/flag-config.js';
-import { type HookConfig, hookConfigSchema } from '../hooks/hook-config.js';
 import { defaultModelDir } from '../project-root.js';
 import { issueSummary } from '../zod-issues.js';
+import { parseEnv } from './env.js';
+import { type FlagConfig, flagConfigSchema } from './flag-config.js';
+import { type HookConfig, hookConfigSchema } from './hook-config.js';
 
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -101,7 +101,15 @@ export interface ServiceConfig {
   /** Liveness at or above which a face is live; null: the model package's recommended threshold. */
   threshold: number | null;
   dataDir: string;
-  store: StoreConfig;
+  /** The audit store (audit/open-audit-store.ts takes this shape). */
+  store:
+    | { kind: 'sqlite'; path: string }
+    | {
+        kind: 'postgres';
+        url: string;
+        poolMax: number;
+        tls: { mode: 'url' } | { mode: 'disable' } | { mode: 'verify-full'; caFile: string | null };
+      };
   subjectPolicy: 'plain' | 'keyed-hash';
   /** Given in the environment; otherwise read or created under dataDir. */
   subjectHashKey: Buffer | null;
@@ -171,11 +179,7 @@ function jsonSection<S extends z.ZodType>(
 }
 
 export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(`invalid configuration: ${issueSummary(parsed.error)}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(envSchema, 'configuration', env);
   const dataDir = resolve(e.IFAS_DATA_DIR);
   const jwksGiven = e.IFAS_JWT_JWKS_URL !== undefined || e.IFAS_JWT_JWKS_FILE !== undefined;
   return {

@@ -7,6 +7,7 @@
  */
 
 import type { MiddlewareHandler } from 'hono';
+import { LivenessRefusedError, problemTypeFor } from '../errors.js';
 import { type CheckClient, type GuardCheck, GuardCheckError } from './check-clients.js';
 
 export interface GuardOptions {
@@ -104,6 +105,12 @@ export async function ifasGuard(request: Request, options: GuardOptions): Promis
   };
 }
 
+const REFUSAL_CODES = {
+  decision: 'LIVENESS_DENIED',
+  no_image: 'LIVENESS_NO_IMAGE',
+  unavailable: 'LIVENESS_UNAVAILABLE',
+} as const;
+
 export interface GuardVariables {
   ifasCheck: GuardCheck | null;
 }
@@ -120,18 +127,15 @@ export function ifasGuardMiddleware<E extends { Variables: GuardVariables }>(
     const verdict = await ifasGuard(c.req.raw, options);
     if (verdict.check) c.header('ifas-check-id', verdict.check.id);
     if (!verdict.allowed) {
+      const refusal = new LivenessRefusedError(REFUSAL_CODES[verdict.reason], verdict.detail);
       return c.body(
         JSON.stringify({
-          type: 'https://ifas-guard.dev/problems/liveness_denied',
-          title: 'Liveness check did not pass',
+          type: problemTypeFor(refusal.code),
+          title: refusal.title,
+          // A service that refused the request (4xx) makes the guard answer 400, not 503.
           status: verdict.status,
-          code:
-            verdict.reason === 'decision'
-              ? 'LIVENESS_DENIED'
-              : verdict.reason === 'no_image'
-                ? 'LIVENESS_NO_IMAGE'
-                : 'LIVENESS_UNAVAILABLE',
-          detail: verdict.detail,
+          code: refusal.code,
+          detail: refusal.message,
           ...(verdict.check ? { checkId: verdict.check.id, decision: verdict.check.decision } : {}),
         }),
         verdict.status,

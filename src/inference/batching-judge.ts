@@ -8,7 +8,8 @@
  */
 
 import { InferenceTimeoutError, QueueFullError } from '../errors.js';
-import type { CheckOptions, CheckResult, IfasEngine } from './engine.js';
+import type { CheckResult } from './check-result.js';
+import type { CheckOptions, IfasEngine } from './engine.js';
 import type { Judge } from './judge.js';
 
 export interface BatchingOptions {

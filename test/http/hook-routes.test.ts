@@ -8,9 +8,9 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../../src/app/start-server.js';
 import { serviceConfigFromEnv } from '../../src/config/service-config.js';
 import { projectRoot } from '../../src/project-root.js';
-import { type RunningServer, startServer } from '../../src/server/start-server.js';
 import { FACE_32 } from '../support/fixtures.js';
 import { testServiceEnv } from '../support/service.js';
 

@@ -3,7 +3,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InferenceTimeoutError, QueueFullError } from '../../src/errors.js';
 import { BatchingJudge } from '../../src/inference/batching-judge.js';
-import { type CheckResult, IfasEngine } from '../../src/inference/engine.js';
+import type { CheckResult } from '../../src/inference/check-result.js';
+import { IfasEngine } from '../../src/inference/engine.js';
 import { FACE_32, TINY_PACKAGE } from '../support/fixtures.js';
 
 let engine: IfasEngine;

@@ -5,16 +5,28 @@
  * (one batch at a time per GPU, refusing with 503 + Retry-After when its queue is full).
  */
 
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { secretsEqual } from '../auth/constant-time.js';
-import { answerInferRequest } from '../inference/answer-infer-request.js';
+import { AuthenticationError, PayloadTooLargeError } from '../errors.js';
 import type { Judge } from '../inference/judge.js';
+import { answerInferRequest } from './answer-infer-request.js';
+import { type InferResponse, wireErrorOf } from './infer-protocol.js';
 
 export interface InferHttpOptions {
   judge: Judge;
   token: string;
   maxBodyBytes: number;
+}
+
+/** An infer-protocol error answer with the error's own HTTP status. */
+function refuse(c: Context, error: unknown): Response {
+  const wire = wireErrorOf(error);
+  return c.json(
+    { ok: false, error: wire } satisfies InferResponse,
+    wire.status as ContentfulStatusCode,
+  );
 }
 
 export function inferHttpApp(options: InferHttpOptions): Hono {
@@ -24,33 +36,20 @@ export function inferHttpApp(options: InferHttpOptions): Hono {
     '/invoke',
     bodyLimit({
       maxSize: options.maxBodyBytes,
-      onError: (c) =>
-        c.json(
-          {
-            ok: false,
-            error: { code: 'INPUT_TOO_LARGE', status: 413, message: 'the request is too large' },
-          },
-          413,
-        ),
+      onError: (c) => refuse(c, new PayloadTooLargeError('the request is too large')),
     }),
     async (c) => {
       const presented = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
       if (!secretsEqual(presented, options.token)) {
         c.header('www-authenticate', 'Bearer realm="ifas-infer"');
-        return c.json(
-          {
-            ok: false,
-            error: {
-              code: 'AUTH_INVALID',
-              status: 401,
-              message: 'a valid bearer token is required',
-            },
-          },
-          401,
+        return refuse(
+          c,
+          new AuthenticationError('AUTH_INVALID', 'a valid bearer token is required'),
         );
       }
       const payload = await c.req.json().catch(() => null);
       const answer = await answerInferRequest(options.judge, payload);
+      // The batching judge's refusal: the platform sees 503 and the client when to come back.
       if (!answer.ok && answer.error.code === 'QUEUE_FULL') {
         c.header('retry-after', String(answer.error.retryAfterSeconds ?? 1));
         return c.json(answer, 503);

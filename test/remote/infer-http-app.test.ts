@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueueFullError } from '../../src/errors.js';
 import { BatchingJudge } from '../../src/inference/batching-judge.js';
 import { IfasEngine } from '../../src/inference/engine.js';
-import { errorFromWire, type WireError } from '../../src/inference/infer-protocol.js';
-import { RemoteJudge } from '../../src/inference/remote-judge.js';
-import { inferHttpApp } from '../../src/lambda/infer-http-app.js';
+import { inferHttpApp } from '../../src/remote/infer-http-app.js';
+import { errorFromWire, type WireError } from '../../src/remote/infer-protocol.js';
+import { RemoteJudge } from '../../src/remote/remote-judge.js';
 import { FACE_32, TINY_PACKAGE } from '../support/fixtures.js';
 
 const TOKEN = 'infer-token-0123456789abcdef';
