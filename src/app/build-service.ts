@@ -5,7 +5,6 @@
  */
 
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { SubjectPolicy } from '../audit/audit-record.js';
@@ -13,11 +12,7 @@ import type { AuditStore } from '../audit/audit-store.js';
 import { ImageVault } from '../audit/image-vault.js';
 import { openAuditStore } from '../audit/open-audit-store.js';
 import { jwtVerifier } from '../auth/jwt-verifier.js';
-import {
-  type CheckpointKeys,
-  checkpointKeysFor,
-  loadSubjectHashKey,
-} from '../config/local-secrets.js';
+import { type CheckpointKeys, checkpointKeysFor } from '../config/local-secrets.js';
 import type { ServiceConfig } from '../config/service-config.js';
 import { FlagDelivery } from '../flags/deliver.js';
 import { FlagRouter } from '../flags/flag-router.js';
@@ -35,6 +30,7 @@ import { RemoteJudge } from '../remote/remote-judge.js';
 import { CheckService } from '../service/check-service.js';
 import { ModelSlot } from '../service/model-slot.js';
 import { ServiceMetrics } from '../service/service-metrics.js';
+import { subjectPolicyFor } from './subject-policy.js';
 
 export interface Service {
   app: OpenAPIHono<AppEnv>;
@@ -49,13 +45,6 @@ export interface Service {
   setSigningKey: SetSigningKey;
   dispatcher: OutboxDispatcher;
   close(): Promise<void>;
-}
-
-export async function subjectPolicyFor(config: ServiceConfig): Promise<SubjectPolicy> {
-  if (config.subjectPolicy === 'plain') return { kind: 'plain' };
-  const key =
-    config.subjectHashKey ?? (await loadSubjectHashKey(join(config.dataDir, 'subject-hash.key')));
-  return { kind: 'keyed-hash', key };
 }
 
 export interface ServiceParts {

@@ -17,7 +17,7 @@ import {
   verifyAuthChallenge,
 } from '../cognito/custom-challenge.js';
 import { parseEnv } from '../config/env.js';
-import { lambdaConfig, lambdaStore, lambdaSubjectPolicy } from './lambda-parts.js';
+import { lambdaConfig, lambdaStore, lambdaSubjectPolicy } from './lambda-state.js';
 
 const cognitoEnvSchema = z.object({
   IFAS_COGNITO_TENANT: z.string().min(1).default('default'),
