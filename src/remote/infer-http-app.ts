@@ -16,7 +16,11 @@ import { type InferResponse, wireErrorOf } from './infer-protocol.js';
 
 export interface InferHttpOptions {
   judge: Judge;
-  token: string;
+  /**
+   * The bearer token callers must present, or `platform` when the platform authenticates them
+   * before the container sees the request (Cloud Run's IAM ingress with `roles/run.invoker`).
+   */
+  token: string | 'platform';
   maxBodyBytes: number;
 }
 
@@ -40,7 +44,7 @@ export function inferHttpApp(options: InferHttpOptions): Hono {
     }),
     async (c) => {
       const presented = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
-      if (!secretsEqual(presented, options.token)) {
+      if (options.token !== 'platform' && !secretsEqual(presented, options.token)) {
         c.header('www-authenticate', 'Bearer realm="ifas-infer"');
         return refuse(
           c,

@@ -92,6 +92,22 @@ describe('Function: httpTransport against the infer container app on loopback', 
     expect(there.rationaleTokenIds).toEqual(here.rationaleTokenIds);
   });
 
+  it('sends a credential from a token source (Google ID tokens for IAM ingress) on every call', async () => {
+    let asked = 0;
+    const transport = httpTransport({
+      url,
+      token: async () => {
+        asked++;
+        return TOKEN;
+      },
+    });
+    await expect(transport({ action: 'describe' })).resolves.toMatchObject({ ok: true });
+    await expect(transport({ action: 'describe' })).resolves.toMatchObject({ ok: true });
+    expect(asked).toBe(2);
+    const wrong = httpTransport({ url, token: async () => 'not-the-token-at-all' });
+    await expect(wrong({ action: 'describe' })).rejects.toBeInstanceOf(AuthenticationError);
+  });
+
   it('brings a remote input error back as the same typed error', async () => {
     const transport = httpTransport({ url, token: TOKEN });
     const failure = transport({

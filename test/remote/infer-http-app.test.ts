@@ -49,3 +49,17 @@ describe('inferHttpApp with a BatchingJudge', () => {
     await expect(busy.check(new Uint8Array([1]))).rejects.toBeInstanceOf(QueueFullError);
   });
 });
+
+describe("inferHttpApp behind the platform's authentication (IFAS_INFER_AUTH=iam)", () => {
+  it('serves /invoke without its own token when the platform admitted the caller', async () => {
+    const judge = new BatchingJudge(engine, { maxBatch: 1, maxWaitMs: 0, maxWaiting: 1 });
+    const app = inferHttpApp({ judge, token: 'platform', maxBodyBytes: 1 << 20 });
+    const res = await app.request('/invoke', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'describe' }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ ok: true, model: { name: 'ifas-tiny' } });
+  });
+});
