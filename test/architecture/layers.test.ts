@@ -25,12 +25,13 @@ const ALLOWED: Record<string, readonly string[]> = {
   service: ['audit', 'flags', 'config', 'inference', 'kernel'],
   hooks: ['service', 'audit', 'config', 'inference', 'kernel'],
   cognito: ['service', 'audit', 'kernel'],
-  guard: ['service', 'audit', 'inference', 'kernel'],
+  guard: ['inference', 'kernel'], // decisions.ts only: the guard is also the dependency-free ifas-guard-client
   http: ['service', 'hooks', 'flags', 'audit', 'auth', 'config', 'inference', 'kernel'],
   app: [
     'http',
     'remote',
     'cognito',
+    'guard',
     'hooks',
     'service',
     'flags',
