@@ -1,8 +1,8 @@
 /**
  * Dynamic batching: batch size B against latency and throughput, score-only checks of face crops
  * (the face stage is per check and not batched, so it is left out to show the model's share).
- * For each B, `rounds` batches run back to back through IfasEngine.checkBatch; the ratios are
- * against B = 1 measured in the same process (not timed assertions).
+ * Each round runs one batch of every size B through IfasEngine.checkBatch (sizes alternate, so
+ * load drift falls on all); medians over the rounds; ratios against B = 1 in the same process.
  *
  *   npm run build && node dist/bench/batching.js [--model DIR] [--provider cpu|cuda] [--threads N]
  *     [--sizes 1,2,4,8,16] [--rounds 12]
@@ -61,32 +61,41 @@ interface Row {
   perCheckMs: number;
   checksPerSecond: number;
 }
-const rows: Row[] = [];
-for (const batch of sizes) {
-  const items = crops.slice(0, batch).map((bytes) => ({ bytes, options: { detect: false } }));
-  await engine.checkBatch(items); // warm-up: session allocation for this shape
-  const batchMs: number[] = [];
-  const visionMs: number[] = [];
-  const prefillMs: number[] = [];
-  for (let round = 0; round < rounds; round++) {
+// Sizes alternate within each round, so drift in machine load falls on all of them alike.
+const samples = new Map(
+  sizes.map((batch) => [
+    batch,
+    { batch: [] as number[], vision: [] as number[], prefill: [] as number[] },
+  ]),
+);
+const itemsOf = (batch: number) =>
+  crops.slice(0, batch).map((bytes) => ({ bytes, options: { detect: false } }));
+for (const batch of sizes) await engine.checkBatch(itemsOf(batch)); // warm-up: one run per shape
+for (let round = 0; round < rounds; round++) {
+  for (const batch of sizes) {
     const started = performance.now();
-    const outcomes = await engine.checkBatch(items);
-    batchMs.push(performance.now() - started);
+    const outcomes = await engine.checkBatch(itemsOf(batch));
+    const elapsed = performance.now() - started;
     const first = outcomes[0];
     if (first?.status !== 'fulfilled') throw first?.reason;
-    visionMs.push(first.value.timings.visionMs);
-    prefillMs.push(first.value.timings.prefillMs);
+    const sample = samples.get(batch);
+    sample?.batch.push(elapsed);
+    sample?.vision.push(first.value.timings.visionMs);
+    sample?.prefill.push(first.value.timings.prefillMs);
   }
-  const ms = median(batchMs);
-  rows.push({
+}
+const rows: Row[] = sizes.map((batch) => {
+  const sample = samples.get(batch) ?? { batch: [], vision: [], prefill: [] };
+  const ms = median(sample.batch);
+  return {
     batch,
     batchMs: ms,
-    visionMs: median(visionMs),
-    prefillMs: median(prefillMs),
+    visionMs: median(sample.vision),
+    prefillMs: median(sample.prefill),
     perCheckMs: ms / batch,
     checksPerSecond: (1000 * batch) / ms,
-  });
-}
+  };
+});
 await engine.dispose();
 
 const base = rows[0] as Row;
