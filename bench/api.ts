@@ -5,13 +5,18 @@
  *       the same bytes, score only — for the SQLite store and, when a server is given, PostgreSQL;
  *   (f) audit appends per second, SQLite and PostgreSQL, chained records of the real shape;
  *   (g) an identity-provider hook redeeming a check (signature, replay guard, single-use mark) ÷
- *       GET /v1/checks/{id} (auth, one store read), against Okta's 3 s inline-hook budget.
+ *       GET /v1/checks/{id} (auth, one store read), against Okta's 3 s inline-hook budget;
+ *   (h) throughput under load over loopback HTTP: accepted checks/s with 64 closed-loop clients
+ *       (overload; a refused client retries at once, the worst case) ÷ with 8, and p99 ÷ p50 latency
+ *       of accepted checks at 8 clients. Blocks alternate 8, 64, 8, 64 so machine drift hits both.
  *
- *   npm run bench:api -- [--iterations 40] [--postgres postgres://…]
+ *   npm run bench:api -- [--iterations 40] [--postgres postgres://…] [--load-seconds 6]
  */
 
 import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
+import { serve } from '@hono/node-server';
 import { Webhook } from 'standardwebhooks';
 import { buildService, type Service } from '../src/app/build-service.js';
 import { auditRecordFor } from '../src/audit/audit-record.js';
@@ -20,8 +25,13 @@ import { serviceConfigFromEnv } from '../src/config/service-config.js';
 import { projectRoot } from '../src/project-root.js';
 
 const { values: args } = parseArgs({
-  options: { iterations: { type: 'string', default: '40' }, postgres: { type: 'string' } },
+  options: {
+    iterations: { type: 'string', default: '40' },
+    postgres: { type: 'string' },
+    'load-seconds': { type: 'string', default: '6' },
+  },
 });
+const loadSeconds = Number(args['load-seconds']);
 const iterations = Number(args.iterations);
 const image = await readFile(`${projectRoot()}/samples/grace-hopper.jpg`);
 
@@ -169,6 +179,68 @@ async function hookRatio(label: string, svc: Service): Promise<void> {
   );
 }
 
+interface LoadBlock {
+  accepted: number;
+  refused: number;
+  latencies: number[];
+  seconds: number;
+}
+
+/** `clients` closed-loop clients POSTing the portrait for `seconds` over real loopback HTTP. */
+async function loadBlock(url: string, key: string, clients: number, seconds: number) {
+  const block: LoadBlock = { accepted: 0, refused: 0, latencies: [], seconds };
+  const until = performance.now() + seconds * 1000;
+  const client = async (): Promise<void> => {
+    while (performance.now() < until) {
+      const body = new FormData();
+      body.append('image', new Blob([image]));
+      body.append('explain', 'never');
+      const started = performance.now();
+      const res = await fetch(`${url}/v1/checks`, {
+        method: 'POST',
+        body,
+        headers: { authorization: `Bearer ${key}` },
+      });
+      await res.arrayBuffer();
+      if (res.status === 201) {
+        block.accepted++;
+        block.latencies.push(performance.now() - started);
+      } else if (res.status === 503) {
+        block.refused++;
+      } else {
+        throw new Error(`status ${res.status}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, client));
+  return block;
+}
+
+async function throughputUnderLoad(svc: Service): Promise<void> {
+  const key = (
+    await issueApiKey(svc.store, { tenant: 'bench', name: 'load', scopes: ['checks:write'] })
+  ).key;
+  const server = serve({ fetch: svc.app.fetch, hostname: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await loadBlock(url, key, 8, 1); // warm-up
+  const blocks: Record<8 | 64, LoadBlock[]> = { 8: [], 64: [] };
+  for (let round = 0; round < 2; round++) {
+    blocks[8].push(await loadBlock(url, key, 8, loadSeconds));
+    blocks[64].push(await loadBlock(url, key, 64, loadSeconds));
+  }
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const rate = (list: LoadBlock[]) =>
+    list.reduce((n, b) => n + b.accepted, 0) / list.reduce((n, b) => n + b.seconds, 0);
+  const eight = blocks[8].flatMap((b) => b.latencies).sort((a, b) => a - b);
+  const p50 = eight[Math.floor(eight.length * 0.5)] ?? Number.NaN;
+  const p99 = eight[Math.floor(eight.length * 0.99)] ?? Number.NaN;
+  const refused64 = blocks[64].reduce((n, b) => n + b.refused, 0);
+  console.log(
+    `(h) loopback HTTP, SQLite: accepted/s at 64 clients ${rate(blocks[64]).toFixed(1)} ÷ at 8 clients ${rate(blocks[8]).toFixed(1)} = ${(rate(blocks[64]) / rate(blocks[8])).toFixed(2)} (target ≥ 0.8; ${refused64} refused with 503 at 64); p99 ÷ p50 at 8 clients ${p99.toFixed(1)} ÷ ${p50.toFixed(1)} ms = ${(p99 / p50).toFixed(2)} (target ≤ 3)`,
+  );
+}
+
 console.log(
   `iterations ${iterations}, image samples/grace-hopper.jpg, model models/ifas-mini, score only`,
 );
@@ -176,6 +248,7 @@ const sqlite = await service({});
 await apiRatio('SQLite', sqlite);
 await appendRate('SQLite', sqlite);
 await hookRatio('SQLite', sqlite);
+await throughputUnderLoad(sqlite);
 await sqlite.close();
 if (args.postgres) {
   const pg = await service({ IFAS_AUDIT_STORE: 'postgres', IFAS_DATABASE_URL: args.postgres });

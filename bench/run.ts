@@ -6,7 +6,10 @@
  *   (c) Python onnxruntime loop time ÷ runtime time on the same graphs (> 1 means the runtime is faster);
  *   (d) cold start: process start → first decision of `ifas check`.
  *
- *   npm run bench -- [--model DIR] [--tokens 32] [--iterations 50]
+ *   npm run bench -- [--model DIR] [--tokens 32] [--iterations 50] [--json FILE]
+ *
+ * With --json the figures are also written to FILE (ratios and the times they come from), so that runs
+ * can be compared by script; the keys are listed in docs/benchmarks.md.
  */
 
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
@@ -25,7 +28,7 @@ import { IfasEngine, sessionPolicy } from '../src/inference/engine.js';
 import { argmaxRow, decoderStep, greedyContinue } from '../src/inference/generate.js';
 import { KvCache } from '../src/inference/kv-cache.js';
 import { TokenEmbeddings } from '../src/inference/token-embeddings.js';
-import { GRAPH_IO } from '../src/model/manifest.js';
+import { GRAPH_IO, kvCacheType } from '../src/model/manifest.js';
 import { defaultModelDir, projectRoot } from '../src/project-root.js';
 import { float32Tensor, int64Tensor, OnnxSession } from '../src/runtime/onnx.js';
 
@@ -34,6 +37,7 @@ const { values: args } = parseArgs({
     model: { type: 'string' },
     tokens: { type: 'string', default: '32' },
     iterations: { type: 'string', default: '50' },
+    json: { type: 'string' },
   },
 });
 const modelDir = args.model ?? defaultModelDir();
@@ -115,6 +119,9 @@ async function interleavedMedians(
 
 const fmt = (value: number, digits = 2): string => value.toFixed(digits);
 
+/** Figures for --json; a figure whose part was skipped stays absent. */
+const figures: Record<string, number | string | boolean> = {};
+
 async function main(): Promise<void> {
   // (a)–(c) compare the model path, so this engine has no face stage; the face stage is timed apart.
   const engine = await IfasEngine.load(modelDir, { intraOpThreads: threads, faceDetector: false });
@@ -152,7 +159,7 @@ async function main(): Promise<void> {
   const embeddings = new TokenEmbeddings(embed, manifest.decoder.hiddenSize);
   const prefix = await embeddings.embed(manifest.prompt.prefixIds);
   const suffix = await embeddings.embed(manifest.prompt.suffixIds);
-  const emptyCache = KvCache.empty(manifest.decoder).feeds;
+  const emptyCache = KvCache.empty(manifest.decoder, kvCacheType(manifest)).feeds;
   const rawScore = async (): Promise<void> => {
     const out = await vision.run({
       [GRAPH_IO.vision.input]: float32Tensor(pixels.data, pixels.dims),
@@ -191,6 +198,15 @@ async function main(): Promise<void> {
     iterations,
     20,
   );
+  Object.assign(figures, {
+    modelMs: rawMs,
+    scoreOnlyMs: e2eCropMs,
+    scoreOnlyRatio: e2eCropMs / rawMs,
+    jpegMs: e2ePortraitMs,
+    jpegRatio: e2ePortraitMs / rawMs,
+    faceStageMs,
+    faceStageRatio: faceStageMs / rawMs,
+  });
   console.log(`(a) score-only, end to end ÷ raw onnxruntime-node vision+prefill (target ≤ 1.05)`);
   console.log(
     `    raw ${fmt(rawMs)} ms; check(model-size PNG crop) ${fmt(e2eCropMs)} ms → ratio ${fmt(e2eCropMs / rawMs, 3)}`,
@@ -245,7 +261,7 @@ async function main(): Promise<void> {
         graphs,
         prompt,
         promptIds.length,
-        KvCache.empty(manifest.decoder),
+        KvCache.empty(manifest.decoder, kvCacheType(manifest)),
       );
       const first = argmaxRow(prefill.logits, 0, manifest.decoder.vocabSize);
       const rest = await greedyContinue(graphs, first, prefill.cache, {
@@ -258,6 +274,12 @@ async function main(): Promise<void> {
     const runs = Math.max(10, Math.floor(iterations / 2));
     const [hfMs = 0, ourMs = 0] = await interleavedMedians([hfGenerate, ourGenerate], runs);
     const same = hfTokens.join(',') === ourTokens.join(',');
+    Object.assign(figures, {
+      tokensPerSecond: (tokens / ourMs) * 1000,
+      transformersTokensPerSecond: (tokens / hfMs) * 1000,
+      tokensPerSecondRatio: hfMs / ourMs,
+      sameTokensAsTransformers: same,
+    });
     console.log(
       `(b) rationale tokens/s, runtime ÷ @huggingface/transformers (target ≥ 2.0), ${tokens} greedy tokens`,
     );
@@ -306,6 +328,12 @@ async function main(): Promise<void> {
       );
     py.stop();
     const same = py.tokens.join(',') === (ourAnswer.rationaleTokenIds ?? []).join(',');
+    Object.assign(figures, {
+      pythonGraphsRatio: pyRaw / nodeRaw,
+      pythonScoreOnlyRatio: pyScore / ourScore,
+      pythonAnswerRatio: pyAnswer / ourAnswerMs,
+      sameTokensAsPython: same,
+    });
     console.log('(c) Python onnxruntime ÷ runtime, same graphs, same PNG bytes (target ≥ 1.0)');
     console.log(
       `    graphs alone (vision + prefill on pixel values): python ${fmt(pyRaw)} ms, onnxruntime-node ${fmt(nodeRaw)} ms → ratio ${fmt(pyRaw / nodeRaw, 3)} (the bindings, before any runtime code)`,
@@ -338,6 +366,22 @@ async function main(): Promise<void> {
     `(d) cold start, process start → first decision (ifas check on the portrait: hash verification, face stage, model)`,
   );
   console.log(`    ${fmt(cold, 0)} ms (bare node start ${fmt(bare, 0)} ms)`);
+  Object.assign(figures, { coldStartMs: cold, bareNodeMs: bare });
+
+  if (args.json) {
+    const report = {
+      model: `${manifest.name} ${manifest.version}`,
+      cpu: cpus()[0]?.model ?? 'cpu',
+      threads,
+      node: process.version,
+      iterations,
+      tokens,
+      measuredAt: new Date().toISOString(),
+      ...figures,
+    };
+    await writeFile(args.json, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`\nfigures written to ${args.json}`);
+  }
 
   await engine.dispose();
   await faceDetector.release();

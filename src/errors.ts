@@ -37,9 +37,10 @@ export const ERROR_CODES = [
   'AUDIT_WRITE_FAILED',
   'HOOK_SIGNATURE_INVALID',
   'HOOK_REPLAYED',
-  'LIVENESS_DENIED',
+  'LIVENESS_FAILED',
   'LIVENESS_NO_IMAGE',
   'LIVENESS_UNAVAILABLE',
+  'REFERENCE_REJECTED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -197,6 +198,16 @@ export class NotFoundError extends AppError {
   readonly title = 'Not found';
 }
 
+/**
+ * An enrolment photo that cannot become a reference face (422): no face, several faces, poor quality,
+ * or not judged live. `details.reason` is the quality reason or the decision; nothing is stored.
+ */
+export class ReferenceRejectedError extends AppError {
+  readonly code = 'REFERENCE_REJECTED';
+  readonly status = 422;
+  readonly title = 'Reference face rejected';
+}
+
 /** A client request id sent again with a different image (409). */
 export class IdempotencyConflictError extends AppError {
   readonly code = 'IDEMPOTENCY_KEY_REUSED';
@@ -261,14 +272,14 @@ export class InputFileNotFoundError extends AppError {
 }
 
 const LIVENESS_STATUS = {
-  LIVENESS_DENIED: 403,
+  LIVENESS_FAILED: 403,
   LIVENESS_NO_IMAGE: 400,
   LIVENESS_UNAVAILABLE: 503,
 } as const;
 
 /**
- * The guard middleware's refusals: the decision was not live (403), the login carried no face image
- * (400), or no decision could be had (503).
+ * The guard middleware's refusals: the face check did not pass — not live, or not the account's face —
+ * (403), the login carried no face image (400), or no decision could be had (503).
  */
 export class LivenessRefusedError extends AppError {
   readonly title = 'Liveness check did not pass';
@@ -276,7 +287,7 @@ export class LivenessRefusedError extends AppError {
   constructor(
     readonly code: Extract<
       ErrorCode,
-      'LIVENESS_DENIED' | 'LIVENESS_NO_IMAGE' | 'LIVENESS_UNAVAILABLE'
+      'LIVENESS_FAILED' | 'LIVENESS_NO_IMAGE' | 'LIVENESS_UNAVAILABLE'
     >,
     message: string,
     options?: AppErrorOptions,
@@ -343,9 +354,10 @@ const ERROR_FACTORIES: Record<ErrorCode, ErrorFactory> = {
   AUDIT_WRITE_FAILED: plain(AuditWriteError),
   HOOK_SIGNATURE_INVALID: plain(HookAuthenticationError),
   HOOK_REPLAYED: plain(HookReplayError),
-  LIVENESS_DENIED: withCode(LivenessRefusedError, 'LIVENESS_DENIED'),
+  LIVENESS_FAILED: withCode(LivenessRefusedError, 'LIVENESS_FAILED'),
   LIVENESS_NO_IMAGE: withCode(LivenessRefusedError, 'LIVENESS_NO_IMAGE'),
   LIVENESS_UNAVAILABLE: withCode(LivenessRefusedError, 'LIVENESS_UNAVAILABLE'),
+  REFERENCE_REJECTED: plain(ReferenceRejectedError),
 };
 
 export function isErrorCode(code: string): code is ErrorCode {

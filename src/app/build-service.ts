@@ -17,10 +17,13 @@ import type { ServiceConfig } from '../config/service-config.js';
 import { FlagDelivery } from '../flags/deliver.js';
 import { FlagRouter } from '../flags/flag-router.js';
 import { OutboxDispatcher } from '../flags/outbox-dispatcher.js';
+import { RiskLevelStore } from '../flags/risk-levels.js';
 import { type SetSigningKey, setSigningKeyFor } from '../flags/signing-key.js';
+import { HookAnswerStore } from '../hooks/hook-answers.js';
 import { HookDecider } from '../hooks/hook-decider.js';
 import { createApp } from '../http/app.js';
 import type { AppEnv } from '../http/app-env.js';
+import { openFaceReferences } from '../identity/open-face-references.js';
 import { IfasEngine } from '../inference/engine.js';
 import { InferenceQueue } from '../inference/inference-queue.js';
 import type { Judge } from '../inference/judge.js';
@@ -31,6 +34,7 @@ import { RemoteJudge } from '../remote/remote-judge.js';
 import { CheckService } from '../service/check-service.js';
 import { ModelSlot } from '../service/model-slot.js';
 import { ServiceMetrics } from '../service/service-metrics.js';
+import { openSqlDialect, sqlDialectConfigFor } from '../store/sql-dialect.js';
 import { subjectPolicyFor } from './subject-policy.js';
 
 export interface Service {
@@ -47,6 +51,8 @@ export interface Service {
   dispatcher: OutboxDispatcher;
   close(): Promise<void>;
 }
+
+export { subjectPolicyFor };
 
 /** The container's token, or Google ID tokens minted from the AWS role (IAM ingress, docs/deploy.md §4.3). */
 function inferCredential(
@@ -83,6 +89,7 @@ function loadJudge(config: ServiceConfig, parts: ServiceParts): Promise<Judge> {
   return IfasEngine.load(config.modelDir, {
     executionProvider: config.executionProvider,
     maxPixels: config.limits.maxPixels,
+    verifyMode: config.modelVerify,
     ...(config.detectFaces ? {} : { faceDetector: false as const }),
   });
 }
@@ -111,8 +118,14 @@ export async function buildService(
   const vault = config.imageRetention
     ? new ImageVault(config.imageRetention.key, config.imageRetention.days)
     : undefined;
+  // Stores written over the SQL dialect share one connection to the audit store's database.
+  const db = await openSqlDialect(sqlDialectConfigFor(config.store));
+  const riskLevels = flags.enabled ? await RiskLevelStore.open(db) : undefined;
+  const references = await openFaceReferences(config, subjectPolicy, db);
   const checks = new CheckService({
     ...(vault ? { vault } : {}),
+    ...(references ? { references: references.service } : {}),
+    ...(riskLevels ? { riskLevels } : {}),
     ...(flags.enabled
       ? {
           flags,
@@ -143,7 +156,7 @@ export async function buildService(
     : undefined;
   const hooks = new HookDecider(config.hooks, checks, store, subjectPolicy);
   const app = createApp({
-    hooks: { config: config.hooks, decider: hooks },
+    hooks: { config: config.hooks, decider: hooks, answers: await HookAnswerStore.open(db) },
     store,
     checks,
     model,
@@ -157,6 +170,7 @@ export async function buildService(
       maxImageBytes: config.limits.maxImageBytes,
     },
     publicDocs: config.publicDocs,
+    ...(references ? { references: references.service } : {}),
   });
   return {
     app,
@@ -174,6 +188,8 @@ export async function buildService(
       await modelLoaded;
       const status = model.status;
       if (status.state === 'ready') await status.engine.dispose();
+      await references?.close();
+      await db.close();
       await store.close();
     },
   };

@@ -1,8 +1,12 @@
 /**
  * The Cognito custom-authentication triggers (Define, Create and Verify Auth Challenge) for a liveness
  * challenge; the logic is in src/cognito/custom-challenge.ts. Settings: IFAS_PUBLIC_URL (where the
- * client posts photos), IFAS_COGNITO_TENANT (whose checks this pool redeems), IFAS_COGNITO_MAX_ATTEMPTS,
- * IFAS_COGNITO_MAX_CHECK_AGE_S.
+ * client posts photos), IFAS_COGNITO_TENANT (whose checks this pool redeems), IFAS_COGNITO_FLOW
+ * (`password-then-liveness`, the default, or `step-up`), IFAS_COGNITO_MAX_ATTEMPTS,
+ * IFAS_COGNITO_MAX_CHECK_AGE_S; IFAS_IDENTITY's requireReference for the tenant.
+ *
+ * They run under Cognito's ~5 s limit, so they load only the configuration and the audit store —
+ * never the model runtime, Hono or sharp (test/app/cognito-cold-import.test.ts walks the imports).
  */
 
 import type {
@@ -17,10 +21,14 @@ import {
   verifyAuthChallenge,
 } from '../cognito/custom-challenge.js';
 import { parseEnv } from '../config/env.js';
-import { lambdaConfig, lambdaStore, lambdaSubjectPolicy } from './lambda-state.js';
+import { requiresReference } from '../config/identity-config.js';
+import { lambdaConfig, lambdaStore, lambdaSubjectPolicy } from './lambda-parts.js';
 
 const cognitoEnvSchema = z.object({
   IFAS_COGNITO_TENANT: z.string().min(1).default('default'),
+  IFAS_COGNITO_FLOW: z
+    .enum(['password-then-liveness', 'step-up'])
+    .default('password-then-liveness'),
   IFAS_COGNITO_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   IFAS_COGNITO_MAX_CHECK_AGE_S: z.coerce.number().int().min(10).max(3600).default(300),
 });
@@ -29,13 +37,19 @@ const cognitoEnvSchema = z.object({
 const settings = parseEnv(cognitoEnvSchema, 'Cognito trigger configuration');
 
 export const defineHandler = async (event: DefineAuthChallengeTriggerEvent) =>
-  defineAuthChallenge(event, { maxAttempts: settings.IFAS_COGNITO_MAX_ATTEMPTS });
+  defineAuthChallenge(event, {
+    maxAttempts: settings.IFAS_COGNITO_MAX_ATTEMPTS,
+    flow: settings.IFAS_COGNITO_FLOW,
+  });
 
 export const createHandler = async (event: CreateAuthChallengeTriggerEvent) =>
   createAuthChallenge(event, { checksUrl: `${(await lambdaConfig()).publicUrl}/v1/checks` });
 
 export const verifyHandler = async (event: VerifyAuthChallengeResponseTriggerEvent) =>
   verifyAuthChallenge(event, {
+    requireReference:
+      settings.IFAS_COGNITO_FLOW === 'step-up' ||
+      requiresReference((await lambdaConfig()).identity.policy, settings.IFAS_COGNITO_TENANT),
     store: await lambdaStore(),
     subjectPolicy: await lambdaSubjectPolicy(),
     tenant: settings.IFAS_COGNITO_TENANT,

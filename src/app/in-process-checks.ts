@@ -30,6 +30,8 @@ export function inProcessChecks(
       liveness: r.liveness,
       rationale: r.rationale,
       qualityReason: r.qualityReason,
+      ...(r.match ? { match: r.match } : {}),
+      referenceRequired: checks.references?.requireReference(tenant) ?? false,
     };
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The engine of the infer function and container, and the infer function's handler. It reads only
  * the model settings (IFAS_MODEL_DIR, IFAS_EXECUTION_PROVIDER: cpu on Lambda, cuda or auto on GPU
- * platforms, IFAS_DETECT_FACES, IFAS_MAX_PIXELS): it never touches the audit store, so it needs no
+ * platforms, IFAS_DETECT_FACES, IFAS_MAX_PIXELS, IFAS_MODEL_VERIFY): it never touches the audit store, so it needs no
  * database or secrets.
  */
 
@@ -18,6 +18,7 @@ const inferEnvSchema = z.object({
   IFAS_EXECUTION_PROVIDER: z.enum(['cpu', 'cuda', 'auto']).default('cpu'),
   IFAS_DETECT_FACES: z.enum(['true', 'false']).default('true'),
   IFAS_MAX_PIXELS: z.coerce.number().int().positive().default(40_000_000),
+  IFAS_MODEL_VERIFY: z.enum(['cached', 'full']).default('cached'),
 });
 
 export async function loadInferEngine(env: NodeJS.ProcessEnv = process.env): Promise<IfasEngine> {
@@ -25,6 +26,7 @@ export async function loadInferEngine(env: NodeJS.ProcessEnv = process.env): Pro
   return IfasEngine.load(resolve(e.IFAS_MODEL_DIR ?? defaultModelDir()), {
     executionProvider: e.IFAS_EXECUTION_PROVIDER,
     maxPixels: e.IFAS_MAX_PIXELS,
+    verifyMode: e.IFAS_MODEL_VERIFY,
     ...(e.IFAS_DETECT_FACES === 'true' ? {} : { faceDetector: false as const }),
   });
 }

@@ -1,6 +1,6 @@
 /**
- * How subjects are stored in audit records: plain, or keyed-hashed with the configured key (or one
- * created under the data folder on a single server).
+ * How subjects are stored (plain, or a keyed hash with the deployment's key), from the configuration.
+ * Its own module so light entry points (the Cognito triggers) need not load the whole service.
  */
 
 import { join } from 'node:path';

@@ -8,6 +8,7 @@
 
 import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
+import { type FaceMatch, faceMatchSchema } from '../face/face-match.js';
 import type { QualityReason } from '../face/quality-gates.js';
 import {
   type CheckResult,
@@ -43,6 +44,8 @@ export const auditRecordSchema = z.object({
   imageSha256: z.string().regex(/^[0-9a-f]{64}$/),
   /** Set only when the deployment retains encrypted images (IFAS_RETAIN_IMAGES_KEY): until when. */
   imageRetainedUntil: z.iso.datetime().nullable(),
+  /** Only when the subject has an enrolled reference face (absent from records made before one). */
+  match: faceMatchSchema.optional(),
   request: z.object({
     requestId: z.string().nullable(),
     clientRequestId: z.string().nullable(),
@@ -71,6 +74,8 @@ export interface AuditContext {
   imageRetainedUntil?: string | null;
   /** The image's SHA-256 when the caller already computed it (it is not hashed twice). */
   imageSha256?: string;
+  /** The face match against the subject's enrolled reference, when there is one. */
+  match?: FaceMatch | null;
   now?: Date;
 }
 
@@ -140,6 +145,7 @@ export function auditRecordFor(
     },
     imageSha256: context.imageSha256 ?? createHash('sha256').update(image).digest('hex'),
     imageRetainedUntil: context.imageRetainedUntil ?? null,
+    ...(context.match ? { match: context.match } : {}),
     request: {
       requestId: context.requestId,
       clientRequestId: context.clientRequestId,

@@ -5,8 +5,7 @@
  * set number of days and are purged with the retention job. Without the key nothing is kept.
  */
 
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { ConfigError } from '../errors.js';
+import { openAesGcm, requireAes256Key, sealAesGcm } from '../crypto/aead.js';
 
 export interface RetainedImage {
   tenant: string;
@@ -33,9 +32,7 @@ export class ImageVault {
     private readonly key: Buffer,
     readonly retentionDays: number,
   ) {
-    if (key.length !== 32) {
-      throw new ConfigError('the image retention key must be 32 bytes (base64 of 32 random bytes)');
-    }
+    requireAes256Key(key, 'the image retention key');
   }
 
   private static associatedData(tenant: string, checkId: string): Buffer {
@@ -49,26 +46,17 @@ export class ImageVault {
     image: Uint8Array,
     now = new Date(),
   ): RetainedImage {
-    const nonce = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, nonce);
-    cipher.setAAD(ImageVault.associatedData(tenant, checkId));
-    const ciphertext = Buffer.concat([cipher.update(image), cipher.final()]);
     return {
       tenant,
       checkId,
       format,
       expiresAt: new Date(now.getTime() + this.retentionDays * 86_400_000).toISOString(),
-      nonce,
-      ciphertext,
-      tag: cipher.getAuthTag(),
+      ...sealAesGcm(this.key, ImageVault.associatedData(tenant, checkId), image),
     };
   }
 
   /** The image bytes; throws when the ciphertext, tag, tenant or check id was altered. */
   open(sealed: RetainedImage): Buffer {
-    const decipher = createDecipheriv('aes-256-gcm', this.key, sealed.nonce);
-    decipher.setAAD(ImageVault.associatedData(sealed.tenant, sealed.checkId));
-    decipher.setAuthTag(sealed.tag);
-    return Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]);
+    return openAesGcm(this.key, ImageVault.associatedData(sealed.tenant, sealed.checkId), sealed);
   }
 }

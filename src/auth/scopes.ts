@@ -10,6 +10,7 @@ export const SCOPES = [
   'audit:read',
   'metrics:read',
   'images:read',
+  'subjects:write',
 ] as const;
 export const scopeSchema = z.enum(SCOPES);
 export type Scope = z.infer<typeof scopeSchema>;

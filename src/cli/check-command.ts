@@ -31,10 +31,11 @@ const optionsSchema = z.object({
   'max-tokens': z.coerce.number().int().min(0).max(4096).optional(),
   'no-detect': z.boolean().default(false),
   'multiple-faces': z.enum(['reject', 'largest']).default('reject'),
+  verify: z.boolean().default(false),
 });
 
 export const CHECK_USAGE =
-  'usage: ifas check <image...> [--explain] [--json] [--model DIR] [--no-detect] [--multiple-faces reject|largest] [--provider cpu|cuda|auto] [--threads N] [--max-tokens N]';
+  'usage: ifas check <image...> [--explain] [--json] [--model DIR] [--no-detect] [--multiple-faces reject|largest] [--provider cpu|cuda|auto] [--threads N] [--max-tokens N] [--verify]';
 
 type FileOutcome =
   | { file: string; result: CheckResult }
@@ -96,6 +97,7 @@ export async function runCheck(argv: string[], io: Output): Promise<number> {
       'max-tokens': { type: 'string' },
       'no-detect': { type: 'boolean' },
       'multiple-faces': { type: 'string' },
+      verify: { type: 'boolean' },
     },
     optionsSchema,
     CHECK_USAGE,
@@ -112,6 +114,8 @@ export async function runCheck(argv: string[], io: Output): Promise<number> {
   try {
     engine = await IfasEngine.load(opts.model ?? defaultModelDir(), {
       executionProvider: opts.provider,
+      // --verify hashes every file (and refreshes the record); otherwise unchanged files are trusted.
+      verifyMode: opts.verify ? 'refresh' : 'cached',
       ...(opts.threads === undefined ? {} : { intraOpThreads: opts.threads }),
       ...(opts['no-detect'] ? { faceDetector: false as const } : {}),
       face: { policy: { multipleFaces: opts['multiple-faces'] } },

@@ -4,41 +4,58 @@
  * message and an exit code.
  */
 
-import { AUDIT_USAGE, runAudit } from './audit-command.js';
-import { CHECK_USAGE, runCheck } from './check-command.js';
-import { EVAL_USAGE, runEval } from './eval-command.js';
-import { KEYS_USAGE, runKeys } from './keys-command.js';
-import { runServe, SERVE_USAGE } from './serve-command.js';
+type Io = { out(text: string): void; write(text: string): void; err(text: string): void };
+type Runner = (args: string[], io: Io) => Promise<number>;
 
-const USAGE = `ifas — interpretable face anti-spoofing\n\n${[CHECK_USAGE, EVAL_USAGE, SERVE_USAGE, KEYS_USAGE, AUDIT_USAGE].join('\n')}`;
+/**
+ * Each command's module is imported only when that command runs: `check` must not pay for the
+ * server, the audit stores and the cloud SDKs at start-up (cold start is a product figure, see
+ * docs/benchmarks.md).
+ */
+const COMMANDS: Record<string, () => Promise<Runner>> = {
+  check: async () => (await import('./check-command.js')).runCheck,
+  eval: async () => (await import('./eval-command.js')).runEval,
+  serve: async () => (await import('./serve-command.js')).runServe,
+  keys: async () => (await import('./keys-command.js')).runKeys,
+  audit: async () => (await import('./audit-command.js')).runAudit,
+};
+
+async function usage(): Promise<string> {
+  const [check, evaluate, serve, keys, audit] = await Promise.all([
+    import('./check-command.js'),
+    import('./eval-command.js'),
+    import('./serve-command.js'),
+    import('./keys-command.js'),
+    import('./audit-command.js'),
+  ]);
+  const lines = [
+    check.CHECK_USAGE,
+    evaluate.EVAL_USAGE,
+    serve.SERVE_USAGE,
+    keys.KEYS_USAGE,
+    audit.AUDIT_USAGE,
+  ];
+  return `ifas — interpretable face anti-spoofing\n\n${lines.join('\n')}`;
+}
 
 async function main(argv: string[]): Promise<number> {
-  const io = {
+  const io: Io = {
     out: (text: string) => process.stdout.write(`${text}\n`),
     write: (text: string) => process.stdout.write(text),
     err: (text: string) => process.stderr.write(`${text}\n`),
   };
   const [command, ...rest] = argv;
-  switch (command) {
-    case 'check':
-      return runCheck(rest, io);
-    case 'eval':
-      return runEval(rest, io);
-    case 'serve':
-      return runServe(rest, io);
-    case 'keys':
-      return runKeys(rest, io);
-    case 'audit':
-      return runAudit(rest, io);
-    case undefined:
-    case 'help':
-    case '--help':
-      io.out(USAGE);
-      return command === undefined ? 2 : 0;
-    default:
-      io.err(`unknown command ${command}\n${USAGE}`);
-      return 2;
+  const load =
+    command !== undefined && Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (load) {
+    return (await load())(rest, io);
   }
+  if (command === undefined || command === 'help' || command === '--help') {
+    io.out(await usage());
+    return command === undefined ? 2 : 0;
+  }
+  io.err(`unknown command ${command}\n${await usage()}`);
+  return 2;
 }
 
 main(process.argv.slice(2)).then(

@@ -1,9 +1,16 @@
 /**
- * AWS Cognito custom authentication with a liveness check as the challenge. The three triggers
+ * AWS Cognito custom authentication with a liveness check as a second factor. The three triggers
  * never run the model and never trust the client: the client takes the photo, posts it to
  * /v1/checks with its Cognito `sub` as the subject, and answers the challenge with the check id;
  * VerifyAuthChallengeResponse reads the recorded decision and accepts only a live one of the same
- * subject, made after the challenge was issued, recent, and not used before.
+ * subject, made after the challenge was issued, recent, not used before and — where the user has an
+ * enrolled reference face, or the flow requires one — the user's own face.
+ *
+ * A check proves *a* live face, not *whose*: it is never the only factor. DefineAuthChallenge chains
+ * the password first, as AWS's example does (SRP_A → PASSWORD_VERIFIER → CUSTOM_CHALLENGE), and fails
+ * a session that skips it. The `step-up` flow is for an app whose user already signed in with a
+ * password: there the liveness challenge stands alone, so it demands an enrolled reference face that
+ * matches (identity from the face, liveness from the check).
  *
  * @see https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-challenge.html
  */
@@ -19,13 +26,17 @@ import type { AuditStore } from '../audit/audit-store.js';
 import { redeemCheck } from '../service/redeem-check.js';
 
 export const CHALLENGE = 'IFAS_LIVENESS';
-const CUSTOM_CHALLENGE = 'CUSTOM_CHALLENGE';
+const CUSTOM_CHALLENGE = 'CUSTOM_CHALLENGE' as const;
+
+/** `password-then-liveness`: SRP password first (the default); `step-up`: liveness with a face match only. */
+export type CognitoFlow = 'password-then-liveness' | 'step-up';
 
 export interface ChallengeSettings {
   /** Where the client posts the photo. */
   checksUrl: string;
-  /** Wrong or refused answers before the login fails. */
+  /** Wrong or refused liveness answers before the login fails. */
   maxAttempts: number;
+  flow: CognitoFlow;
 }
 
 export interface VerifySettings {
@@ -33,32 +44,60 @@ export interface VerifySettings {
   subjectPolicy: SubjectPolicy;
   tenant: string;
   maxCheckAgeSeconds: number;
+  /** A matching enrolled reference face is required (always in the step-up flow). */
+  requireReference: boolean;
   /** Called with why an answer was refused (for the function's log; no secrets, no images). */
   onRefusal?: (reason: string) => void;
 }
 
-/** DefineAuthChallenge: only liveness challenges; tokens after a correct one; fail after too many. */
+type SessionStep = DefineAuthChallengeTriggerEvent['request']['session'][number];
+
+/** The password steps AWS's define-auth-challenge example requires before the custom challenge. */
+function passwordVerified(session: readonly SessionStep[]): boolean {
+  return (
+    session[0]?.challengeName === 'SRP_A' &&
+    session[1]?.challengeName === 'PASSWORD_VERIFIER' &&
+    session[1].challengeResult === true
+  );
+}
+
+/**
+ * DefineAuthChallenge. password-then-liveness: SRP_A → PASSWORD_VERIFIER (must succeed) → liveness
+ * CUSTOM_CHALLENGE, tokens only after a correct liveness answer. step-up: liveness challenges only.
+ * Either way: fail an unknown user, any other step order, or too many wrong liveness answers.
+ */
 export function defineAuthChallenge(
   event: DefineAuthChallengeTriggerEvent,
-  settings: Pick<ChallengeSettings, 'maxAttempts'>,
+  settings: Pick<ChallengeSettings, 'maxAttempts' | 'flow'>,
 ): DefineAuthChallengeTriggerEvent {
-  const session = event.request.session;
-  const last = session[session.length - 1];
-  const response = event.response;
-  if (event.request.userNotFound || session.some((s) => s.challengeName !== CUSTOM_CHALLENGE)) {
-    Object.assign(response, { issueTokens: false, failAuthentication: true });
-  } else if (last?.challengeResult === true) {
-    Object.assign(response, { issueTokens: true, failAuthentication: false });
-  } else if (session.length >= settings.maxAttempts) {
-    Object.assign(response, { issueTokens: false, failAuthentication: true });
-  } else {
-    Object.assign(response, {
-      challengeName: CUSTOM_CHALLENGE,
-      issueTokens: false,
-      failAuthentication: false,
-    });
-  }
+  const next = event.request.userNotFound ? 'fail' : nextStep(event.request.session, settings);
+  Object.assign(
+    event.response,
+    next === 'fail'
+      ? { issueTokens: false, failAuthentication: true }
+      : next === 'tokens'
+        ? { issueTokens: true, failAuthentication: false }
+        : { challengeName: next, issueTokens: false, failAuthentication: false },
+  );
   return event;
+}
+
+function nextStep(
+  session: readonly SessionStep[],
+  settings: Pick<ChallengeSettings, 'maxAttempts' | 'flow'>,
+): 'fail' | 'tokens' | 'PASSWORD_VERIFIER' | typeof CUSTOM_CHALLENGE {
+  let liveness = session;
+  if (settings.flow === 'password-then-liveness') {
+    // CUSTOM_AUTH must start with SRP_A, and the password must be verified before any liveness step.
+    if (session.length === 0) return 'fail';
+    if (session.length === 1)
+      return session[0]?.challengeName === 'SRP_A' ? 'PASSWORD_VERIFIER' : 'fail';
+    if (!passwordVerified(session)) return 'fail';
+    liveness = session.slice(2);
+  }
+  if (liveness.some((s) => s.challengeName !== CUSTOM_CHALLENGE)) return 'fail';
+  if (liveness[liveness.length - 1]?.challengeResult === true) return 'tokens';
+  return liveness.length >= settings.maxAttempts ? 'fail' : CUSTOM_CHALLENGE;
 }
 
 /** CreateAuthChallenge: tells the client where to send the photo; remembers when it was asked. */
@@ -103,6 +142,7 @@ export async function verifyAuthChallenge(
     subject,
     maxAgeSeconds: settings.maxCheckAgeSeconds,
     usedBy: `cognito:${event.userPoolId}`,
+    requireReference: settings.requireReference,
     now,
   });
   if (!redemption.ok) return refuse(redemption.reason);

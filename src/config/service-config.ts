@@ -12,6 +12,7 @@ import { issueSummary } from '../zod-issues.js';
 import { parseEnv } from './env.js';
 import { type FlagConfig, flagConfigSchema } from './flag-config.js';
 import { type HookConfig, hookConfigSchema } from './hook-config.js';
+import { type IdentityConfig, identityConfigSchema } from './identity-config.js';
 
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -27,6 +28,7 @@ const envSchema = z
     IFAS_MODEL_DIR: z.string().optional(),
     IFAS_EXECUTION_PROVIDER: z.enum(['cpu', 'cuda', 'auto']).default('cpu'),
     IFAS_DETECT_FACES: flag.default(true),
+    IFAS_MODEL_VERIFY: z.enum(['cached', 'full']).default('cached'),
     IFAS_THRESHOLD: z.coerce.number().min(0).max(1).optional(),
     IFAS_DATA_DIR: z.string().default('data'),
     IFAS_AUDIT_STORE: z.enum(['sqlite', 'postgres']).default('sqlite'),
@@ -74,6 +76,10 @@ const envSchema = z
     IFAS_OUTBOX_POLL_MS: positiveInt.default(5_000),
     IFAS_RETAIN_IMAGES_KEY: z.base64().optional(),
     IFAS_RETAIN_IMAGES_DAYS: positiveInt.max(1095).default(7),
+    IFAS_REFERENCE_KEY: z.base64().optional(),
+    IFAS_EMBEDDER_DIR: z.string().optional(),
+    IFAS_IDENTITY: z.string().optional(),
+    IFAS_IDENTITY_FILE: z.string().optional(),
   })
   .refine((env) => env.IFAS_INFERENCE !== 'lambda' || env.IFAS_INFER_FUNCTION, {
     message: 'IFAS_INFERENCE=lambda needs IFAS_INFER_FUNCTION',
@@ -112,6 +118,8 @@ export interface ServiceConfig {
   modelDir: string;
   executionProvider: 'cpu' | 'cuda' | 'auto';
   detectFaces: boolean;
+  /** cached: skip re-hashing package files recorded as verified and unchanged; full: hash all. */
+  modelVerify: 'cached' | 'full';
   /** Liveness at or above which a face is live; null: the model package's recommended threshold. */
   threshold: number | null;
   dataDir: string;
@@ -173,6 +181,11 @@ export interface ServiceConfig {
   outboxPollMs: number;
   /** Opt-in encrypted image retention: AES-256-GCM key and days kept; null keeps no images. */
   imageRetention: { key: Buffer; days: number } | null;
+  /**
+   * Reference faces (IFAS_REFERENCE_KEY: AES-256-GCM key for the stored descriptors; null: off),
+   * the embedder package, and IFAS_IDENTITY's policy (requireReference per tenant, threshold).
+   */
+  identity: { referenceKey: Buffer | null; embedderDir: string | null; policy: IdentityConfig };
 }
 
 /** A JSON section of the configuration, inline (NAME) or in a file (NAME_FILE), validated by `schema`. */
@@ -209,6 +222,7 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
     modelDir: resolve(e.IFAS_MODEL_DIR ?? defaultModelDir()),
     executionProvider: e.IFAS_EXECUTION_PROVIDER,
     detectFaces: e.IFAS_DETECT_FACES,
+    modelVerify: e.IFAS_MODEL_VERIFY,
     threshold: e.IFAS_THRESHOLD ?? null,
     dataDir,
     store:
@@ -282,5 +296,33 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
     imageRetention: e.IFAS_RETAIN_IMAGES_KEY
       ? { key: Buffer.from(e.IFAS_RETAIN_IMAGES_KEY, 'base64'), days: e.IFAS_RETAIN_IMAGES_DAYS }
       : null,
+    identity: identitySettings(e),
+  };
+}
+
+function identitySettings(e: z.infer<typeof envSchema>): ServiceConfig['identity'] {
+  const policy = jsonSection(
+    'IFAS_IDENTITY',
+    e.IFAS_IDENTITY,
+    e.IFAS_IDENTITY_FILE,
+    identityConfigSchema,
+  );
+  const referenceKey = e.IFAS_REFERENCE_KEY ? Buffer.from(e.IFAS_REFERENCE_KEY, 'base64') : null;
+  const requiresSome =
+    policy.requireReference || Object.values(policy.tenants).some((t) => t.requireReference);
+  if (requiresSome && referenceKey === null) {
+    throw new ConfigError(
+      'IFAS_IDENTITY requires reference faces, so IFAS_REFERENCE_KEY must be set',
+    );
+  }
+  if (referenceKey !== null && !e.IFAS_DETECT_FACES) {
+    throw new ConfigError(
+      'reference faces (IFAS_REFERENCE_KEY) need face detection (IFAS_DETECT_FACES)',
+    );
+  }
+  return {
+    referenceKey,
+    embedderDir: e.IFAS_EMBEDDER_DIR ? resolve(e.IFAS_EMBEDDER_DIR) : null,
+    policy,
   };
 }

@@ -6,19 +6,25 @@
 import { z } from 'zod';
 import { relativePath, sha256 } from '../model/manifest.js';
 
+/** What every single-graph face package (detector, embedder) declares: provenance, graph, NHWC input. */
+export const faceGraphPackageFields = {
+  formatVersion: z.literal(1),
+  name: z.string().min(1),
+  licence: z.string().min(1),
+  source: z.string().min(1),
+  model: relativePath,
+  input: z.object({
+    name: z.string().min(1),
+    size: z.number().int().positive(),
+    layout: z.literal('NHWC'),
+    range: z.tuple([z.number(), z.number()]),
+  }),
+  files: z.record(relativePath, sha256),
+};
+
 export const detectorManifestSchema = z
   .object({
-    formatVersion: z.literal(1),
-    name: z.string().min(1),
-    licence: z.string().min(1),
-    source: z.string().min(1),
-    model: relativePath,
-    input: z.object({
-      name: z.string().min(1),
-      size: z.number().int().positive(),
-      layout: z.literal('NHWC'),
-      range: z.tuple([z.number(), z.number()]),
-    }),
+    ...faceGraphPackageFields,
     heads: z
       .array(
         z.object({
@@ -32,7 +38,6 @@ export const detectorManifestSchema = z
     keypoints: z.array(z.string().min(1)),
     scoreThreshold: z.number().min(0).max(1),
     nmsIouThreshold: z.number().min(0).max(1),
-    files: z.record(relativePath, sha256),
   })
   .refine((manifest) => manifest.model in manifest.files, {
     message: 'the model file has no SHA-256',

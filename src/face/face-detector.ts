@@ -6,7 +6,11 @@
 
 import { join, resolve } from 'node:path';
 import { letterboxSquare, type RgbImage, sampleWindow } from '../image/affine-sample.js';
-import { readPackageManifest, verifyPackageFiles } from '../model/load-package.js';
+import {
+  readPackageManifest,
+  type VerifyOptions,
+  verifyPackageFiles,
+} from '../model/load-package.js';
 import { projectRoot } from '../project-root.js';
 import { float32Tensor, OnnxSession, type SessionOptions } from '../runtime/onnx.js';
 import {
@@ -46,10 +50,11 @@ export class FaceDetector {
   static async load(
     dirInput: string = defaultDetectorDir(),
     options: SessionOptions = { executionProvider: 'cpu', intraOpThreads: 1 },
+    verify: Pick<VerifyOptions, 'hashCache'> = {},
   ): Promise<FaceDetector> {
     const dir = resolve(dirInput);
     const { manifest } = await readPackageManifest(dir, detectorManifestSchema);
-    await verifyPackageFiles(dir, manifest.files);
+    await verifyPackageFiles(dir, manifest.files, verify.hashCache);
     return new FaceDetector(manifest, await OnnxSession.create(join(dir, manifest.model), options));
   }
 

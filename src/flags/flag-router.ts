@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuditRecord } from '../audit/audit-record.js';
 import type { OutboxEntry } from '../audit/outbox-entry.js';
 import type { FlagConfig } from '../config/flag-config.js';
+import type { RiskLevel } from './risk-levels.js';
 import { setClaimsFor, subjectIdFor } from './security-event.js';
 
 export interface WebhookBody {
@@ -39,8 +40,14 @@ export class FlagRouter {
   /**
    * @param subject the subject as the caller gave it (the record may hold only its keyed hash);
    *   receivers need the identifier they know the user by.
+   * @param previousLevel the risk level last reported for this subject (null: none, or not kept).
    */
-  entriesFor(record: AuditRecord, subject: string | null, now = new Date()): OutboxEntry[] {
+  entriesFor(
+    record: AuditRecord,
+    subject: string | null,
+    now = new Date(),
+    previousLevel: RiskLevel | null = null,
+  ): OutboxEntry[] {
     if (record.decision === 'live' || !this.config.outcomes.includes(record.decision)) {
       return [];
     }
@@ -78,7 +85,12 @@ export class FlagRouter {
               channel: 'set',
               destination: receiver.name,
               payload: JSON.stringify(
-                setClaimsFor(record, subjectId, receiver, { issuer: this.issuer, jti: id, now }),
+                setClaimsFor(record, subjectId, receiver, {
+                  issuer: this.issuer,
+                  jti: id,
+                  now,
+                  previousLevel,
+                }),
               ),
               lastError: null,
             },

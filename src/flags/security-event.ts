@@ -12,6 +12,7 @@ import {
   OKTA_USER_RISK_CHANGE,
   type SsfReceiver,
 } from '../config/flag-config.js';
+import type { RiskLevel } from './risk-levels.js';
 import type { SetSigningKey } from './signing-key.js';
 
 export type SubjectId =
@@ -47,19 +48,26 @@ export function subjectIdFor(subject: string, receiver: SsfReceiver): SubjectId 
   }
 }
 
+/** The subject's risk level a flagged decision reports: a spoof is high, an uncertain capture medium. */
+export function riskLevelOf(record: AuditRecord): RiskLevel {
+  return record.decision === 'spoof' ? 'high' : 'medium';
+}
+
 function eventBody(
   record: AuditRecord,
   receiver: SsfReceiver,
   subjectId: SubjectId,
   time: number,
+  previousLevel: RiskLevel | null,
 ): Record<string, unknown> {
   const reason = `presentation attack ${record.decision === 'spoof' ? 'detected' : 'suspected'}${record.attackMedium ? ` (${record.attackMedium})` : ''}; check ${record.checkId}`;
   const reasonAdmin = { en: record.rationale ? `${reason}. ${record.rationale}` : reason };
-  const level = record.decision === 'spoof' ? 'HIGH' : 'MEDIUM';
+  const level = riskLevelOf(record);
   if (receiver.eventType === OKTA_USER_RISK_CHANGE) {
     return {
-      current_level: level.toLowerCase(),
-      previous_level: 'low',
+      current_level: level,
+      // Only what was reported before for this subject; omitted rather than invented when unknown.
+      ...(previousLevel ? { previous_level: previousLevel } : {}),
       event_timestamp: time,
       initiating_entity: 'system',
       reason_admin: reasonAdmin,
@@ -69,7 +77,8 @@ function eventBody(
   if (receiver.eventType === CAEP_RISK_LEVEL_CHANGE) {
     return {
       principal: 'USER',
-      current_level: level,
+      current_level: level.toUpperCase(),
+      ...(previousLevel ? { previous_level: previousLevel.toUpperCase() } : {}),
       risk_reason: reason,
       event_timestamp: time,
       initiating_entity: 'system',
@@ -91,7 +100,7 @@ export function setClaimsFor(
   record: AuditRecord,
   subjectId: SubjectId,
   receiver: SsfReceiver,
-  options: { issuer: string; jti: string; now: Date },
+  options: { issuer: string; jti: string; now: Date; previousLevel?: RiskLevel | null },
 ): SetClaims {
   const time = Math.floor(options.now.getTime() / 1000);
   return {
@@ -101,7 +110,15 @@ export function setClaimsFor(
     jti: options.jti,
     txn: record.checkId,
     sub_id: subjectId,
-    events: { [receiver.eventType]: eventBody(record, receiver, subjectId, time) },
+    events: {
+      [receiver.eventType]: eventBody(
+        record,
+        receiver,
+        subjectId,
+        time,
+        options.previousLevel ?? null,
+      ),
+    },
   };
 }
 

@@ -1,10 +1,11 @@
 /**
  * How the auth-pipeline guard reaches ifas-guard: over HTTP (a deployed service and an API key
  * with checks:write), or in the same process through app/in-process-checks.ts when the host app
- * embeds the service. This module imports nothing at run time: it is also the light package
- * packages/guard-client.
+ * embeds the service. Its run-time imports stay inside guard/, face/face-match.ts and the kernel:
+ * it is also the light package packages/guard-client.
  */
 
+import type { FaceMatch } from '../face/face-match.js';
 import type { Decision } from '../inference/decisions.js';
 
 export interface GuardCheck {
@@ -13,6 +14,10 @@ export interface GuardCheck {
   liveness: number | null;
   rationale: string | null;
   qualityReason: string | null;
+  /** Present when the subject has an enrolled reference face. */
+  match?: FaceMatch;
+  /** The service's policy for this tenant requires an enrolled reference (known in-process only). */
+  referenceRequired?: boolean;
 }
 
 export interface GuardCheckInput {

@@ -4,10 +4,16 @@
  * allowed decision. `ifasGuard` is the plain function (any framework: Request in, verdict out);
  * `ifasGuardMiddleware` is the Hono middleware, which passes the check id downstream as
  * `c.var.ifasCheck` and the `ifas-check-id` response header.
+ *
+ * The login client is untrusted: a denial tells it only `LIVENESS_FAILED` and how to retry, never the
+ * decision, score or rationale (which would teach an attacker what the model saw); the host gets the
+ * full verdict through `onDenied`. Fail-open, when chosen, covers only ifas-guard being unreachable,
+ * timing out or failing (5xx): a refusal (401, 403, 409, 422) always denies.
  */
 
 import type { MiddlewareHandler } from 'hono';
 import { LivenessRefusedError, problemTypeFor } from '../errors.js';
+import { identityFailure } from '../face/face-match.js';
 import { type CheckClient, type GuardCheck, GuardCheckError } from './check-clients.js';
 
 export interface GuardOptions {
@@ -18,8 +24,18 @@ export interface GuardOptions {
   subjectOf?: (request: Request) => Promise<string | null>;
   /** Decisions that let the login through (default: live only). */
   allow?: ReadonlyArray<GuardCheck['decision']>;
-  /** When no decision can be had: `deny` (fail closed, default) or `allow` (fail open). */
+  /**
+   * When no decision can be had: `deny` (fail closed, default) or `allow` (fail open: only for network
+   * errors, timeouts and 5xx of ifas-guard, never for a refusal such as 401/403/409/422).
+   */
   onUnavailable?: 'deny' | 'allow';
+  /**
+   * Deny subjects without an enrolled reference face (a live face must also be the account's face).
+   * Default: the service's tenant policy in-process (IFAS_IDENTITY), false over HTTP.
+   */
+  requireReference?: boolean;
+  /** Told about every denial with its full verdict (decision, rationale), for the host's own logs. */
+  onDenied?: (verdict: GuardVerdict) => void;
 }
 
 export type GuardVerdict =
@@ -27,7 +43,7 @@ export type GuardVerdict =
   | {
       allowed: false;
       check: GuardCheck | null;
-      reason: 'decision' | 'no_image' | 'unavailable';
+      reason: 'decision' | 'identity' | 'no_image' | 'unavailable';
       status: 403 | 400 | 503;
       detail: string;
     };
@@ -85,31 +101,67 @@ export async function ifasGuard(request: Request, options: GuardOptions): Promis
   try {
     check = await options.client({ image, subject });
   } catch (error) {
-    if (options.onUnavailable === 'allow')
+    const refused = statusOf(error) < 500;
+    if (options.onUnavailable === 'allow' && !refused)
       return { allowed: true, check: null, reason: 'unavailable_fail_open' };
     const detail =
       error instanceof GuardCheckError
         ? `${error.code}: ${error.message}`
         : 'the liveness check failed';
-    const status = error instanceof GuardCheckError && error.status < 500 ? 400 : 503;
-    return { allowed: false, check: null, reason: 'unavailable', status, detail };
+    return {
+      allowed: false,
+      check: null,
+      reason: 'unavailable',
+      status: refused ? 400 : 503,
+      detail,
+    };
   }
-  if ((options.allow ?? ['live']).includes(check.decision))
-    return { allowed: true, check, reason: 'allowed' };
-  return {
-    allowed: false,
-    check,
-    reason: 'decision',
-    status: 403,
-    detail: check.rationale ?? `the liveness decision was ${check.decision}`,
-  };
+  if (!(options.allow ?? ['live']).includes(check.decision)) {
+    return {
+      allowed: false,
+      check,
+      reason: 'decision',
+      status: 403,
+      detail: check.rationale ?? `the liveness decision was ${check.decision}`,
+    };
+  }
+  const identity = identityFailure(
+    check.match,
+    options.requireReference ?? check.referenceRequired ?? false,
+  );
+  if (identity) {
+    return { allowed: false, check, reason: 'identity', status: 403, detail: identity };
+  }
+  return { allowed: true, check, reason: 'allowed' };
 }
 
-const REFUSAL_CODES = {
-  decision: 'LIVENESS_DENIED',
-  no_image: 'LIVENESS_NO_IMAGE',
-  unavailable: 'LIVENESS_UNAVAILABLE',
-} as const;
+/** The HTTP status behind a failure: the service's for a refusal, 503 for anything else (network, timeout). */
+function statusOf(error: unknown): number {
+  if (error instanceof GuardCheckError) return error.status;
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' ? status : 503;
+}
+
+/**
+ * What the untrusted login client is told: a code and how to retry, nothing of what the model saw. A
+ * spoof, an uncertain capture and a face that is not the account's read the same (no oracle).
+ */
+const FAILED_DETAIL =
+  'The face check did not pass. Face the camera in even light, without glasses or a mask, and try again.';
+const CLIENT_PROBLEMS: Record<
+  Exclude<GuardVerdict, { allowed: true }>['reason'],
+  () => LivenessRefusedError
+> = {
+  decision: () => new LivenessRefusedError('LIVENESS_FAILED', FAILED_DETAIL),
+  identity: () => new LivenessRefusedError('LIVENESS_FAILED', FAILED_DETAIL),
+  no_image: () =>
+    new LivenessRefusedError('LIVENESS_NO_IMAGE', 'The login request carries no face image.'),
+  unavailable: () =>
+    new LivenessRefusedError(
+      'LIVENESS_UNAVAILABLE',
+      'The face check is unavailable at the moment; try again shortly.',
+    ),
+};
 
 export interface GuardVariables {
   ifasCheck: GuardCheck | null;
@@ -127,7 +179,8 @@ export function ifasGuardMiddleware<E extends { Variables: GuardVariables }>(
     const verdict = await ifasGuard(c.req.raw, options);
     if (verdict.check) c.header('ifas-check-id', verdict.check.id);
     if (!verdict.allowed) {
-      const refusal = new LivenessRefusedError(REFUSAL_CODES[verdict.reason], verdict.detail);
+      options.onDenied?.(verdict);
+      const refusal = CLIENT_PROBLEMS[verdict.reason]();
       return c.body(
         JSON.stringify({
           type: problemTypeFor(refusal.code),
@@ -136,7 +189,7 @@ export function ifasGuardMiddleware<E extends { Variables: GuardVariables }>(
           status: verdict.status,
           code: refusal.code,
           detail: refusal.message,
-          ...(verdict.check ? { checkId: verdict.check.id, decision: verdict.check.decision } : {}),
+          retryable: true,
         }),
         verdict.status,
         { 'content-type': 'application/problem+json' },

@@ -1,7 +1,7 @@
 /**
  * The auth-pipeline guard: `import { ifasGuard, ifasGuardMiddleware, remoteChecks } from 'ifas-guard-client'` (or from
  * 'ifas-guard/guard', which adds the in-process client). No run-time imports beyond this folder,
- * src/errors.ts and src/inference/decisions.ts.
+ * src/errors.ts, src/inference/decisions.ts and src/face/face-match.ts (zod).
  */
 
 export {

@@ -8,6 +8,7 @@
 import type { Caller, SubjectPolicy } from '../audit/audit-record.js';
 import type { AuditStore, StoredRecord } from '../audit/audit-store.js';
 import type { HookAction, HookConfig } from '../config/hook-config.js';
+import { type IdentityFailure, identityFailure } from '../face/face-match.js';
 import type { Decision, ExplainMode } from '../inference/check-result.js';
 import type { CheckService } from '../service/check-service.js';
 import { type RedeemFailure, redeemCheck } from '../service/redeem-check.js';
@@ -25,7 +26,7 @@ export interface HookQuestion {
 
 export interface HookAnswer {
   action: HookAction;
-  reason: Decision | 'budget_exceeded' | RedeemFailure;
+  reason: Decision | 'budget_exceeded' | RedeemFailure | IdentityFailure;
   checkId: string | null;
   decision: Decision | null;
   liveness: number | null;
@@ -42,8 +43,16 @@ export class HookDecider {
     private readonly subjectPolicy: SubjectPolicy,
   ) {}
 
+  private requireReference(tenant: string): boolean {
+    return this.checks.references?.requireReference(tenant) ?? false;
+  }
+
   private answerFor(stored: StoredRecord): HookAnswer {
     const r = stored.record;
+    // A live face that is not the account's enrolled face is denied like a spoof.
+    const identity =
+      r.decision === 'live' ? identityFailure(r.match, this.requireReference(r.tenant)) : null;
+    if (identity) return { ...this.refusal(identity, 'deny', r.checkId), decision: r.decision };
     const action: HookAction =
       r.decision === 'live' ? 'allow' : r.decision === 'spoof' ? 'deny' : this.config.onUncertain;
     return {
@@ -96,6 +105,7 @@ export class HookDecider {
       subject: question.subject,
       maxAgeSeconds: this.config.maxCheckAgeSeconds,
       usedBy: question.via,
+      requireReference: this.requireReference(question.tenant),
     });
     return redemption.ok
       ? this.answerFor(redemption.stored)

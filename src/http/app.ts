@@ -22,7 +22,9 @@ import {
   ValidationError,
 } from '../errors.js';
 import type { SetSigningKey } from '../flags/signing-key.js';
+import type { HookAnswerStore } from '../hooks/hook-answers.js';
 import type { HookDecider } from '../hooks/hook-decider.js';
+import type { FaceReferences } from '../identity/face-references.js';
 import type { CheckService } from '../service/check-service.js';
 import type { ModelSlot } from '../service/model-slot.js';
 import type { ServiceMetrics } from '../service/service-metrics.js';
@@ -34,6 +36,7 @@ import { registerFlagRoutes } from './flag-routes.js';
 import { registerHookRoutes } from './hook-routes.js';
 import { registerOpsRoutes } from './ops-routes.js';
 import { problemResponse } from './problem.js';
+import { registerSubjectRoutes } from './subject-routes.js';
 
 export interface AppDependencies {
   store: AuditStore;
@@ -41,7 +44,7 @@ export interface AppDependencies {
   model: ModelSlot;
   metrics: ServiceMetrics;
   checkpointPublicKey: KeyObject;
-  hooks: { config: HookConfig; decider: HookDecider };
+  hooks: { config: HookConfig; decider: HookDecider; answers: HookAnswerStore };
   setSigningKey: SetSigningKey;
   /** The SET issuer and base of the published JWKS. */
   publicUrl: string;
@@ -49,6 +52,8 @@ export interface AppDependencies {
   limits: { maxBodyBytes: number; maxImageBytes: number };
   /** Serve /openapi.json and /docs without a credential. */
   publicDocs: boolean;
+  /** Enrolled reference faces (IFAS_REFERENCE_KEY); absent: the subject routes answer 404. */
+  references?: FaceReferences;
   /** Where unexpected errors go (never with request bodies or credentials). */
   logError?: (message: string, error: unknown) => void;
 }
@@ -111,6 +116,24 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     );
   });
 
+  // Load shedding before any work: while the model's queue is full, or when the declared body is
+  // over the limit, a check is refused before its credential is verified or its body read (a flood
+  // of checks then costs a header parse each). Neither answer tells an unauthenticated caller more
+  // than the public limits and "busy".
+  app.use('/v1/checks', async function shedBeforeWork(c, next) {
+    if (c.req.method === 'POST') {
+      const declared = Number(c.req.header('content-length') ?? 0);
+      if (declared > deps.limits.maxBodyBytes) {
+        throw new PayloadTooLargeError(`the body is over ${deps.limits.maxBodyBytes} bytes`);
+      }
+      const refusal = deps.checks.admissionRefusal();
+      if (refusal) {
+        throw refusal;
+      }
+    }
+    return next();
+  });
+
   const auth = authenticate<AppEnv>({
     store: deps.store,
     ...(deps.verifyJwt ? { verifyJwt: deps.verifyJwt } : {}),
@@ -130,9 +153,11 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
 
   registerOpsRoutes(app, { model: deps.model, store: deps.store, metrics: deps.metrics });
   registerCheckRoutes(app, { checks: deps.checks, ...deps.limits });
+  registerSubjectRoutes(app, { checks: deps.checks, references: deps.references, ...deps.limits });
   registerHookRoutes(app, {
     config: deps.hooks.config,
     decider: deps.hooks.decider,
+    answers: deps.hooks.answers,
     store: deps.store,
     maxBodyBytes: deps.limits.maxBodyBytes,
   });

@@ -2,18 +2,25 @@
  * Inbound identity-provider hooks. They authenticate by the message, not by an API key:
  * `POST /v1/hooks/verify` by a Standard Webhooks signature (the standardwebhooks library; its
  * five-minute timestamp tolerance; a message id seen before is refused as a replay) whose secret
- * also names the tenant; `POST /v1/hooks/okta/registration` by the static Authorization value of
- * Okta's registration inline hook, compared in constant time, answered in Okta's command format.
+ * also names the tenant; `POST /v1/hooks/okta/registration` (self-service registration and
+ * progressive profiling) by the static Authorization value or an Okta OAuth 2.0 bearer, answered in
+ * Okta's command format, the same answer again for a resent event id.
  */
 
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { Webhook } from 'standardwebhooks';
 import type { AuditStore } from '../audit/audit-store.js';
-import { secretsEqual } from '../auth/constant-time.js';
 import type { HookConfig } from '../config/hook-config.js';
 import { HookAuthenticationError, HookReplayError, ValidationError } from '../errors.js';
+import type { HookAnswerStore } from '../hooks/hook-answers.js';
 import type { HookAnswer, HookDecider } from '../hooks/hook-decider.js';
+import {
+  oktaAuthenticator,
+  oktaCommands,
+  oktaQuestion,
+  oktaRegistrationSchema,
+} from '../hooks/okta-registration.js';
 import { DECISIONS, EXPLAIN_MODES } from '../inference/check-result.js';
 import { issueSummary } from '../zod-issues.js';
 import type { AppEnv } from './app-env.js';
@@ -24,6 +31,8 @@ export interface HookRouteOptions {
   config: HookConfig;
   decider: HookDecider;
   store: AuditStore;
+  /** Answers given per Okta event id, so a resent event is answered the same. */
+  answers: HookAnswerStore;
   maxBodyBytes: number;
 }
 
@@ -49,7 +58,7 @@ const hookAnswerSchema = z
     action: z.enum(['allow', 'deny', 'step_up']),
     reason: z.string().openapi({
       description:
-        'live, spoof, uncertain, budget_exceeded, check_not_found, subject_mismatch, check_expired, check_already_used',
+        'live, spoof, uncertain, budget_exceeded, check_not_found, subject_mismatch, check_expired, check_already_used, face_mismatch, reference_required',
     }),
     checkId: z.string().nullable(),
     decision: z.enum(DECISIONS).nullable(),
@@ -83,20 +92,17 @@ const oktaRegistration = createRoute({
   method: 'post',
   path: '/v1/hooks/okta/registration',
   summary:
-    "Okta registration inline hook: ALLOW or DENY a sign-up on the check id in the user's profile",
+    'Okta registration inline hook (self-service registration and progressive profiling): ALLOW or DENY on the liveness check id in the profile',
   responses: {
     200: {
       description: "Okta's command response.",
       content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
     },
-    401: problemAnswer('The Authorization value is not the configured one.'),
+    401: problemAnswer(
+      'The Authorization value is neither the configured static value nor a valid Okta OAuth 2.0 bearer.',
+    ),
+    422: problemAnswer('Not a registration inline hook request.'),
   },
-});
-
-const oktaBodySchema = z.object({
-  eventId: z.string().min(1).optional(),
-  eventType: z.string(),
-  data: z.object({ userProfile: z.record(z.string(), z.unknown()) }),
 });
 
 function signedTenant(config: HookConfig, raw: string, headers: Record<string, string>): string {
@@ -113,34 +119,6 @@ function signedTenant(config: HookConfig, raw: string, headers: Record<string, s
   throw new HookAuthenticationError(
     'the webhook signature does not verify, or its timestamp is outside the tolerance',
   );
-}
-
-function oktaCommands(answer: HookAnswer, attribute: string): Record<string, unknown> {
-  const allow = answer.action === 'allow';
-  return {
-    commands: [
-      { type: 'com.okta.action.update', value: { registration: allow ? 'ALLOW' : 'DENY' } },
-    ],
-    ...(allow
-      ? {}
-      : {
-          error: {
-            errorSummary:
-              answer.reason === 'spoof' || answer.reason === 'uncertain'
-                ? 'The liveness check did not confirm a live person. Please retry the face check.'
-                : 'A valid liveness check is required to register. Please complete the face check.',
-            errorCauses: [
-              {
-                errorSummary: `liveness: ${answer.reason}`,
-                reason: answer.reason.toUpperCase(),
-                locationType: 'body',
-                location: `data.userProfile.${attribute}`,
-                domain: 'end-user',
-              },
-            ],
-          },
-        }),
-  };
 }
 
 export function registerHookRoutes(app: OpenAPIHono<AppEnv>, options: HookRouteOptions): void {
@@ -183,39 +161,38 @@ export function registerHookRoutes(app: OpenAPIHono<AppEnv>, options: HookRouteO
   });
 
   app.openAPIRegistry.registerPath(oktaRegistration);
+  const authenticateOkta = oktaAuthenticator(options.config);
   app.post('/v1/hooks/okta/registration', async (c: Context<AppEnv>) => {
-    const presented = c.req.header('authorization') ?? '';
-    const match = Object.entries(options.config.tenants).find(
-      ([, settings]) =>
-        settings.okta !== undefined && secretsEqual(presented, settings.okta.authorization),
-    );
-    const okta = match?.[1].okta;
-    if (!match || !okta) {
-      throw new HookAuthenticationError(
-        'the Authorization header is not the one configured for Okta',
+    const { tenant, okta } = await authenticateOkta(c.req.header('authorization') ?? '');
+    const parsed = oktaRegistrationSchema.safeParse(await c.req.json().catch(() => null));
+    if (!parsed.success) {
+      throw new ValidationError(
+        `not an Okta registration inline hook request: ${issueSummary(parsed.error)}`,
       );
     }
-    const tenant = match[0];
-    const parsed = oktaBodySchema.safeParse(await c.req.json().catch(() => null));
-    if (!parsed.success) throw new ValidationError('not an Okta registration inline hook request');
-    if (
-      parsed.data.eventId &&
-      !(await options.store.rememberHookMessage(tenant, `okta:${parsed.data.eventId}`))
-    ) {
-      throw new HookReplayError(`Okta event ${parsed.data.eventId} was already received`);
-    }
-    const profile = parsed.data.data.userProfile;
-    const checkId = profile[okta.checkIdAttribute];
-    const subject = profile[okta.subjectAttribute];
-    const answer =
-      typeof checkId === 'string' && typeof subject === 'string'
-        ? await options.decider.answer({
-            tenant,
-            subject,
-            checkId,
-            via: `okta:${parsed.data.eventId ?? 'registration'}`,
-          })
-        : ({ action: 'deny', reason: 'check_not_found' } as HookAnswer);
-    return c.json(oktaCommands(answer, okta.checkIdAttribute), 200);
+    const request = parsed.data;
+    const question = oktaQuestion(request, okta);
+    const decide = async () => {
+      const answer =
+        question.checkId !== null && question.subject !== null
+          ? await options.decider.answer({
+              tenant,
+              subject: question.subject,
+              checkId: question.checkId,
+              via: `okta:${request.eventId ?? request.requestType ?? 'registration'}`,
+            })
+          : ({ action: 'deny', reason: 'check_not_found' } as HookAnswer);
+      return oktaCommands(answer, question.location);
+    };
+    // Okta may send an event again when it did not hear back: the same event gets the same answer.
+    const body = request.eventId
+      ? await options.answers.once(
+          tenant,
+          `okta:${request.eventId}`,
+          decide,
+          options.config.budgetMs,
+        )
+      : await decide();
+    return c.json(body, 200);
   });
 }

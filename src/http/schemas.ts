@@ -5,6 +5,7 @@
 
 import { z } from '@hono/zod-openapi';
 import type { StoredRecord } from '../audit/audit-store.js';
+import { faceMatchSchema } from '../face/face-match.js';
 import {
   DECISIONS,
   EXPLAIN_MODES,
@@ -24,7 +25,7 @@ const clientRequestIdSchema = z
   .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
   .openapi({ description: 'Idempotency key: the same id returns the same decision.' });
 
-const subjectSchema = z.string().min(1).max(256).openapi({
+export const subjectSchema = z.string().min(1).max(256).openapi({
   description: 'Your id for the person; stored as given or as a keyed hash, by policy.',
 });
 
@@ -77,6 +78,10 @@ export const checkSchema = z
       .string()
       .nullable()
       .openapi({ description: 'Only with opt-in encrypted retention: when the image is deleted.' }),
+    match: faceMatchSchema.optional().openapi({
+      description:
+        'Present when the subject has an enrolled reference face: cosine similarity of this face to it, the threshold, and whether it matched. A login passes only when live and matched.',
+    }),
     timings: z
       .record(z.string(), z.number())
       .optional()
@@ -104,6 +109,7 @@ export function checkViewOf(stored: StoredRecord, timings?: StageTimings): Check
     model: r.model,
     audit: { seq: stored.seq, hash: stored.hash },
     imageRetainedUntil: r.imageRetainedUntil,
+    ...(r.match ? { match: r.match } : {}),
     ...(timings ? { timings: { ...timings } } : {}),
   };
 }

@@ -26,36 +26,62 @@ export interface SquareWindow {
   angle: number;
 }
 
-/** Averages k×k blocks: (w, h) → (⌊w/k⌋, ⌊h/k⌋). */
-export function boxReduce(image: RgbImage, k: number): RgbImage {
-  const width = Math.floor(image.width / k);
-  const height = Math.floor(image.height / k);
+/** Blocks [x0, x1) × [y0, y1) of a box reduction, in reduced-image coordinates. */
+export interface BlockRegion {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/**
+ * Averages k×k blocks: (w, h) → (⌊w/k⌋, ⌊h/k⌋), or only the blocks of `region` (the same values,
+ * cut out). Integer sums (exact), one division per output byte, so the result is the same as
+ * training/ifas/face/sampler.py's box_reduce.
+ */
+export function boxReduce(image: RgbImage, k: number, region?: BlockRegion): RgbImage {
+  const x0 = region?.x0 ?? 0;
+  const y0 = region?.y0 ?? 0;
+  const width = (region?.x1 ?? Math.floor(image.width / k)) - x0;
+  const height = (region?.y1 ?? Math.floor(image.height / k)) - y0;
   const out = new Uint8Array(width * height * 3);
   const area = k * k;
-  const sums = new Float64Array(width * 3);
+  const rowBytes = width * 3;
+  const sums = new Uint32Array(rowBytes);
+  const src = image.data;
+  const stride = image.width * 3;
   for (let y = 0; y < height; y++) {
     sums.fill(0);
     for (let dy = 0; dy < k; dy++) {
-      const row = (y * k + dy) * image.width * 3;
-      for (let x = 0; x < width; x++) {
-        let index = row + x * k * 3;
+      let index = ((y0 + y) * k + dy) * stride + x0 * k * 3;
+      for (let x = 0; x < rowBytes; x += 3) {
+        let r = 0;
+        let g = 0;
+        let b = 0;
         for (let dx = 0; dx < k; dx++) {
-          sums[x * 3] = (sums[x * 3] ?? 0) + (image.data[index] ?? 0);
-          sums[x * 3 + 1] = (sums[x * 3 + 1] ?? 0) + (image.data[index + 1] ?? 0);
-          sums[x * 3 + 2] = (sums[x * 3 + 2] ?? 0) + (image.data[index + 2] ?? 0);
+          r += src[index] as number;
+          g += src[index + 1] as number;
+          b += src[index + 2] as number;
           index += 3;
         }
+        sums[x] = (sums[x] as number) + r;
+        sums[x + 1] = (sums[x + 1] as number) + g;
+        sums[x + 2] = (sums[x + 2] as number) + b;
       }
     }
-    const outRow = y * width * 3;
-    for (let i = 0; i < width * 3; i++) {
-      out[outRow + i] = Math.round((sums[i] ?? 0) / area);
+    const outRow = y * rowBytes;
+    for (let i = 0; i < rowBytes; i++) {
+      out[outRow + i] = Math.round((sums[i] as number) / area);
     }
   }
   return { data: out, width, height };
 }
 
-/** Samples `window` of `image` into size×size interleaved RGB floats (0–255), bilinear. */
+/**
+ * Samples `window` of `image` into size×size interleaved RGB floats (0–255), bilinear. Pixels whose
+ * four neighbours lie inside the image take a direct path; border pixels go through the fill-aware
+ * read. Both compute the same expression, so the values do not depend on the path.
+ */
 export function sampleWindow(
   image: RgbImage,
   window: SquareWindow,
@@ -66,10 +92,26 @@ export function sampleWindow(
   let { centerX, centerY, side } = window;
   const k = Math.floor(side / size);
   if (k >= 2 && image.width >= k && image.height >= k) {
-    source = boxReduce(image, k);
+    // Only the blocks the window can touch are reduced. The margin keeps every in-image pixel that
+    // bilinear reads inside the region, so "outside the region" still means "outside the image".
+    const fullWidth = Math.floor(image.width / k);
+    const fullHeight = Math.floor(image.height / k);
     centerX /= k;
     centerY /= k;
     side /= k;
+    const reach =
+      (side / 2) * (Math.abs(Math.cos(window.angle)) + Math.abs(Math.sin(window.angle)));
+    const region: BlockRegion = {
+      x0: Math.min(fullWidth, Math.max(0, Math.floor(centerX - reach) - 2)),
+      y0: Math.min(fullHeight, Math.max(0, Math.floor(centerY - reach) - 2)),
+      x1: Math.max(0, Math.min(fullWidth, Math.ceil(centerX + reach) + 2)),
+      y1: Math.max(0, Math.min(fullHeight, Math.ceil(centerY + reach) + 2)),
+    };
+    region.x1 = Math.max(region.x0, region.x1);
+    region.y1 = Math.max(region.y0, region.y1);
+    source = boxReduce(image, k, region);
+    centerX -= region.x0;
+    centerY -= region.y0;
   }
   const scale = side / size;
   const cos = Math.cos(window.angle) * scale;
@@ -81,6 +123,7 @@ export function sampleWindow(
     x < 0 || y < 0 || x >= width || y >= height
       ? fill
       : (data[(y * width + x) * 3 + channel] ?? fill);
+  const rowBytes = width * 3;
   for (let v = 0; v < size; v++) {
     const dv = v + 0.5 - half;
     for (let u = 0; u < size; u++) {
@@ -93,6 +136,16 @@ export function sampleWindow(
       const wx = fx - x0;
       const wy = fy - y0;
       const o = (v * size + u) * 3;
+      if (x0 >= 0 && y0 >= 0 && x0 + 1 < width && y0 + 1 < height) {
+        const i00 = (y0 * width + x0) * 3;
+        const i01 = i00 + rowBytes;
+        for (let c = 0; c < 3; c++) {
+          const top = (data[i00 + c] as number) * (1 - wx) + (data[i00 + 3 + c] as number) * wx;
+          const bottom = (data[i01 + c] as number) * (1 - wx) + (data[i01 + 3 + c] as number) * wx;
+          out[o + c] = top * (1 - wy) + bottom * wy;
+        }
+        continue;
+      }
       for (let c = 0; c < 3; c++) {
         const top = pixel(x0, y0, c) * (1 - wx) + pixel(x0 + 1, y0, c) * wx;
         const bottom = pixel(x0, y0 + 1, c) * (1 - wx) + pixel(x0 + 1, y0 + 1, c) * wx;

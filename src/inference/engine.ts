@@ -23,6 +23,7 @@ import { type DecodedImage, decodeImage } from '../image/decode-image.js';
 import { toPixelValues } from '../image/preprocess.js';
 import { loadModelPackage, type ModelPackage } from '../model/load-package.js';
 import { GRAPH_IO, type Manifest } from '../model/manifest.js';
+import { VerifiedFilesCache } from '../model/verified-files-cache.js';
 import {
   type ExecutionProvider,
   float32Tensor,
@@ -56,6 +57,14 @@ export interface EngineOptions {
    */
   decoderThreads?: number;
   verifyHashes?: boolean;
+  /**
+   * How package files are verified (model/verified-files-cache.ts): `full` (default) hashes every
+   * file; `cached` skips files recorded as verified and unchanged since (stat identity) and records
+   * the ones it hashes; `refresh` hashes every file and rewrites the record (`--verify`).
+   */
+  verifyMode?: VerifyMode;
+  /** The record for `cached` / `refresh` (default: defaultVerifiedFilesCacheFile()). */
+  hashCacheFile?: string;
   maxPixels?: number;
   /**
    * Face detector in front of the model: a loaded detector, `false` for none (images must already be
@@ -86,6 +95,8 @@ export interface CheckOptions {
   /** Find the face first (default when the engine has a detector); false: the image is a face crop. */
   detect?: boolean;
 }
+
+export type VerifyMode = 'full' | 'cached' | 'refresh';
 
 export const DEFAULT_MAX_NEW_TOKENS = 48;
 /** hiddenSize × layers below which the decoder runs on one thread by default. */
@@ -132,7 +143,15 @@ export class IfasEngine {
    * @example const engine = await IfasEngine.load('models/ifas-mini', { intraOpThreads: 2 });
    */
   static async load(dir: string, options: EngineOptions = {}): Promise<IfasEngine> {
-    const pkg = await loadModelPackage(dir, { verifyHashes: options.verifyHashes ?? true });
+    const mode = options.verifyMode ?? 'full';
+    const hashCache =
+      mode === 'full'
+        ? undefined
+        : await VerifiedFilesCache.open(options.hashCacheFile, { trust: mode === 'cached' });
+    const pkg = await loadModelPackage(dir, {
+      verifyHashes: options.verifyHashes ?? true,
+      ...(hashCache ? { hashCache } : {}),
+    });
     const { manifest } = pkg;
     const { vision: visionOptions, decoder: decoderOptions } = sessionPolicy(manifest, options);
     const [vision, embed, decoder, tokenizer, faceDetector] = await Promise.all([
@@ -140,7 +159,9 @@ export class IfasEngine {
       OnnxSession.create(pkg.path(manifest.graphs.embedTokens), decoderOptions),
       OnnxSession.create(pkg.path(manifest.graphs.decoder), decoderOptions),
       TextTokenizer.load(pkg.path(manifest.tokenizer), manifest),
-      options.faceDetector === undefined ? FaceDetector.load() : options.faceDetector || null,
+      options.faceDetector === undefined
+        ? FaceDetector.load(undefined, undefined, hashCache ? { hashCache } : {})
+        : options.faceDetector || null,
     ]);
     const embeddings = new TokenEmbeddings(embed, manifest.decoder.hiddenSize);
     const graphs: DecoderGraphs = {
@@ -356,7 +377,11 @@ export class IfasEngine {
           const logits = prefill.logits[row] as Float32Array;
           const liveLogit = logits[live.tokenId] ?? Number.NEGATIVE_INFINITY;
           const spoofLogit = logits[spoof.tokenId] ?? Number.NEGATIVE_INFINITY;
-          const liveness = livenessFromLogits(liveLogit, spoofLogit);
+          const liveness = livenessFromLogits(
+            liveLogit,
+            spoofLogit,
+            manifest.calibration?.temperature,
+          );
           const judgment: Judgment = liveLogit >= spoofLogit ? 'live' : 'spoof';
           const decision: Judgment = liveness >= base.threshold ? 'live' : 'spoof';
           const explaining = shouldExplain(options.explain ?? 'never', decision);

@@ -8,7 +8,7 @@
  */
 
 import { InferenceAbortedError } from '../errors.js';
-import { GRAPH_IO, type Manifest } from '../model/manifest.js';
+import { GRAPH_IO, kvCacheType, type Manifest } from '../model/manifest.js';
 import { float32Tensor, int64Tensor, type OnnxSession, type Tensor } from '../runtime/onnx.js';
 import { KvCache } from './kv-cache.js';
 
@@ -98,7 +98,7 @@ export async function prefillBatch(
     positions[index] = BigInt(index % length);
   }
   const feeds: Record<string, Tensor> = {
-    ...KvCache.empty(graphs.manifest.decoder, batch).feeds,
+    ...KvCache.empty(graphs.manifest.decoder, kvCacheType(graphs.manifest), batch).feeds,
     [GRAPH_IO.decoder.inputsEmbeds]: float32Tensor(embeds, [batch, length, hiddenSize]),
     [GRAPH_IO.decoder.attentionMask]: int64Tensor(new BigInt64Array(batch * length).fill(1n), [
       batch,

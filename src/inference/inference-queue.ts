@@ -39,14 +39,26 @@ export class InferenceQueue {
     return Math.max(1, Math.ceil(backlog / this.options.concurrency / 1000));
   }
 
+  /**
+   * The refusal `run` would give now (counted as a rejection), or null when a job would be admitted.
+   * Lets a server shed a request before it reads the body or verifies the credential.
+   */
+  refusal(): QueueFullError | null {
+    if (this.running < this.options.concurrency || this.waiting.length < this.options.maxWaiting) {
+      return null;
+    }
+    this.rejected++;
+    return new QueueFullError(
+      this.retryAfterSeconds(),
+      `the inference queue is full (${this.options.maxWaiting} waiting); retry later`,
+    );
+  }
+
   async run<T>(job: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (this.running >= this.options.concurrency) {
-      if (this.waiting.length >= this.options.maxWaiting) {
-        this.rejected++;
-        throw new QueueFullError(
-          this.retryAfterSeconds(),
-          `the inference queue is full (${this.options.maxWaiting} waiting); retry later`,
-        );
+      const refusal = this.refusal();
+      if (refusal) {
+        throw refusal;
       }
       // The finishing job hands its slot over, so `running` never exceeds concurrency.
       await this.wait(signal);

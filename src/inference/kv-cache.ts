@@ -1,14 +1,15 @@
 /**
  * Key/value cache for the decoder graph: a record of named tensors, driven by the graph's I/O names.
  *
- * Layout per layer: past_key_values.{i}.key|value, (1, kvHeads, P, headDim). `fromPresent` renames the
+ * Layout per layer: past_key_values.{i}.key|value, (1, kvHeads, P, headDim), float32 or float16 as the
+ * manifest's `precision.kvCache` says (fp16 tensors pass through untouched). `fromPresent` renames the
  * decoder's present.* outputs into the next step's past_key_values.* feeds without copying;
  * `fromBatchRow` copies one row out of a batched prefill's (B, kvHeads, P, headDim) outputs.
  */
 
 import { InferenceFailedError } from '../errors.js';
-import { GRAPH_IO, type Manifest } from '../model/manifest.js';
-import { float32Tensor, type Tensor } from '../runtime/onnx.js';
+import { GRAPH_IO, type Manifest, type TensorType } from '../model/manifest.js';
+import { batchRow, emptyTensor, type Tensor } from '../runtime/onnx.js';
 
 export class KvCache {
   private constructor(
@@ -16,13 +17,13 @@ export class KvCache {
     readonly length: number,
   ) {}
 
-  /** A cache with P = 0 positions, for the prefill. */
-  static empty(decoder: Manifest['decoder'], batch = 1): KvCache {
+  /** A cache with P = 0 positions, for the prefill, in the package's cache precision. */
+  static empty(decoder: Manifest['decoder'], type: TensorType = 'float32', batch = 1): KvCache {
     const feeds: Record<string, Tensor> = {};
     const dims = [batch, decoder.kvHeads, 0, decoder.headDim];
     for (let layer = 0; layer < decoder.layers; layer++) {
-      feeds[GRAPH_IO.decoder.pastKey(layer)] = float32Tensor(new Float32Array(0), dims);
-      feeds[GRAPH_IO.decoder.pastValue(layer)] = float32Tensor(new Float32Array(0), dims);
+      feeds[GRAPH_IO.decoder.pastKey(layer)] = emptyTensor(type, dims);
+      feeds[GRAPH_IO.decoder.pastValue(layer)] = emptyTensor(type, dims);
     }
     return new KvCache(feeds, 0);
   }
@@ -32,18 +33,14 @@ export class KvCache {
     const feeds: Record<string, Tensor> = {};
     let length = 0;
     for (let layer = 0; layer < layers; layer++) {
-      for (const [present, past] of [
-        [GRAPH_IO.decoder.presentKey(layer), GRAPH_IO.decoder.pastKey(layer)],
-        [GRAPH_IO.decoder.presentValue(layer), GRAPH_IO.decoder.pastValue(layer)],
-      ] as const) {
-        const tensor = outputs[present];
-        if (!tensor) throw new Error(`decoder output ${present} missing`);
-        const [, heads = 0, positions = 0, headDim = 0] = tensor.dims;
-        const size = heads * positions * headDim;
-        const data = (tensor.data as Float32Array).slice(row * size, (row + 1) * size);
-        feeds[past] = float32Tensor(data, [1, heads, positions, headDim]);
-        length = positions;
+      const key = outputs[GRAPH_IO.decoder.presentKey(layer)];
+      const value = outputs[GRAPH_IO.decoder.presentValue(layer)];
+      if (!key || !value) {
+        throw new InferenceFailedError(`decoder output present.${layer}.* missing`);
       }
+      feeds[GRAPH_IO.decoder.pastKey(layer)] = batchRow(key, row);
+      feeds[GRAPH_IO.decoder.pastValue(layer)] = batchRow(value, row);
+      length = key.dims[2] ?? 0;
     }
     return new KvCache(feeds, length);
   }

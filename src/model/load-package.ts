@@ -10,6 +10,14 @@ import { join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ModelPackageError } from '../errors.js';
 import { MANIFEST_FILE, type Manifest, manifestSchema } from './manifest.js';
+import type { VerifiedFilesCache } from './verified-files-cache.js';
+
+export interface VerifyOptions {
+  /** false skips verification (trusted read-only images only). Default true. */
+  verifyHashes?: boolean;
+  /** Skips files recorded as verified and unchanged since (verified-files-cache.ts); absent: hash all. */
+  hashCache?: VerifiedFilesCache;
+}
 
 export interface ModelPackage {
   dir: string;
@@ -67,16 +75,22 @@ export async function readPackageManifest<T>(
   return { bytes, manifest: parsed.data };
 }
 
-async function verifyFile(dir: string, relative: string, expected: string): Promise<void> {
+async function verifyFile(
+  dir: string,
+  relative: string,
+  expected: string,
+  cache: VerifiedFilesCache | undefined,
+): Promise<void> {
   const file = join(dir, relative);
-  const exists = await stat(file).then(
-    (info) => info.isFile(),
-    () => false,
-  );
-  if (!exists) {
+  // The stat is taken before hashing, so a change during hashing leaves a record that never matches.
+  const info = await stat(file, { bigint: true }).catch(() => null);
+  if (!info?.isFile()) {
     throw new ModelPackageError('MODEL_FILE_TAMPERED', `package file missing: ${relative}`, {
       details: { file: relative },
     });
+  }
+  if (cache?.vouches(file, expected, info)) {
+    return;
   }
   const actual = await sha256File(file);
   if (actual !== expected) {
@@ -84,16 +98,19 @@ async function verifyFile(dir: string, relative: string, expected: string): Prom
       details: { file: relative, expected, actual },
     });
   }
+  cache?.record(file, actual, info);
 }
 
 /** Refuses a package in which any listed file is missing or differs from its SHA-256. */
 export async function verifyPackageFiles(
   dir: string,
   files: Record<string, string>,
+  cache?: VerifiedFilesCache,
 ): Promise<void> {
   await Promise.all(
-    Object.entries(files).map(([relative, expected]) => verifyFile(dir, relative, expected)),
+    Object.entries(files).map(([relative, expected]) => verifyFile(dir, relative, expected, cache)),
   );
+  await cache?.save();
 }
 
 /**
@@ -102,12 +119,12 @@ export async function verifyPackageFiles(
  */
 export async function loadModelPackage(
   dirInput: string,
-  options: { verifyHashes?: boolean } = {},
+  options: VerifyOptions = {},
 ): Promise<ModelPackage> {
   const dir = resolve(dirInput);
   const { bytes, manifest } = await readPackageManifest(dir, manifestSchema);
   if (options.verifyHashes ?? true) {
-    await verifyPackageFiles(dir, manifest.files);
+    await verifyPackageFiles(dir, manifest.files, options.hashCache);
   }
   return {
     dir,

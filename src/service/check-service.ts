@@ -18,8 +18,17 @@ import {
 } from '../audit/audit-record.js';
 import type { AuditStore, StoredRecord } from '../audit/audit-store.js';
 import type { ImageVault, RetainedImage } from '../audit/image-vault.js';
-import { AuditWriteError, IdempotencyConflictError, NotFoundError } from '../errors.js';
+import {
+  AuditWriteError,
+  IdempotencyConflictError,
+  NotFoundError,
+  type QueueFullError,
+} from '../errors.js';
+import type { FaceMatch } from '../face/face-match.js';
 import type { FlagRouter } from '../flags/flag-router.js';
+import type { RiskLevelStore } from '../flags/risk-levels.js';
+import { riskLevelOf } from '../flags/security-event.js';
+import type { FaceReferences } from '../identity/face-references.js';
 import type { CheckResult, ExplainMode, JudgedCheck } from '../inference/check-result.js';
 import type { InferenceQueue } from '../inference/inference-queue.js';
 import type { ModelSlot } from './model-slot.js';
@@ -63,6 +72,10 @@ export interface CheckServiceOptions {
   flags?: FlagRouter;
   /** Told when a decision queued flags, so delivery can start at once. */
   onFlagsQueued?: () => void;
+  /** The risk level last reported per subject (for previous_level in risk-change events). */
+  riskLevels?: RiskLevelStore;
+  /** Enrolled reference faces: a check with a subject that has one records the face match. */
+  references?: FaceReferences;
 }
 
 /** Check ids: `chk_` + 15 random bytes (120 bits) as 20 base64url characters, safe in URLs. */
@@ -74,6 +87,15 @@ export class CheckService {
   private readonly inFlight = new Map<string, Promise<CheckOutcome>>();
 
   constructor(private readonly options: CheckServiceOptions) {}
+
+  /**
+   * The refusal a new check would meet in the model's queue right now, or null. Servers ask before
+   * reading the body or verifying the credential, so an overload costs no work per refused request;
+   * a check admitted here can still be refused by the queue once its body has arrived.
+   */
+  admissionRefusal(): QueueFullError | null {
+    return this.options.queue.refusal();
+  }
 
   async submit(request: CheckRequest): Promise<CheckOutcome> {
     const imageSha256 = createHash('sha256').update(request.image).digest('hex');
@@ -126,6 +148,7 @@ export class CheckService {
         }),
       AbortSignal.timeout(this.options.requestTimeoutMs),
     );
+    const match = await this.matchFor(request, result);
     const checkId = newCheckId();
     let retained: RetainedImage | null = null;
     try {
@@ -159,8 +182,13 @@ export class CheckService {
       explain: request.explain,
       caller: request.caller,
       userAgent: request.userAgent,
+      match,
     });
-    const outbox = this.options.flags?.entriesFor(record, request.subject) ?? [];
+    const { riskLevels } = this.options;
+    const previousLevel =
+      riskLevels && record.subject ? await riskLevels.get(record.tenant, record.subject) : null;
+    const outbox =
+      this.options.flags?.entriesFor(record, request.subject, new Date(), previousLevel) ?? [];
     let appended: Awaited<ReturnType<AuditStore['append']>>;
     try {
       appended = await store.append(record, outbox);
@@ -171,13 +199,29 @@ export class CheckService {
     }
     if (appended.created) {
       metrics.observeCheck(result.decision, result.qualityReason, result.timings);
-      if (outbox.length > 0) this.options.onFlagsQueued?.();
+      if (outbox.length > 0) {
+        if (riskLevels && record.subject) {
+          await riskLevels.set(record.tenant, record.subject, riskLevelOf(record), record.checkId);
+        }
+        this.options.onFlagsQueued?.();
+      }
     }
     return {
       stored: appended.stored,
       created: appended.created,
       result: appended.created ? result : null,
     };
+  }
+
+  /** The judged face against the subject's reference; null without subject, face or reference. */
+  private async matchFor(request: CheckRequest, result: CheckResult): Promise<FaceMatch | null> {
+    const references = this.options.references;
+    if (!references || request.subject === null || result.face === null) return null;
+    return references.match(request.tenant, request.subject, request.image, result.face);
+  }
+
+  get references(): FaceReferences | undefined {
+    return this.options.references;
   }
 
   async find(tenant: string, checkId: string): Promise<StoredRecord> {

@@ -1,18 +1,21 @@
 /**
  * Redeeming a check id at login time (identity-provider hooks, Cognito VerifyAuthChallenge): the
  * decision is read from the audit store, never taken from the client, and must belong to the same
- * tenant and subject, be recent, and not have passed a login before (single use).
+ * tenant and subject, be recent, not have passed a login before (single use), and — where the subject
+ * has an enrolled reference face or the tenant requires one — show that face (a match).
  */
 
 import type { SubjectPolicy } from '../audit/audit-record.js';
 import { subjectValue } from '../audit/audit-record.js';
 import type { AuditStore, StoredRecord } from '../audit/audit-store.js';
+import { type IdentityFailure, identityFailure } from '../face/face-match.js';
 
 export type RedeemFailure =
   | 'check_not_found'
   | 'subject_mismatch'
   | 'check_expired'
-  | 'check_already_used';
+  | 'check_already_used'
+  | IdentityFailure;
 
 export type Redemption = { ok: true; stored: StoredRecord } | { ok: false; reason: RedeemFailure };
 
@@ -24,6 +27,8 @@ export interface RedeemRequest {
   maxAgeSeconds: number;
   /** Who redeems, recorded with the single-use mark. */
   usedBy: string;
+  /** The tenant requires an enrolled reference face (a check without a match then fails). */
+  requireReference?: boolean;
   now?: Date;
 }
 
@@ -43,6 +48,9 @@ export async function redeemCheck(
   if (ageMs > request.maxAgeSeconds * 1000 || ageMs < -60_000) {
     return { ok: false, reason: 'check_expired' };
   }
+  // The live face must be the account's face where a reference is enrolled (or required).
+  const identity = identityFailure(stored.record.match, request.requireReference ?? false);
+  if (identity) return { ok: false, reason: identity };
   if (!(await store.consumeCheck(request.tenant, request.checkId, request.usedBy, now))) {
     return { ok: false, reason: 'check_already_used' };
   }

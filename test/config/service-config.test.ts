@@ -16,6 +16,8 @@ describe('Function: serviceConfigFromEnv', () => {
       maxBodyBytes: 12 * 1024 * 1024,
     });
     expect(config.jwt).toBeNull();
+    expect(config.modelVerify).toBe('cached');
+    expect(serviceConfigFromEnv({ IFAS_MODEL_VERIFY: 'full' }).modelVerify).toBe('full');
   });
 
   it.each([
@@ -24,6 +26,7 @@ describe('Function: serviceConfigFromEnv', () => {
     [{ IFAS_JWT_JWKS_URL: 'https://idp.example/jwks' }, /IFAS_JWT_ISSUER/],
     [{ IFAS_SUBJECT_HASH_KEY: 'not base64!' }, /IFAS_SUBJECT_HASH_KEY/],
     [{ IFAS_DETECT_FACES: 'maybe' }, /IFAS_DETECT_FACES/],
+    [{ IFAS_MODEL_VERIFY: 'never' }, /IFAS_MODEL_VERIFY/],
   ])('refuses %o with a message naming the variable', (env, message) => {
     expect(() => serviceConfigFromEnv(env)).toThrow(message);
   });

@@ -144,11 +144,14 @@ describe('spoof flags', () => {
       events: {
         [OKTA_USER_RISK_CHANGE]: {
           current_level: 'high',
-          previous_level: 'low',
           subject: { user: { format: 'email', email: 'grace@example.com' } },
         },
       },
     });
+    // Nothing was reported for grace before: previous_level is omitted, not invented.
+    expect(
+      (okta?.events as Record<string, object> | undefined)?.[OKTA_USER_RISK_CHANGE],
+    ).not.toHaveProperty('previous_level');
     expect(verifiedWebhooks[0]).toMatchObject({
       type: 'liveness.spoof_detected',
       data: { checkId: check.id, decision: 'spoof', subject: 'grace@example.com' },
@@ -177,6 +180,32 @@ describe('spoof flags', () => {
     expect(webhookReceiver.received[0]?.headers['webhook-id']).toBe(
       status.flags.find((f) => f.channel === 'webhook')?.id,
     );
+  });
+
+  it("reports the subject's actual previous risk level on the next risk change", async () => {
+    const again = await spoofCheck('grace@example.com');
+    await waitFor(() =>
+      verifiedSets.some(
+        (set) => set.txn === again.id && OKTA_USER_RISK_CHANGE in (set.events as object),
+      ),
+    );
+    const okta = verifiedSets.find(
+      (set) => set.txn === again.id && OKTA_USER_RISK_CHANGE in (set.events as object),
+    );
+    expect(
+      (okta?.events as Record<string, object> | undefined)?.[OKTA_USER_RISK_CHANGE],
+    ).toMatchObject({
+      current_level: 'high',
+      previous_level: 'high',
+    });
+    const caep = verifiedSets.find(
+      (set) => set.txn === again.id && CAEP_RISK_LEVEL_CHANGE in (set.events as object),
+    );
+    expect(
+      (caep?.events as Record<string, object> | undefined)?.[CAEP_RISK_LEVEL_CHANGE],
+    ).toMatchObject({
+      previous_level: 'HIGH',
+    });
   });
 
   it('keeps a flag whose subject the receiver cannot identify as a visible dead letter', async () => {

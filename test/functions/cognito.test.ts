@@ -42,37 +42,45 @@ beforeAll(async () => {
 });
 
 describe('Cognito custom-authentication triggers', () => {
-  it('Define: asks for the liveness challenge, issues tokens after a correct answer, fails after three wrong ones', async () => {
-    const first = await cognito.defineHandler(defineEvent(SUB, []));
-    expect(first.response).toMatchObject({
+  it('Define: password (SRP_A, PASSWORD_VERIFIER) first, then the liveness challenge; tokens after a correct one', async () => {
+    const srp = { challengeName: 'SRP_A' as const, challengeResult: true };
+    const password = { challengeName: 'PASSWORD_VERIFIER' as const, challengeResult: true };
+    const live = {
+      challengeName: 'CUSTOM_CHALLENGE' as const,
+      challengeResult: true,
+      challengeMetadata: 'IFAS_LIVENESS',
+    };
+    const wrong = { ...live, challengeResult: false };
+    const define = async (session: Parameters<typeof defineEvent>[1], userNotFound = false) =>
+      (await cognito.defineHandler(defineEvent(SUB, session, userNotFound))).response;
+
+    expect(await define([srp])).toMatchObject({
+      challengeName: 'PASSWORD_VERIFIER',
+      issueTokens: false,
+      failAuthentication: false,
+    });
+    expect(await define([srp, password])).toMatchObject({
       challengeName: 'CUSTOM_CHALLENGE',
       issueTokens: false,
       failAuthentication: false,
     });
-    const passed = await cognito.defineHandler(
-      defineEvent(SUB, [
-        {
-          challengeName: 'CUSTOM_CHALLENGE',
-          challengeResult: true,
-          challengeMetadata: 'IFAS_LIVENESS',
-        },
-      ]),
+    expect(await define([srp, password, live])).toMatchObject({
+      issueTokens: true,
+      failAuthentication: false,
+    });
+    expect(await define([srp, password, wrong])).toMatchObject({
+      challengeName: 'CUSTOM_CHALLENGE',
+      failAuthentication: false,
+    });
+    expect((await define([srp, password, wrong, wrong, wrong])).failAuthentication).toBe(true);
+    // Without the password: no liveness challenge, no tokens — however the session is built.
+    expect((await define([])).failAuthentication).toBe(true);
+    expect((await define([live])).failAuthentication).toBe(true);
+    expect((await define([srp, { ...password, challengeResult: false }])).failAuthentication).toBe(
+      true,
     );
-    expect(passed.response).toMatchObject({ issueTokens: true, failAuthentication: false });
-    const wrong = {
-      challengeName: 'CUSTOM_CHALLENGE' as const,
-      challengeResult: false,
-      challengeMetadata: 'IFAS_LIVENESS',
-    };
-    const failed = await cognito.defineHandler(defineEvent(SUB, [wrong, wrong, wrong]));
-    expect(failed.response).toMatchObject({ issueTokens: false, failAuthentication: true });
-    const password = await cognito.defineHandler(
-      defineEvent(SUB, [{ challengeName: 'PASSWORD_VERIFIER', challengeResult: true }]),
-    );
-    expect(password.response.failAuthentication).toBe(true);
-    expect(
-      (await cognito.defineHandler(defineEvent(SUB, [], true))).response.failAuthentication,
-    ).toBe(true);
+    expect((await define([srp, live])).failAuthentication).toBe(true);
+    expect((await define([srp, password, live], true)).failAuthentication).toBe(true);
   });
 
   it('Create: tells the client where to post the photo and remembers when it asked (no inference)', async () => {

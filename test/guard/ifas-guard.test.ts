@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type GuardVariables,
+  type GuardVerdict,
   ifasGuard,
   ifasGuardMiddleware,
   inProcessChecks,
@@ -77,22 +78,40 @@ describe('ifasGuardMiddleware in front of a login route', () => {
     expect(stored?.record.decision).toBe('live');
   });
 
-  it('stops a spoof (remote service over HTTP) with a problem+json 403 carrying the rationale', async () => {
+  it('stops a spoof (remote service over HTTP) with LIVENESS_FAILED and a retry hint, never the rationale or score', async () => {
     const key = await keyFor(strict.service, 'acme', ['checks:write']);
+    const denied: GuardVerdict[] = [];
     const app = hostApp(
-      ifasGuardMiddleware({ client: remoteChecks({ baseUrl: strict.url, apiKey: key }) }),
+      ifasGuardMiddleware({
+        client: remoteChecks({ baseUrl: strict.url, apiKey: key }),
+        onDenied: (verdict) => denied.push(verdict),
+      }),
     );
     const res = await app.request('/login', { method: 'POST', body: loginForm(face) });
     expect(res.status).toBe(403);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
-    const problem = (await res.json()) as Record<string, unknown>;
+    const text = await res.text();
+    const problem = JSON.parse(text) as Record<string, unknown>;
     expect(problem).toMatchObject({
-      code: 'LIVENESS_DENIED',
-      decision: 'spoof',
-      checkId: expect.stringMatching(/^chk_/),
-      detail: expect.any(String),
+      code: 'LIVENESS_FAILED',
+      retryable: true,
+      detail: expect.stringMatching(/try again/),
     });
-    expect(await strict.service.store.findCheck('acme', String(problem.checkId))).not.toBeNull();
+    expect(Object.keys(problem).sort()).toEqual([
+      'code',
+      'detail',
+      'retryable',
+      'status',
+      'title',
+      'type',
+    ]);
+    // The host still sees everything, and the check is recorded.
+    const [verdict] = denied;
+    expect(verdict?.check?.decision).toBe('spoof');
+    expect(text).not.toContain(String(verdict?.check?.liveness));
+    if (verdict?.check?.rationale) expect(text).not.toContain(verdict.check.rationale);
+    const checkId = res.headers.get('ifas-check-id') ?? '';
+    expect(await strict.service.store.findCheck('acme', checkId)).not.toBeNull();
   });
 
   it('refuses a login without a face image, and fails closed (or open, if told) when the service is down', async () => {
@@ -119,6 +138,15 @@ describe('ifasGuardMiddleware in front of a login route', () => {
     expect(open.status).toBe(200);
   });
 
+  it('fails open only when ifas-guard is unreachable or failing, never on a refusal (401)', async () => {
+    const refusing = remoteChecks({ baseUrl: live.url, apiKey: 'ifas_0000000000000000_nope' });
+    const res = await hostApp(
+      ifasGuardMiddleware({ client: refusing, onUnavailable: 'allow' }),
+    ).request('/login', { method: 'POST', body: loginForm(face) });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 'LIVENESS_UNAVAILABLE' });
+  });
+
   it("reports a refused credential as the service's error, not as an outage", async () => {
     const app = hostApp(
       ifasGuardMiddleware({
@@ -127,7 +155,12 @@ describe('ifasGuardMiddleware in front of a login route', () => {
     );
     const res = await app.request('/login', { method: 'POST', body: loginForm(face) });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { detail: string }).detail).toMatch(/^AUTH_INVALID/);
+    expect(((await res.json()) as { detail: string }).detail).not.toMatch(/AUTH_INVALID/);
+    const verdict = await ifasGuard(
+      new Request('http://host/login', { method: 'POST', body: loginForm(face) }),
+      { client: remoteChecks({ baseUrl: live.url, apiKey: 'ifas_0000000000000000_nope' }) },
+    );
+    expect(verdict.allowed ? '' : verdict.detail).toMatch(/^AUTH_INVALID/);
   });
 });
 

@@ -524,6 +524,45 @@ describe('limits', () => {
     await busy.close();
   });
 
+  it('sheds checks while the queue is full before verifying the credential or reading the body', async () => {
+    // Arrange: the one model slot is taken by a job this test releases.
+    const busy = await startTestService({
+      IFAS_QUEUE_CONCURRENCY: '1',
+      IFAS_QUEUE_MAX_WAITING: '0',
+      IFAS_MAX_BODY_BYTES: '65536',
+    });
+    const key = await keyFor(busy, 'acme', ['checks:write']);
+    let release = (): void => {};
+    const blocker = busy.queue.run(() => new Promise<void>((resolve) => (release = resolve)));
+    // A body that never ends: answering at all proves it was not read.
+    const endless = () =>
+      new ReadableStream<Uint8Array>({
+        pull: () => new Promise<void>(() => {}),
+      });
+    const unread = { method: 'POST', body: endless(), duplex: 'half' } as RequestInit;
+    // Act
+    const shed = await busy.app.request('/v1/checks', unread);
+    const declaredTooLarge = await busy.app.request('/v1/checks', {
+      ...unread,
+      body: endless(),
+      headers: { 'content-length': '70000', 'content-type': 'application/json' },
+    });
+    release();
+    await blocker;
+    const admitted = await busy.app.request('/v1/checks', {
+      method: 'POST',
+      body: form({ image: new Blob([image]) }),
+      headers: bearer(key),
+    });
+    // Assess: 503 before 401 (no credential was sent), 413 from the declared length alone.
+    expect(shed.status).toBe(503);
+    expect(Number(shed.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await json(shed)).toMatchObject({ code: 'QUEUE_FULL' });
+    expect(declaredTooLarge.status).toBe(413);
+    expect(admitted.status).toBe(201);
+    await busy.close();
+  });
+
   it('answers 504 when the request time limit passes in the queue', async () => {
     const slow = await startTestService({
       IFAS_QUEUE_CONCURRENCY: '1',

@@ -1,22 +1,45 @@
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import sharp from 'sharp';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/app/start-server.js';
 import { serviceConfigFromEnv } from '../../src/config/service-config.js';
 import { projectRoot } from '../../src/project-root.js';
 import { FACE_32 } from '../support/fixtures.js';
-import { testServiceEnv } from '../support/service.js';
+import { freePort } from '../support/receivers.js';
+import { recordCheck, testServiceEnv } from '../support/service.js';
+import { signedHookRequest } from '../support/signed-hook.js';
 
 const SECRET = `whsec_${Buffer.alloc(32, 1).toString('base64')}`;
 const ROTATED = `whsec_${Buffer.alloc(32, 2).toString('base64')}`;
 const OKTA_AUTH = 'okta-shared-secret-0123456789';
+const OKTA_ISSUER = 'https://acme.okta.example/oauth2/aus1hook';
+const OKTA_HOOK_CLIENT = '0oa1inlinehookclient';
+// Okta's authorization server signing key (Okta signs its access tokens with RS256).
+const oktaKeys = await generateKeyPair('RS256', { extractable: true });
+const oktaJwk = {
+  ...(await exportJWK(oktaKeys.publicKey)),
+  kid: 'okta-k1',
+  alg: 'RS256',
+  use: 'sig',
+};
+
+/** The access token Okta obtains (client secret or private-key JWT) and sends as the hook's bearer. */
+function oktaAccessToken(claims: Record<string, unknown> = {}, key = oktaKeys.privateKey) {
+  return new SignJWT({ cid: OKTA_HOOK_CLIENT, scp: ['okta.inlineHooks.registration'], ...claims })
+    .setProtectedHeader({ alg: 'RS256', kid: 'okta-k1' })
+    .setIssuer(OKTA_ISSUER)
+    .setAudience('api://ifas-guard-hooks')
+    .setSubject(OKTA_HOOK_CLIENT)
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .sign(key);
+}
 
 let live: RunningServer; // default threshold: the tiny model finds the fixture face live
 let spoof: RunningServer; // threshold 0.99: the same face is a spoof
@@ -25,7 +48,19 @@ let image: Buffer;
 async function server(env: Record<string, string>, budgetMs = 2000): Promise<RunningServer> {
   const hooks = {
     tenants: {
-      acme: { secrets: [SECRET, ROTATED], okta: { authorization: OKTA_AUTH } },
+      acme: {
+        secrets: [SECRET, ROTATED],
+        okta: {
+          authorization: OKTA_AUTH,
+          oauth: {
+            issuer: OKTA_ISSUER,
+            audience: 'api://ifas-guard-hooks',
+            jwks: { keys: [oktaJwk] },
+            clientId: OKTA_HOOK_CLIENT,
+            scope: 'okta.inlineHooks.registration',
+          },
+        },
+      },
       globex: { secrets: [`whsec_${Buffer.alloc(32, 5).toString('base64')}`] },
     },
     budgetMs,
@@ -46,35 +81,28 @@ async function server(env: Record<string, string>, budgetMs = 2000): Promise<Run
   return running;
 }
 
-async function checkFor(target: RunningServer, subject: string): Promise<string> {
-  const outcome = await target.service.checks.submit({
-    tenant: 'acme',
-    image,
-    subject,
-    clientRequestId: null,
-    explain: 'auto',
-    caller: { kind: 'cli', id: 'test' },
-    requestId: null,
-    userAgent: null,
-  });
-  return outcome.stored.record.checkId;
-}
-
-function signed(body: unknown, secret = SECRET, options: { id?: string; at?: Date } = {}) {
-  const raw = JSON.stringify(body);
-  const id = options.id ?? `msg_${Math.random().toString(36).slice(2)}`;
-  const at = options.at ?? new Date();
+/** The envelope of Okta's registration inline hook request (com.okta.user.pre-registration). */
+function oktaEnvelope(
+  id: string,
+  requestType: 'self.service.registration' | 'progressive.profile',
+) {
   return {
-    method: 'POST',
-    body: raw,
-    headers: {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-      'webhook-signature': new Webhook(secret).sign(id, at, raw),
-    },
+    eventId: id,
+    eventTime: new Date().toISOString(),
+    eventType: 'com.okta.user.pre-registration',
+    eventTypeVersion: '1.0',
+    contentType: 'application/json',
+    cloudEventVersion: '0.1',
+    source: 'https://acme.okta.example/api/v1/inlineHooks/cal1',
+    requestType,
   };
 }
+
+const checkFor = (target: RunningServer, subject: string): Promise<string> =>
+  recordCheck(target.service, { tenant: 'acme', subject, image });
+
+const signed = (body: unknown, secret = SECRET, options: { id?: string; at?: Date } = {}) =>
+  signedHookRequest(body, secret, options);
 
 async function hook(
   target: RunningServer,
@@ -288,50 +316,11 @@ describe('POST /v1/hooks/verify (Standard Webhooks)', () => {
 });
 
 describe('recipes', () => {
-  it('Auth0: the post-login Action allows a live check and denies a spoof, calling the hook itself', async () => {
-    const action = createRequire(import.meta.url)(
-      join(projectRoot(), 'docs', 'recipes', 'auth0-post-login.cjs'),
-    ) as {
-      onContinuePostLogin: (event: unknown, api: unknown) => Promise<void>;
-    };
-    const run = async (target: RunningServer, checkId: string) => {
-      const calls: string[] = [];
-      const api = {
-        redirect: { validateToken: () => ({ check_id: checkId }) },
-        access: { deny: (reason: string) => calls.push(`deny:${reason}`) },
-        authentication: { challengeWith: () => calls.push('challenge') },
-      };
-      const event = {
-        user: { user_id: 'auth0|abc' },
-        transaction: { id: `tx${Math.random()}` },
-        secrets: {
-          IFAS_URL: target.url,
-          IFAS_WEBHOOK_SECRET: SECRET,
-          REDIRECT_SECRET: 'r',
-          IFAS_FAIL_OPEN: 'false',
-        },
-      };
-      await action.onContinuePostLogin(event, api);
-      return calls;
-    };
-    expect(await run(live, await checkFor(live, 'auth0|abc'))).toEqual([]);
-    expect(await run(spoof, await checkFor(spoof, 'auth0|abc'))).toEqual([
-      'deny:Liveness check failed (spoof).',
-    ]);
-  });
-
   it('Okta: a registration inline hook request gets ALLOW for a live check and DENY with an error otherwise', async () => {
     const checkId = await checkFor(live, 'new.user@example.com');
     // The shape Okta sends for com.okta.user.pre-registration (developer.okta.com, registration inline hook).
     const oktaRequest = (id: string, profile: Record<string, string>) => ({
-      eventId: id,
-      eventTime: new Date().toISOString(),
-      eventType: 'com.okta.user.pre-registration',
-      eventTypeVersion: '1.0',
-      contentType: 'application/json',
-      cloudEventVersion: '0.1',
-      source: 'https://acme.okta.example/api/v1/inlineHooks/cal1',
-      requestType: 'self.service.registration',
+      ...oktaEnvelope(id, 'self.service.registration'),
       data: {
         context: { request: { method: 'POST', ipAddress: '203.0.113.7' } },
         userProfile: profile,
@@ -360,32 +349,131 @@ describe('recipes', () => {
     const missing = await (await send(oktaRequest('evt3', { email: 'x@example.com' }))).json();
     expect(missing).toMatchObject({ commands: [{ value: { registration: 'DENY' } }] });
     expect((await send(oktaRequest('evt4', {}), 'wrong')).status).toBe(401);
-    expect((await send(oktaRequest('evt3', { email: 'x@example.com' }))).status).toBe(409);
+    // Okta resends an event it did not hear back from: the same answer again, not an error, and the
+    // check is not redeemed twice.
+    const resent = await send(
+      oktaRequest('evt1', { email: 'new.user@example.com', livenessCheckId: checkId }),
+    );
+    expect(resent.status).toBe(200);
+    expect(await resent.json()).toEqual({
+      commands: [{ type: 'com.okta.action.update', value: { registration: 'ALLOW' } }],
+    });
+    expect((await send(oktaRequest('evt3', { email: 'x@example.com' }))).status).toBe(200);
+  });
+
+  it('Okta: progressive profiling binds the check to the existing user, not to an attribute the form submits', async () => {
+    const send = async (body: unknown) =>
+      (
+        await fetch(`${live.url}/v1/hooks/okta/registration`, {
+          method: 'POST',
+          headers: { authorization: OKTA_AUTH, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+      ).json();
+    // The shape Okta sends for progressive profile enrollment (requestType progressive.profile).
+    const progressive = (id: string, update: Record<string, string>, email: string) => ({
+      ...oktaEnvelope(id, 'progressive.profile'),
+      data: {
+        context: {
+          request: { method: 'POST', ipAddress: '203.0.113.7' },
+          user: { id: '00u1existing', profile: { login: email, email, firstName: 'Ada' } },
+        },
+        action: 'ALLOW',
+        userProfileUpdate: update,
+      },
+    });
+    const mine = await checkFor(live, 'existing.user@example.com');
+    expect(
+      await send(progressive('pp1', { livenessCheckId: mine }, 'existing.user@example.com')),
+    ).toEqual({ commands: [{ type: 'com.okta.action.update', value: { registration: 'ALLOW' } }] });
+    // Someone else's check, with their email typed into the form, does not pass for this user.
+    const theirs = await checkFor(live, 'other.user@example.com');
+    expect(
+      await send(
+        progressive(
+          'pp2',
+          { livenessCheckId: theirs, email: 'other.user@example.com' },
+          'existing.user@example.com',
+        ),
+      ),
+    ).toMatchObject({
+      commands: [{ value: { registration: 'DENY' } }],
+      error: {
+        errorCauses: [
+          { reason: 'SUBJECT_MISMATCH', location: 'data.userProfileUpdate.livenessCheckId' },
+        ],
+      },
+    });
+  });
+
+  it("Okta: OAuth 2.0 inline-hook authentication (the bearer Okta's authorization server issues) is verified with jose", async () => {
+    const request = {
+      eventId: 'oauth1',
+      eventType: 'com.okta.user.pre-registration',
+      requestType: 'self.service.registration',
+      data: { userProfile: { email: 'oauth.user@example.com', livenessCheckId: 'chk_none' } },
+    };
+    const send = async (authorization: string) =>
+      fetch(`${live.url}/v1/hooks/okta/registration`, {
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/json' },
+        body: JSON.stringify({ ...request, eventId: `oauth-${Math.random()}` }),
+      });
+    const ok = await send(`Bearer ${await oktaAccessToken()}`);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ commands: [{ value: { registration: 'DENY' } }] });
+    const stranger = await generateKeyPair('RS256');
+    for (const token of [
+      await oktaAccessToken({}, stranger.privateKey), // not signed by the authorization server
+      await oktaAccessToken({ cid: '0oaSomeOtherApp' }), // another client of the same server
+      await oktaAccessToken({ scp: ['okta.users.read'] }), // without the hook scope
+    ]) {
+      expect((await send(`Bearer ${token}`)).status).toBe(401);
+    }
   });
 
   // Runs where a JDK is installed (reported as skipped elsewhere); the wire format is covered on every
-  // machine by the independent-signer test above.
+  // machine by the independent-signer test above. The whole provider JAR is built by Maven in .ci/run.
   it.runIf(spawnSync('javac', ['-version']).status === 0)(
-    "Keycloak: the recipe's Java client, compiled and run, gets an answer",
+    "Keycloak: the recipe's Java client, compiled and run, redeems a check, runs one on an image, and tells a refusal from an outage",
     async () => {
       const out = await mkdtemp(join(tmpdir(), 'ifas-java-'));
       execFileSync('javac', [
         '-d',
         out,
-        join(projectRoot(), 'docs', 'recipes', 'keycloak', 'IfasHookClient.java'),
+        join(
+          projectRoot(),
+          'docs/recipes/keycloak/src/main/java/dev/ifasguard/keycloak/IfasHookClient.java',
+        ),
       ]);
-      const checkId = await checkFor(live, 'kc-user-2');
       // Asynchronously: the server answering it runs in this very process.
-      const { stdout: answer } = await promisify(execFile)('java', [
-        '-cp',
-        out,
-        'dev.ifasguard.keycloak.IfasHookClient',
-        live.url,
-        SECRET,
-        'kc-user-2',
+      const java = async (...args: string[]) =>
+        JSON.parse(
+          (
+            await promisify(execFile)('java', [
+              '-cp',
+              out,
+              'dev.ifasguard.keycloak.IfasHookClient',
+              ...args,
+            ])
+          ).stdout,
+        );
+      const checkId = await checkFor(live, 'kc-user-2');
+      expect(await java(live.url, SECRET, 'kc-user-2', checkId)).toMatchObject({
+        action: 'allow',
         checkId,
-      ]);
-      expect(JSON.parse(answer)).toMatchObject({ action: 'allow', checkId });
+      });
+      expect(await java(live.url, SECRET, 'kc-user-3', `@${FACE_32}`)).toMatchObject({
+        action: 'allow',
+        decision: 'live',
+      });
+      const wrong = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
+      expect(await java(live.url, wrong, 'kc-user-2', checkId)).toEqual({ refused: 401 });
+      expect(
+        await java(`http://127.0.0.1:${await freePort()}`, SECRET, 'kc-user-2', checkId),
+      ).toEqual({
+        unavailable: true,
+      });
     },
   );
 });

@@ -33,3 +33,19 @@ export async function startTestService(env: Record<string, string> = {}): Promis
 export async function keyFor(service: Service, tenant: string, scopes: Scope[]): Promise<string> {
   return (await issueApiKey(service.store, { tenant, name: 'test', scopes })).key;
 }
+
+/** Records a check through the service's CheckService (as a capture page would); returns its id. */
+export async function recordCheck(
+  service: Service,
+  options: { tenant: string; subject: string | null; image: Uint8Array },
+): Promise<string> {
+  const outcome = await service.checks.submit({
+    ...options,
+    clientRequestId: null,
+    explain: 'auto',
+    caller: { kind: 'cli', id: 'test' },
+    requestId: null,
+    userAgent: null,
+  });
+  return outcome.stored.record.checkId;
+}

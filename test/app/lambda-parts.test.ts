@@ -3,7 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { loadSecretsIntoEnv } from '../../src/app/lambda-environment.js';
-import { assertSharedState } from '../../src/app/lambda-state.js';
+import { assertSharedState } from '../../src/app/lambda-parts.js';
 import { serviceConfigFromEnv } from '../../src/config/service-config.js';
 
 const pem = (type: 'ed25519' | 'ec') =>

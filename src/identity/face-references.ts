@@ -1,0 +1,97 @@
+/**
+ * Reference faces of subjects: enrol one from a live check, remove it, and compare a checked face with
+ * it. The descriptor comes from the face the liveness check judged (its detector keypoints), so the
+ * face that was found live is exactly the face that is matched.
+ */
+
+import { type SubjectPolicy, subjectValue } from '../audit/audit-record.js';
+import { type IdentityConfig, requiresReference } from '../config/identity-config.js';
+import type { Point } from '../face/decode-detections.js';
+import { cosineSimilarity, type FaceEmbedder } from '../face/face-embedder.js';
+import type { FaceMatch } from '../face/face-match.js';
+import { decodeImage } from '../image/decode-image.js';
+import type { ReferenceFace, ReferenceStore } from './reference-store.js';
+
+export interface JudgedFace {
+  /** Detector keypoints in source-image pixels. */
+  keypoints: Record<string, Point>;
+}
+
+export class FaceReferences {
+  constructor(
+    private readonly embedder: FaceEmbedder,
+    private readonly store: ReferenceStore,
+    private readonly subjectPolicy: SubjectPolicy,
+    private readonly config: IdentityConfig,
+    private readonly maxPixels?: number,
+  ) {}
+
+  get threshold(): number {
+    return this.config.threshold ?? this.embedder.threshold;
+  }
+
+  get model(): string {
+    return this.embedder.manifest.name;
+  }
+
+  requireReference(tenant: string): boolean {
+    return requiresReference(this.config, tenant);
+  }
+
+  private key(subject: string): string {
+    return subjectValue(subject, this.subjectPolicy) as string;
+  }
+
+  private async descriptorOf(image: Uint8Array, face: JudgedFace): Promise<Float32Array> {
+    const decoded = await decodeImage(
+      image,
+      this.maxPixels === undefined ? {} : { maxPixels: this.maxPixels },
+    );
+    return this.embedder.embed(decoded, face.keypoints);
+  }
+
+  /** Stores the face of a live check as the subject's reference (replacing an earlier one). */
+  async enrol(
+    tenant: string,
+    subject: string,
+    image: Uint8Array,
+    face: JudgedFace,
+    checkId: string,
+    now = new Date(),
+  ): Promise<ReferenceFace> {
+    const reference: ReferenceFace = {
+      model: this.model,
+      descriptor: await this.descriptorOf(image, face),
+      checkId,
+      enrolledAt: now.toISOString(),
+    };
+    await this.store.put(tenant, this.key(subject), reference);
+    return reference;
+  }
+
+  async remove(tenant: string, subject: string): Promise<boolean> {
+    return this.store.delete(tenant, this.key(subject));
+  }
+
+  async has(tenant: string, subject: string): Promise<boolean> {
+    return (await this.store.get(tenant, this.key(subject))) !== null;
+  }
+
+  /** The match of this face against the subject's reference; null when none is enrolled. */
+  async match(
+    tenant: string,
+    subject: string,
+    image: Uint8Array,
+    face: JudgedFace,
+  ): Promise<FaceMatch | null> {
+    const reference = await this.store.get(tenant, this.key(subject));
+    if (!reference) return null;
+    if (reference.model !== this.model) {
+      // A reference made by another embedding model cannot be compared; it must be re-enrolled.
+      return { score: -1, threshold: this.threshold, matched: false };
+    }
+    const score = cosineSimilarity(await this.descriptorOf(image, face), reference.descriptor);
+    const rounded = Math.max(-1, Math.min(1, Math.round(score * 1e4) / 1e4));
+    return { score: rounded, threshold: this.threshold, matched: score >= this.threshold };
+  }
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import {
+  boxReduce,
+  type RgbImage,
+  type SquareWindow,
+  sampleWindow,
+} from '../../src/image/affine-sample.js';
+
+/** A deterministic noisy image (no codec involved). */
+function noiseImage(width: number, height: number): RgbImage {
+  const data = new Uint8Array(width * height * 3);
+  let state = 12345;
+  for (let i = 0; i < data.length; i++) {
+    state = (state * 1103515245 + 12345) >>> 0;
+    data[i] = state >>> 24;
+  }
+  return { data, width, height };
+}
+
+describe('Function: boxReduce', () => {
+  it('reduces a region to exactly the same bytes as the whole image, cut out', () => {
+    // Arrange
+    const image = noiseImage(53, 41);
+    const k = 3;
+    const whole = boxReduce(image, k);
+    const region = { x0: 2, y0: 3, x1: 15, y1: 11 };
+    // Act
+    const part = boxReduce(image, k, region);
+    // Assess
+    expect([part.width, part.height]).toEqual([13, 8]);
+    for (let y = 0; y < part.height; y++) {
+      const row = (region.y0 + y) * whole.width + region.x0;
+      expect([...part.data.subarray(y * 39, y * 39 + 39)]).toEqual([
+        ...whole.data.subarray(row * 3, row * 3 + 39),
+      ]);
+    }
+  });
+});
+
+describe('Function: sampleWindow', () => {
+  // The region-limited reduction must give the values of reducing the whole image first, also for
+  // windows that hang over the border or miss the image entirely (those read the fill colour).
+  it.each<[string, SquareWindow]>([
+    ['inside, rotated', { centerX: 60, centerY: 50, side: 70, angle: 0.3 }],
+    ['over the top-left corner', { centerX: 5, centerY: 8, side: 90, angle: -0.7 }],
+    ['over the bottom-right corner', { centerX: 118, centerY: 95, side: 64, angle: 1.1 }],
+    ['outside the image', { centerX: 400, centerY: -300, side: 50, angle: 0 }],
+    ['larger than the image', { centerX: 60, centerY: 50, side: 400, angle: 0.2 }],
+  ])('%s: same floats as sampling the fully reduced image', (_, window) => {
+    // Arrange
+    const image = noiseImage(121, 97);
+    const size = 16;
+    const k = Math.floor(window.side / size);
+    const reduced = boxReduce(image, k);
+    const scaled = {
+      centerX: window.centerX / k,
+      centerY: window.centerY / k,
+      side: window.side / k,
+      angle: window.angle,
+    };
+    // Act
+    const direct = sampleWindow(image, window, size, 77);
+    const viaWhole = sampleWindow(reduced, scaled, size, 77);
+    // Assess
+    expect(k).toBeGreaterThanOrEqual(2);
+    expect([...direct]).toEqual([...viaWhole]);
+  });
+});

@@ -1,0 +1,26 @@
+/**
+ * A request to POST /v1/hooks/verify signed as Standard Webhooks (the standardwebhooks library), the
+ * way an identity provider's hook sends it.
+ */
+
+import { Webhook } from 'standardwebhooks';
+
+export function signedHookRequest(
+  body: unknown,
+  secret: string,
+  options: { id?: string; at?: Date } = {},
+): RequestInit & { headers: Record<string, string> } {
+  const raw = JSON.stringify(body);
+  const id = options.id ?? `msg_${Math.random().toString(36).slice(2)}`;
+  const at = options.at ?? new Date();
+  return {
+    method: 'POST',
+    body: raw,
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': new Webhook(secret).sign(id, at, raw),
+    },
+  };
+}
