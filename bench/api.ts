@@ -17,9 +17,9 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
-import { Webhook } from 'standardwebhooks';
 import { buildService, type Service } from '../src/app/build-service.js';
 import { auditRecordFor } from '../src/audit/audit-record.js';
+import { standardWebhookHeaders } from '../src/audit/standard-webhook-headers.js';
 import { issueApiKey } from '../src/auth/api-keys.js';
 import { serviceConfigFromEnv } from '../src/config/service-config.js';
 import { projectRoot } from '../src/project-root.js';
@@ -156,12 +156,7 @@ async function hookRatio(label: string, svc: Service): Promise<void> {
       svc.app.request('/v1/hooks/verify', {
         method: 'POST',
         body,
-        headers: {
-          'content-type': 'application/json',
-          'webhook-id': id,
-          'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-          'webhook-signature': new Webhook(HOOK_SECRET).sign(id, at, body),
-        },
+        headers: standardWebhookHeaders(HOOK_SECRET, id, body, at),
       });
     const read = () =>
       svc.app.request(`/v1/checks/${checkId}`, { headers: { authorization: `Bearer ${key}` } });

@@ -29,6 +29,9 @@ npx vitest run --reporter=default --reporter=json --outputFile="$REPORTS/vitest.
 echo "== deployment artefacts: cdk synth, sls package, cfn-lint, hadolint (scripts/check-deploy.sh)"
 bash scripts/check-deploy.sh
 
+echo "== reliability, bounded (npm run reliability runs the full one): tamper matrix, bad inputs, kill -9, overload, locked database, PostgreSQL restart"
+node dist/bench/reliability/run.js --bounded
+
 echo "== Python tests (pytest)"
 (cd training && .venv/bin/python -m pytest -q --junitxml="$REPORTS/pytest.xml")
 

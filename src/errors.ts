@@ -41,6 +41,7 @@ export const ERROR_CODES = [
   'LIVENESS_NO_IMAGE',
   'LIVENESS_UNAVAILABLE',
   'REFERENCE_REJECTED',
+  'STORE_BUSY',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -229,6 +230,20 @@ export class QueueFullError extends AppError {
   }
 }
 
+/** The database stayed locked by another connection for longer than the wait allows (503). */
+export class StoreBusyError extends AppError {
+  readonly code = 'STORE_BUSY';
+  readonly status = 503;
+  readonly title = 'Store busy';
+  constructor(
+    readonly retryAfterSeconds: number,
+    message: string,
+    options?: AppErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** The decision could not be recorded, so it is not returned (500): nothing unaudited is acknowledged. */
 export class AuditWriteError extends AppError {
   readonly code = 'AUDIT_WRITE_FAILED';
@@ -358,6 +373,8 @@ const ERROR_FACTORIES: Record<ErrorCode, ErrorFactory> = {
   LIVENESS_NO_IMAGE: withCode(LivenessRefusedError, 'LIVENESS_NO_IMAGE'),
   LIVENESS_UNAVAILABLE: withCode(LivenessRefusedError, 'LIVENESS_UNAVAILABLE'),
   REFERENCE_REJECTED: plain(ReferenceRejectedError),
+  STORE_BUSY: (message, extras) =>
+    new StoreBusyError(extras.retryAfterSeconds ?? 1, message, optionsOf(extras)),
 };
 
 export function isErrorCode(code: string): code is ErrorCode {
@@ -373,7 +390,9 @@ export function errorForCode(code: ErrorCode, message: string, extras: ErrorExtr
 export function extrasOf(error: AppError): ErrorExtras {
   return {
     ...(error.details ? { details: error.details } : {}),
-    ...(error instanceof QueueFullError ? { retryAfterSeconds: error.retryAfterSeconds } : {}),
+    ...(error instanceof QueueFullError || error instanceof StoreBusyError
+      ? { retryAfterSeconds: error.retryAfterSeconds }
+      : {}),
     ...(error instanceof ForbiddenError ? { requiredScope: error.requiredScope } : {}),
   };
 }

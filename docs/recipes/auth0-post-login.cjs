@@ -14,8 +14,8 @@
  *                        user, and asks ifas-guard (POST /v1/hooks/verify, Standard Webhooks signed).
  *
  * Fail-open (IFAS_FAIL_OPEN=true) lets a login through only when ifas-guard cannot answer: a network
- * error, a timeout, or a 5xx. A refusal — 401 (bad signature), 409 (replayed message), 422 — always
- * denies, whatever the setting.
+ * error, a timeout, or a 5xx. A refusal — 401 (bad signature), 409 (the same message still being
+ * handled), 422 — always denies, whatever the setting. A resent message gets the answer it got before.
  *
  * @see https://auth0.com/docs/customize/actions/flows-and-triggers/login-flow/redirect-with-actions
  *

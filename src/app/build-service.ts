@@ -7,8 +7,10 @@
 import { readFile } from 'node:fs/promises';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { FileAnchorSink, WebhookWitnessSink } from '../audit/anchor-sink.js';
 import type { SubjectPolicy } from '../audit/audit-record.js';
 import type { AuditStore } from '../audit/audit-store.js';
+import { HeadCheckpointer } from '../audit/head-checkpointer.js';
 import { ImageVault } from '../audit/image-vault.js';
 import { openAuditStore } from '../audit/open-audit-store.js';
 import { jwtVerifier } from '../auth/jwt-verifier.js';
@@ -19,7 +21,6 @@ import { FlagRouter } from '../flags/flag-router.js';
 import { OutboxDispatcher } from '../flags/outbox-dispatcher.js';
 import { RiskLevelStore } from '../flags/risk-levels.js';
 import { type SetSigningKey, setSigningKeyFor } from '../flags/signing-key.js';
-import { HookAnswerStore } from '../hooks/hook-answers.js';
 import { HookDecider } from '../hooks/hook-decider.js';
 import { createApp } from '../http/app.js';
 import type { AppEnv } from '../http/app-env.js';
@@ -34,7 +35,7 @@ import { RemoteJudge } from '../remote/remote-judge.js';
 import { CheckService } from '../service/check-service.js';
 import { ModelSlot } from '../service/model-slot.js';
 import { ServiceMetrics } from '../service/service-metrics.js';
-import { openSqlDialect, sqlDialectConfigFor } from '../store/sql-dialect.js';
+import { openSqlDialect } from '../store/sql-dialect.js';
 import { subjectPolicyFor } from './subject-policy.js';
 
 export interface Service {
@@ -49,6 +50,9 @@ export interface Service {
   checkpointKeys: CheckpointKeys;
   setSigningKey: SetSigningKey;
   dispatcher: OutboxDispatcher;
+  /** Signs the chains' heads every N records / T seconds (started by the server) and at close. */
+  checkpointer: HeadCheckpointer;
+  anchors: FileAnchorSink;
   close(): Promise<void>;
 }
 
@@ -118,11 +122,22 @@ export async function buildService(
   const vault = config.imageRetention
     ? new ImageVault(config.imageRetention.key, config.imageRetention.days)
     : undefined;
-  // Stores written over the SQL dialect share one connection to the audit store's database.
-  const db = await openSqlDialect(sqlDialectConfigFor(config.store));
+  // Stores written over the SQL dialect share the audit store's database (for SQLite, its one
+  // connection to the file, so their transactions queue behind the audit store's).
+  const db = await openSqlDialect(config.store);
   const riskLevels = flags.enabled ? await RiskLevelStore.open(db) : undefined;
   const references = await openFaceReferences(config, subjectPolicy, db);
+  const anchors = new FileAnchorSink(config.anchoring.file);
+  const witness = config.anchoring.webhook;
+  const checkpointer = new HeadCheckpointer(
+    store,
+    checkpointKeys.privateKey,
+    [anchors, ...(witness ? [new WebhookWitnessSink(witness.url, witness.secret)] : [])],
+    { everyRecords: config.anchoring.everyRecords, everyMs: config.anchoring.everyMs },
+    (line) => console.error(line),
+  );
   const checks = new CheckService({
+    onRecorded: () => checkpointer.recorded(),
     ...(vault ? { vault } : {}),
     ...(references ? { references: references.service } : {}),
     ...(riskLevels ? { riskLevels } : {}),
@@ -156,12 +171,13 @@ export async function buildService(
     : undefined;
   const hooks = new HookDecider(config.hooks, checks, store, subjectPolicy);
   const app = createApp({
-    hooks: { config: config.hooks, decider: hooks, answers: await HookAnswerStore.open(db) },
+    hooks: { config: config.hooks, decider: hooks },
     store,
     checks,
     model,
     metrics,
     checkpointPublicKey: checkpointKeys.publicKey,
+    anchors,
     setSigningKey,
     publicUrl: config.publicUrl,
     ...(verifyJwt ? { verifyJwt } : {}),
@@ -183,8 +199,12 @@ export async function buildService(
     checkpointKeys,
     setSigningKey,
     dispatcher,
+    checkpointer,
+    anchors,
     async close() {
       await dispatcher.stop();
+      // The shutdown checkpoint: everything recorded so far is signed and anchored.
+      await checkpointer.stop();
       await modelLoaded;
       const status = model.status;
       if (status.state === 'ready') await status.engine.dispose();

@@ -31,6 +31,8 @@ export async function runRetention() {
   });
   return {
     checkpoints: report.checkpoints.map(({ tenant, seq, purged }) => ({ tenant, seq, purged })),
+    heads: report.heads.map(({ tenant, seq }) => ({ tenant, seq })),
+    refused: report.refused,
     images: report.images,
     hookMessages: report.hookMessages,
   };

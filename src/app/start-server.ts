@@ -45,6 +45,8 @@ export async function startServer(
     );
   }
 
+  service.checkpointer.start();
+
   // Housekeeping every hour: retention purge (when configured), expired images, old hook message ids.
   const housekeeping = (): void => {
     runHousekeeping(service.store, {
@@ -54,6 +56,11 @@ export async function startServer(
       (report) => {
         for (const cp of report.checkpoints) {
           log(`retention: purged ${cp.purged} records of ${cp.tenant} up to seq ${cp.seq}`);
+        }
+        for (const { tenant, firstBreak } of report.refused) {
+          log(
+            `retention: NOT purging ${tenant}, its chain does not verify: ${JSON.stringify(firstBreak)}`,
+          );
         }
         if (report.images > 0) log(`retention: deleted ${report.images} expired images`);
       },

@@ -2,11 +2,13 @@
  * What the audit log stores about one decision, and how it is built from a check result.
  *
  * Never the image: only its SHA-256. The subject id is stored as given or as a keyed hash
- * (HMAC-SHA-256 with a secret the auditor holds), by policy. Model name, version and package hash
+ * (HMAC-SHA-256), by policy. The hash key is derived per tenant (HKDF-SHA-256 from the configured
+ * secret, the tenant as info), so one person's records cannot be linked across tenants; records
+ * written before (policy `keyed-hash`, one key for all tenants) still match their subject. Model name, version and package hash
  * say exactly which weights decided. The record is validated with zod before it is chained.
  */
 
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, hkdfSync } from 'node:crypto';
 import { z } from 'zod';
 import { type FaceMatch, faceMatchSchema } from '../face/face-match.js';
 import type { QualityReason } from '../face/quality-gates.js';
@@ -24,7 +26,7 @@ export const auditRecordSchema = z.object({
   time: z.iso.datetime(),
   tenant: z.string().min(1),
   subject: z.string().nullable(),
-  subjectPolicy: z.enum(['plain', 'keyed-hash', 'absent']),
+  subjectPolicy: z.enum(['plain', 'keyed-hash', 'tenant-keyed-hash', 'absent']),
   decision: z.enum(DECISIONS),
   liveness: z.number().min(0).max(1).nullable(),
   threshold: z.number().min(0).max(1),
@@ -106,13 +108,66 @@ function rationaleOf(
   return { rationale: null, rationaleSource: null };
 }
 
-export function subjectValue(subject: string | null, policy: SubjectPolicy): string | null {
-  if (subject === null) {
-    return null;
-  }
-  return policy.kind === 'plain'
-    ? subject
-    : createHmac('sha256', policy.key).update(subject).digest('hex');
+type StoredPolicy = AuditRecord['subjectPolicy'];
+
+const hmac = (key: Buffer | ArrayBuffer, subject: string) =>
+  createHmac('sha256', Buffer.from(key as ArrayBuffer))
+    .update(subject)
+    .digest('hex');
+
+/** The tenant's own subject-hash key: HKDF-SHA-256 of the configured secret, the tenant as info. */
+export function tenantSubjectKey(key: Buffer, tenant: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', key, 'ifas-guard subject key', `tenant:${tenant}`, 32));
+}
+
+/** How a subject is stored under a policy that a record names (legacy records included). */
+function storedSubject(
+  subject: string,
+  policy: SubjectPolicy,
+  tenant: string,
+  stored: StoredPolicy,
+): string | null {
+  if (stored === 'plain') return subject;
+  if (policy.kind !== 'keyed-hash') return null;
+  if (stored === 'keyed-hash') return hmac(policy.key, subject); // before per-tenant keys
+  if (stored === 'tenant-keyed-hash') return hmac(tenantSubjectKey(policy.key, tenant), subject);
+  return null;
+}
+
+/** The policy name a new record carries. */
+export function storedPolicyOf(policy: SubjectPolicy): StoredPolicy {
+  return policy.kind === 'plain' ? 'plain' : 'tenant-keyed-hash';
+}
+
+/** How a new record stores the subject: as given, or hashed with the tenant's key. */
+export function subjectValue(
+  subject: string | null,
+  policy: SubjectPolicy,
+  tenant: string,
+): string | null {
+  return subject === null ? null : storedSubject(subject, policy, tenant, storedPolicyOf(policy));
+}
+
+/** Every stored form a subject may have in this tenant's log (current key first, then legacy). */
+export function subjectCandidates(
+  subject: string,
+  policy: SubjectPolicy,
+  tenant: string,
+): string[] {
+  const forms: StoredPolicy[] =
+    policy.kind === 'plain' ? ['plain'] : ['tenant-keyed-hash', 'keyed-hash'];
+  return forms.flatMap((form) => storedSubject(subject, policy, tenant, form) ?? []);
+}
+
+/** Whether a stored record is about this subject, under the policy the record was written with. */
+export function recordIsAbout(
+  record: AuditRecord,
+  subject: string,
+  policy: SubjectPolicy,
+): boolean {
+  if (record.subject === null) return false;
+  const expected = storedSubject(subject, policy, record.tenant, record.subjectPolicy);
+  return expected !== null && expected === record.subject;
 }
 
 /**
@@ -127,8 +182,8 @@ export function auditRecordFor(
     checkId: context.checkId,
     time: (context.now ?? new Date()).toISOString(),
     tenant: context.tenant,
-    subject: subjectValue(context.subject, context.subjectPolicy),
-    subjectPolicy: context.subject === null ? 'absent' : context.subjectPolicy.kind,
+    subject: subjectValue(context.subject, context.subjectPolicy, context.tenant),
+    subjectPolicy: context.subject === null ? 'absent' : storedPolicyOf(context.subjectPolicy),
     decision: result.decision,
     liveness: result.liveness,
     threshold: result.threshold,

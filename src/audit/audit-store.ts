@@ -9,11 +9,14 @@
  */
 
 import type { KeyObject } from 'node:crypto';
+import type { ApiKeyStore } from './api-key-table.js';
 import type { AuditRecord } from './audit-record.js';
 import type { Checkpoint } from './checkpoint.js';
-import type { ChainVerdict } from './hash-chain.js';
-import type { RetainedImage } from './image-vault.js';
+import type { ChainBreak, ChainVerdict } from './hash-chain.js';
+import type { ReplayGuard } from './hook-deliveries.js';
 import type { OutboxEntry, OutboxStatus } from './outbox-entry.js';
+import type { OutboxStore } from './outbox-table.js';
+import type { RetainedImageStore } from './retained-image-table.js';
 
 export interface StoredRecord {
   seq: number;
@@ -32,8 +35,8 @@ export interface AuditQuery {
   tenant: string;
   from?: Date;
   to?: Date;
-  /** As stored: callers apply the subject policy (keyed hash) before asking. */
-  subject?: string;
+  /** Any of these stored forms: callers apply the subject policy (keyed hashes) before asking. */
+  subjects?: readonly string[];
   decision?: AuditRecord['decision'];
   attackMedium?: string;
   modelVersion?: string;
@@ -47,6 +50,27 @@ export interface StoreVerdict extends ChainVerdict {
   checkpoint: Checkpoint | null;
   /** null when there is no checkpoint or no key to check it with. */
   checkpointAuthentic: boolean | null;
+  /** The newest signed head checkpoint the chain was checked against (database or anchor). */
+  newestCommitment: Checkpoint | null;
+}
+
+export interface PurgeRefusal {
+  tenant: string;
+  /** Why the chain was not purged (or checkpointed): it does not verify. */
+  firstBreak: ChainBreak | null;
+}
+
+export interface PurgeOutcome {
+  /** One signed purge checkpoint per chain purged. */
+  checkpoints: Checkpoint[];
+  /** Chains left alone because they do not verify: a signed checkpoint must never bless tampering. */
+  refused: PurgeRefusal[];
+}
+
+export interface HeadCheckpointing {
+  /** One signed head checkpoint per chain whose head moved. */
+  checkpoints: Checkpoint[];
+  refused: PurgeRefusal[];
 }
 
 export interface ApiKeyRow {
@@ -77,7 +101,8 @@ export interface OutboxFilter {
   limit: number;
 }
 
-export interface AuditStore {
+/** The audit log itself: hash-chained decisions per tenant, their checkpoints and single-use marks. */
+export interface AuditLog {
   readonly kind: 'sqlite' | 'postgres';
   /**
    * Appends a decision to its tenant's chain in one transaction, unless the tenant already recorded
@@ -89,46 +114,52 @@ export interface AuditStore {
   findByClientRequestId(tenant: string, clientRequestId: string): Promise<StoredRecord | null>;
   /** Records matching the filter in chain order, at most `limit`. */
   query(query: AuditQuery): Promise<StoredRecord[]>;
-  /** Recomputes the tenant's chain from its anchor (genesis or its latest signed checkpoint). */
-  verify(tenant: string, checkpointKey?: KeyObject): Promise<StoreVerdict>;
-  /** Deletes every tenant's records older than `cutoff`; one signed checkpoint per chain touched. */
-  purgeBefore(cutoff: Date, signingKey: KeyObject, now?: Date): Promise<Checkpoint[]>;
-  latestCheckpoint(tenant: string): Promise<Checkpoint | null>;
-  tenants(): Promise<string[]>;
-
-  /** Opt-in encrypted audit images (see image-vault.ts); never called unless retention is configured. */
-  retainImage(image: RetainedImage): Promise<void>;
-  findRetainedImage(tenant: string, checkId: string): Promise<RetainedImage | null>;
-  /** Deletes images past their expiry; returns how many. */
-  purgeExpiredImages(now?: Date): Promise<number>;
-
   /**
-   * Pending entries due by `now`, leased for `leaseMs` (their next attempt moves past the lease) so a
-   * concurrent dispatcher skips them.
+   * Recomputes the tenant's chain from its anchor (genesis or its latest purge checkpoint), checks
+   * the indexed columns against the hashed records and the chain against every signed head
+   * checkpoint — those in the database and `anchored`, the newest one published outside it.
    */
-  claimDueOutbox(now: Date, limit: number, leaseMs: number): Promise<OutboxEntry[]>;
-  /** Records an attempt's outcome; a delivered entry's payload (it names the subject) is scrubbed. */
-  settleOutbox(id: string, result: OutboxSettlement): Promise<void>;
-  listOutbox(filter: OutboxFilter): Promise<OutboxEntry[]>;
+  verify(
+    tenant: string,
+    checkpointKey?: KeyObject,
+    anchored?: Checkpoint | null,
+  ): Promise<StoreVerdict>;
+  /**
+   * Signs a head checkpoint for every chain whose head moved since its last one (after verifying
+   * the records in between), and registers tenants seen for the first time, signed.
+   */
+  checkpointHeads(signingKey: KeyObject, now?: Date): Promise<HeadCheckpointing>;
+  /**
+   * Deletes, per tenant, the records whose hashed time is before `cutoff` (a prefix of the chain),
+   * under one signed purge checkpoint each; chains that do not verify are refused, not purged.
+   */
+  purgeBefore(
+    cutoff: Date,
+    signingKey: KeyObject,
+    now?: Date,
+    anchoredFor?: (tenant: string) => Promise<Checkpoint | null>,
+  ): Promise<PurgeOutcome>;
+  latestCheckpoint(tenant: string): Promise<Checkpoint | null>;
+  latestHeadCheckpoint(tenant: string): Promise<Checkpoint | null>;
+  /** Every tenant with a chain or a signed registration. */
+  tenants(): Promise<string[]>;
 
   /**
    * Marks a check as used to pass a login (single use): true the first time, false ever after.
    * `usedBy` says where (a hook, a Cognito trigger) for the investigator.
    */
   consumeCheck(tenant: string, checkId: string, usedBy: string, now?: Date): Promise<boolean>;
-  /** Remembers an inbound webhook message id: true the first time, false for a replay. */
-  rememberHookMessage(tenant: string, messageId: string, now?: Date): Promise<boolean>;
-  /**
-   * Forgets message ids received before `cutoff`; returns how many. Safe once the cutoff is older
-   * than the signature timestamp tolerance (five minutes): an older replay fails its signature check.
-   */
-  forgetHookMessagesBefore(cutoff: Date): Promise<number>;
+}
 
-  insertApiKey(row: ApiKeyRow): Promise<void>;
-  findApiKey(id: string): Promise<ApiKeyRow | null>;
-  listApiKeys(tenant?: string): Promise<ApiKeyRow[]>;
-  /** Sets expiry (rotation grace) or revocation; never deletes, so key ids stay in the audit trail. */
-  updateApiKey(id: string, change: { expiresAt?: string; revokedAt?: string }): Promise<void>;
-
+/**
+ * Every role on one database, as the service opens it (sql-audit-store.ts implements them all).
+ * Code that needs one role takes that role's interface.
+ */
+export interface AuditStore
+  extends AuditLog,
+    OutboxStore,
+    ApiKeyStore,
+    ReplayGuard,
+    RetainedImageStore {
   close(): Promise<void>;
 }

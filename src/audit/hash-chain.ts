@@ -37,8 +37,23 @@ export function linkHash(seq: number, body: Record<string, unknown>, prevHash: s
 }
 
 export type ChainBreak =
-  | { seq: number; reason: 'hash_mismatch' | 'prev_hash_mismatch' | 'sequence_gap' | 'truncated' }
-  | { seq: null; reason: 'anchor_mismatch' };
+  | {
+      seq: number;
+      reason:
+        | 'hash_mismatch'
+        | 'prev_hash_mismatch'
+        | 'sequence_gap'
+        | 'truncated'
+        /** A filter column (decision, time, subject …) disagrees with the hashed record. */
+        | 'column_mismatch'
+        /** The record at a signed checkpoint's position has another hash: the chain was rewritten. */
+        | 'checkpoint_mismatch'
+        /** A checkpoint whose signature does not verify. */
+        | 'checkpoint_forged';
+    }
+  | { seq: null; reason: 'anchor_mismatch' }
+  /** A tenant in the signed registry (or the anchor) has no chain any more. */
+  | { seq: null; reason: 'chain_missing' };
 
 export interface ChainVerdict {
   ok: boolean;
@@ -63,6 +78,16 @@ export class ChainVerifier {
     this.expectedSeq = anchor.seq + 1;
     this.prevHash = anchor.hash;
     this.fromCheckpoint = anchor.seq > 0;
+  }
+
+  /** Records a break found outside the hash arithmetic (columns, checkpoints); keeps the first. */
+  fail(broken: ChainBreak): void {
+    this.firstBreak ??= broken;
+  }
+
+  /** Sequence number and hash of the last record that verified (the anchor before any). */
+  get last(): { seq: number; hash: string } {
+    return { seq: this.expectedSeq - 1, hash: this.prevHash };
   }
 
   /** Checks the next record; returns false (and keeps the first break) once the chain is broken. */

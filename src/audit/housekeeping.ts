@@ -1,11 +1,13 @@
 /**
  * The periodic clean-up, shared by the server's hourly timer, the `retention` Lambda function and
- * `ifas audit purge`: records older than the retention period (under signed checkpoints), retained
- * images past their expiry, and inbound hook message ids too old to be replayed.
+ * `ifas audit purge`: a signed head checkpoint for every chain that grew (so deployments without
+ * the server's checkpointer, such as Lambda, still get them), records older than the retention
+ * period (under signed checkpoints), retained images past their expiry, and inbound hook message ids
+ * too old to be replayed.
  */
 
 import type { KeyObject } from 'node:crypto';
-import type { AuditStore } from './audit-store.js';
+import type { AuditStore, PurgeRefusal } from './audit-store.js';
 import type { Checkpoint } from './checkpoint.js';
 
 const DAY_MS = 86_400_000;
@@ -13,7 +15,11 @@ const DAY_MS = 86_400_000;
 const HOOK_MESSAGE_MEMORY_MS = DAY_MS;
 
 export interface HousekeepingReport {
+  /** Signed head checkpoints of the chains that grew since their last one. */
+  heads: Checkpoint[];
   checkpoints: Checkpoint[];
+  /** Chains not purged because they do not verify (tampered): for an operator to look at. */
+  refused: PurgeRefusal[];
   images: number;
   hookMessages: number;
 }
@@ -23,9 +29,10 @@ export async function runHousekeeping(
   options: { retentionDays: number | null; checkpointKey: KeyObject; now?: Date },
 ): Promise<HousekeepingReport> {
   const now = options.now ?? new Date();
-  const checkpoints =
+  const heads = await store.checkpointHeads(options.checkpointKey, now);
+  const purge =
     options.retentionDays === null
-      ? []
+      ? { checkpoints: [], refused: [] }
       : await store.purgeBefore(
           new Date(now.getTime() - options.retentionDays * DAY_MS),
           options.checkpointKey,
@@ -35,5 +42,11 @@ export async function runHousekeeping(
   const hookMessages = await store.forgetHookMessagesBefore(
     new Date(now.getTime() - HOOK_MESSAGE_MEMORY_MS),
   );
-  return { checkpoints, images, hookMessages };
+  return {
+    heads: heads.checkpoints,
+    checkpoints: purge.checkpoints,
+    refused: [...heads.refused, ...purge.refused],
+    images,
+    hookMessages,
+  };
 }

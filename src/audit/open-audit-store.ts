@@ -1,24 +1,17 @@
 /**
- * Opens the configured audit store: SQLite (the embedded default) or PostgreSQL. Each store's
- * module (and its native driver) is loaded only when chosen: a Lambda function on PostgreSQL never
- * loads better-sqlite3, which it does not ship.
+ * Opens the configured audit store: SQLite (the embedded default) or PostgreSQL.
  */
 
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import type { StoreConfig } from '../store/sql-dialect.js';
 import type { AuditStore } from './audit-store.js';
-import type { DatabaseTls } from './postgres-tls.js';
+import { PostgresAuditStore } from './postgres-audit-store.js';
+import { SqliteAuditStore } from './sqlite-audit-store.js';
 
-export type StoreConfig =
-  | { kind: 'sqlite'; path: string }
-  | { kind: 'postgres'; url: string; tls?: DatabaseTls; poolMax?: number };
+export type { StoreConfig };
 
 export async function openAuditStore(config: StoreConfig): Promise<AuditStore> {
-  if (config.kind === 'postgres') {
-    const { PostgresAuditStore } = await import('./postgres-audit-store.js');
-    return PostgresAuditStore.open(config.url, config.poolMax ?? 10, config.tls);
-  }
-  const { SqliteAuditStore } = await import('./sqlite-audit-store.js');
-  await mkdir(dirname(config.path), { recursive: true });
-  return new SqliteAuditStore(config.path);
+  // Owner-only for SQLite: the log names subjects and decisions (folder 0700, file 0600).
+  return config.kind === 'postgres'
+    ? PostgresAuditStore.open(config.url, config.poolMax, config.tls)
+    : SqliteAuditStore.open(config.path);
 }

@@ -21,6 +21,18 @@ export interface RecordRow {
   body: string;
 }
 
+/** A record row with the columns queries and purges filter on, for the cross-check in verify. */
+export interface IndexedRecordRow extends RecordRow {
+  tenant: string;
+  check_id: string;
+  client_request_id: string | null;
+  time: Timestamp;
+  subject: string | null;
+  decision: string;
+  attack_medium: string | null;
+  model_version: string;
+}
+
 export interface CheckpointRow {
   tenant: string;
   seq: Count;
@@ -68,6 +80,8 @@ export interface OutboxRow {
 
 /** The record columns a chain walk needs, in the order both stores select them. */
 export const RECORD_COLUMNS = 'seq, prev_hash, hash, body';
+export const INDEXED_RECORD_COLUMNS = `${RECORD_COLUMNS}, tenant, check_id, client_request_id, time,
+  subject, decision, attack_medium, model_version`;
 
 const iso = (value: Timestamp): string => (value instanceof Date ? value.toISOString() : value);
 
@@ -80,9 +94,10 @@ export function storedOf(row: RecordRow): StoredRecord {
   };
 }
 
-export function checkpointOf(row: CheckpointRow): Checkpoint {
+export function checkpointOf(row: CheckpointRow, kind: Checkpoint['kind'] = 'purge'): Checkpoint {
   return {
     tenant: row.tenant,
+    kind,
     seq: Number(row.seq),
     headHash: row.head_hash,
     createdAt: row.created_at,

@@ -6,7 +6,8 @@
  */
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { ApiKeyRow, AuditStore } from '../audit/audit-store.js';
+import type { ApiKeyStore } from '../audit/api-key-table.js';
+import type { ApiKeyRow } from '../audit/audit-store.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import type { Scope } from './scopes.js';
 
@@ -34,7 +35,7 @@ export function looksLikeApiKey(presented: string): boolean {
 }
 
 export async function issueApiKey(
-  store: AuditStore,
+  store: ApiKeyStore,
   options: { tenant: string; name: string; scopes: readonly Scope[]; now?: Date },
 ): Promise<IssuedKey> {
   if (!TENANT_PATTERN.test(options.tenant)) {
@@ -66,13 +67,14 @@ export async function issueApiKey(
  * `graceSeconds` so callers can switch without an outage.
  */
 export async function rotateApiKey(
-  store: AuditStore,
+  store: ApiKeyStore,
   id: string,
   graceSeconds: number,
   now = new Date(),
 ): Promise<IssuedKey> {
   const old = await store.findApiKey(id);
-  if (!old || old.revokedAt !== null) {
+  // An expired key stays dead: rotating it must not revive it for a fresh grace period.
+  if (!old || old.revokedAt !== null || hasExpired(old, now)) {
     throw new NotFoundError(`no active API key ${id}`);
   }
   const successor = await issueApiKey(store, {
@@ -81,13 +83,19 @@ export async function rotateApiKey(
     scopes: old.scopes as Scope[],
     now,
   });
-  await store.updateApiKey(id, {
-    expiresAt: new Date(now.getTime() + graceSeconds * 1000).toISOString(),
-  });
+  // A key already in a grace period never gets a later expiry from a second rotation.
+  const graceEnd = now.getTime() + graceSeconds * 1000;
+  const expiresAt =
+    old.expiresAt === null ? graceEnd : Math.min(Date.parse(old.expiresAt), graceEnd);
+  await store.updateApiKey(id, { expiresAt: new Date(expiresAt).toISOString() });
   return successor;
 }
 
-export async function revokeApiKey(store: AuditStore, id: string, now = new Date()): Promise<void> {
+export async function revokeApiKey(
+  store: ApiKeyStore,
+  id: string,
+  now = new Date(),
+): Promise<void> {
   if (!(await store.findApiKey(id))) {
     throw new NotFoundError(`no API key ${id}`);
   }
@@ -96,7 +104,7 @@ export async function revokeApiKey(store: AuditStore, id: string, now = new Date
 
 /** The key's row when the presented key is genuine, current and unrevoked; otherwise null. */
 export async function verifyApiKey(
-  store: AuditStore,
+  store: ApiKeyStore,
   presented: string,
   now = new Date(),
 ): Promise<ApiKeyRow | null> {
@@ -111,8 +119,9 @@ export async function verifyApiKey(
   if (!row || !genuine || row.revokedAt !== null) {
     return null;
   }
-  if (row.expiresAt !== null && Date.parse(row.expiresAt) <= now.getTime()) {
-    return null;
-  }
-  return row;
+  return hasExpired(row, now) ? null : row;
+}
+
+function hasExpired(row: ApiKeyRow, now: Date): boolean {
+  return row.expiresAt !== null && Date.parse(row.expiresAt) <= now.getTime();
 }

@@ -7,9 +7,10 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { z } from 'zod';
 import { subjectPolicyFor } from '../app/subject-policy.js';
+import { FileAnchorSink } from '../audit/anchor-sink.js';
 import { csvHeader, csvLine, ndjsonLine } from '../audit/audit-export.js';
 import { allMatching } from '../audit/audit-queries.js';
-import { subjectValue } from '../audit/audit-record.js';
+import { subjectCandidates } from '../audit/audit-record.js';
 import type { AuditQuery, AuditStore } from '../audit/audit-store.js';
 import { runHousekeeping } from '../audit/housekeeping.js';
 import { openAuditStore } from '../audit/open-audit-store.js';
@@ -52,17 +53,17 @@ const STRING_OPTIONS = Object.fromEntries(
 
 async function queryOf(opts: Options, tenant: string): Promise<AuditQuery> {
   const config = serviceConfigFromEnv();
-  const subject =
+  const subjects =
     opts.subject === undefined
       ? undefined
-      : subjectValue(opts.subject, await subjectPolicyFor(config));
+      : subjectCandidates(opts.subject, await subjectPolicyFor(config), tenant);
   return {
     tenant,
     limit: opts.limit,
     afterSeq: opts.cursor === undefined ? 0 : Number(opts.cursor),
     ...(opts.from ? { from: new Date(opts.from) } : {}),
     ...(opts.to ? { to: new Date(opts.to) } : {}),
-    ...(subject ? { subject } : {}),
+    ...(subjects ? { subjects } : {}),
     ...(opts.decision ? { decision: opts.decision } : {}),
     ...(opts['attack-medium'] ? { attackMedium: opts['attack-medium'] } : {}),
     ...(opts['model-version'] ? { modelVersion: opts['model-version'] } : {}),
@@ -98,17 +99,21 @@ async function run(action: string, opts: Options, store: AuditStore, io: Output)
   const config = serviceConfigFromEnv();
   if (action === 'verify') {
     const { publicKey } = await checkpointKeysFor(config);
-    const tenants = opts.tenant ? [opts.tenant] : await store.tenants();
+    const anchors = new FileAnchorSink(config.anchoring.file);
+    // Tenants known to the database or to the anchor: a chain deleted with its registry still shows.
+    const tenants = opts.tenant
+      ? [opts.tenant]
+      : [...new Set([...(await store.tenants()), ...(await anchors.tenants())])].sort();
     let broken = 0;
     for (const tenant of tenants) {
-      const verdict = await store.verify(tenant, publicKey);
+      const verdict = await store.verify(tenant, publicKey, await anchors.newest(tenant));
       if (!verdict.ok) broken++;
       const anchor = verdict.checkpoint
         ? `checkpoint seq ${verdict.checkpoint.seq} (${verdict.checkpointAuthentic ? 'signature valid' : 'SIGNATURE INVALID'})`
         : 'genesis';
       io.out(
         verdict.ok
-          ? `${tenant}: intact, ${verdict.checked} records from ${anchor}`
+          ? `${tenant}: intact, ${verdict.checked} records from ${anchor}${verdict.newestCommitment ? `; signed head checkpoint at seq ${verdict.newestCommitment.seq}` : ''}`
           : `${tenant}: BROKEN after ${verdict.checked} records from ${anchor}: ${JSON.stringify(verdict.firstBreak)}`,
       );
     }
@@ -128,7 +133,10 @@ async function run(action: string, opts: Options, store: AuditStore, io: Output)
       io.out(`${cp.tenant}: purged ${cp.purged} records up to seq ${cp.seq}; checkpoint signed`);
     if (report.checkpoints.length === 0) io.out('nothing older than the cutoff');
     if (report.images > 0) io.out(`deleted ${report.images} expired retained images`);
-    return 0;
+    for (const { tenant, firstBreak } of report.refused) {
+      io.err(`${tenant}: NOT purged, the chain does not verify: ${JSON.stringify(firstBreak)}`);
+    }
+    return report.refused.length > 0 ? 1 : 0;
   }
   if (!opts.tenant) {
     io.err(`${action} needs --tenant\n${AUDIT_USAGE}`);

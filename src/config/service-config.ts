@@ -67,6 +67,11 @@ const envSchema = z
     IFAS_JWT_TENANT_CLAIM: z.string().default('tenant'),
     IFAS_PUBLIC_DOCS: flag.default(false),
     IFAS_RETENTION_DAYS: positiveInt.optional(),
+    IFAS_CHECKPOINT_EVERY_RECORDS: positiveInt.default(1000),
+    IFAS_CHECKPOINT_EVERY_SECONDS: positiveInt.default(60),
+    IFAS_ANCHOR_FILE: z.string().optional(),
+    IFAS_ANCHOR_WEBHOOK_URL: z.url().optional(),
+    IFAS_ANCHOR_WEBHOOK_SECRET: z.string().startsWith('whsec_').optional(),
     IFAS_PUBLIC_URL: z.url().optional(),
     IFAS_FLAGS: z.string().optional(),
     IFAS_FLAGS_FILE: z.string().optional(),
@@ -80,6 +85,10 @@ const envSchema = z
     IFAS_EMBEDDER_DIR: z.string().optional(),
     IFAS_IDENTITY: z.string().optional(),
     IFAS_IDENTITY_FILE: z.string().optional(),
+  })
+  .refine((env) => !env.IFAS_ANCHOR_WEBHOOK_URL === !env.IFAS_ANCHOR_WEBHOOK_SECRET, {
+    message: 'IFAS_ANCHOR_WEBHOOK_URL and IFAS_ANCHOR_WEBHOOK_SECRET go together',
+    path: ['IFAS_ANCHOR_WEBHOOK_SECRET'],
   })
   .refine((env) => env.IFAS_INFERENCE !== 'lambda' || env.IFAS_INFER_FUNCTION, {
     message: 'IFAS_INFERENCE=lambda needs IFAS_INFER_FUNCTION',
@@ -136,6 +145,13 @@ export interface ServiceConfig {
   /** Given in the environment; otherwise read or created under dataDir. */
   subjectHashKey: Buffer | null;
   checkpointKeyFile: string;
+  /** Signed head checkpoints of the audit chains, and where they are anchored outside the database. */
+  anchoring: {
+    everyRecords: number;
+    everyMs: number;
+    file: string;
+    webhook: { url: string; secret: string } | null;
+  };
   /** PEM given in the environment (from a secret store) instead of the key file. */
   checkpointPrivateKey: string | null;
   setSigningKeyPem: string | null;
@@ -237,6 +253,15 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
                 : { mode: e.IFAS_DATABASE_TLS },
           }
         : { kind: 'sqlite', path: resolve(e.IFAS_SQLITE_PATH ?? join(dataDir, 'audit.sqlite')) },
+    anchoring: {
+      everyRecords: e.IFAS_CHECKPOINT_EVERY_RECORDS,
+      everyMs: e.IFAS_CHECKPOINT_EVERY_SECONDS * 1000,
+      file: resolve(e.IFAS_ANCHOR_FILE ?? join(dataDir, 'audit-anchors.ndjson')),
+      webhook:
+        e.IFAS_ANCHOR_WEBHOOK_URL && e.IFAS_ANCHOR_WEBHOOK_SECRET
+          ? { url: e.IFAS_ANCHOR_WEBHOOK_URL, secret: e.IFAS_ANCHOR_WEBHOOK_SECRET }
+          : null,
+    },
     subjectPolicy: e.IFAS_SUBJECT_POLICY,
     subjectHashKey: e.IFAS_SUBJECT_HASH_KEY ? Buffer.from(e.IFAS_SUBJECT_HASH_KEY, 'base64') : null,
     checkpointPrivateKey: e.IFAS_CHECKPOINT_PRIVATE_KEY ?? null,

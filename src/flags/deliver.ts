@@ -6,8 +6,8 @@
  * `invalid_key`, which a JWKS refresh on its side can cure. Redirects are not followed.
  */
 
-import { Webhook } from 'standardwebhooks';
 import type { DeliveryOutcome, OutboxEntry } from '../audit/outbox-entry.js';
+import { standardWebhookHeaders } from '../audit/standard-webhook-headers.js';
 import type { FlagConfig } from '../config/flag-config.js';
 import { type SetClaims, signSet } from './security-event.js';
 import type { SetSigningKey } from './signing-key.js';
@@ -86,15 +86,8 @@ export class FlagDelivery {
     const endpoint = this.config.webhooks.find((w) => w.name === entry.destination);
     if (!endpoint)
       return { kind: 'dead', error: `webhook ${entry.destination} is no longer configured` };
-    const timestamp = new Date();
-    const signature = new Webhook(endpoint.secret).sign(entry.id, timestamp, entry.payload);
     const response = await post(endpoint.url, {
-      headers: {
-        'content-type': 'application/json',
-        'webhook-id': entry.id,
-        'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
-        'webhook-signature': signature,
-      },
+      headers: standardWebhookHeaders(endpoint.secret, entry.id, entry.payload),
       body: entry.payload,
     });
     return outcomeOf(response, () => false);

@@ -5,8 +5,8 @@
  * as the `notify` Lambda, and once per call in tests.
  */
 
-import type { AuditStore } from '../audit/audit-store.js';
 import { type BackoffPolicy, nextDelayMs } from '../audit/outbox-entry.js';
+import type { OutboxStore } from '../audit/outbox-table.js';
 import type { FlagDelivery } from './deliver.js';
 
 export interface DispatchReport {
@@ -26,7 +26,7 @@ export class OutboxDispatcher {
   private passAgain = false;
 
   constructor(
-    private readonly store: AuditStore,
+    private readonly store: OutboxStore,
     private readonly delivery: FlagDelivery,
     private readonly backoff: BackoffPolicy,
   ) {}

@@ -10,6 +10,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
+import type { AnchorSource } from '../audit/anchor-sink.js';
 import type { AuditStore } from '../audit/audit-store.js';
 import { authenticate } from '../auth/auth-middleware.js';
 import type { JwtVerifier } from '../auth/jwt-verifier.js';
@@ -22,7 +23,6 @@ import {
   ValidationError,
 } from '../errors.js';
 import type { SetSigningKey } from '../flags/signing-key.js';
-import type { HookAnswerStore } from '../hooks/hook-answers.js';
 import type { HookDecider } from '../hooks/hook-decider.js';
 import type { FaceReferences } from '../identity/face-references.js';
 import type { CheckService } from '../service/check-service.js';
@@ -44,7 +44,9 @@ export interface AppDependencies {
   model: ModelSlot;
   metrics: ServiceMetrics;
   checkpointPublicKey: KeyObject;
-  hooks: { config: HookConfig; decider: HookDecider; answers: HookAnswerStore };
+  /** Where the newest anchored checkpoint of each chain is read back from, for verification. */
+  anchors?: AnchorSource;
+  hooks: { config: HookConfig; decider: HookDecider };
   setSigningKey: SetSigningKey;
   /** The SET issuer and base of the published JWKS. */
   publicUrl: string;
@@ -157,7 +159,6 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   registerHookRoutes(app, {
     config: deps.hooks.config,
     decider: deps.hooks.decider,
-    answers: deps.hooks.answers,
     store: deps.store,
     maxBodyBytes: deps.limits.maxBodyBytes,
   });
@@ -170,6 +171,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     store: deps.store,
     checks: deps.checks,
     checkpointPublicKey: deps.checkpointPublicKey,
+    ...(deps.anchors ? { anchors: deps.anchors } : {}),
   });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {

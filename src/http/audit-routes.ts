@@ -1,11 +1,14 @@
 /**
- * GET /v1/audit (filters, cursor pages as JSON, or the whole selection streamed as NDJSON or CSV) and
- * GET /v1/audit/verify (recomputes the caller's chain). Everything is scoped to the caller's tenant.
+ * GET /v1/audit (filters, cursor pages as JSON, or the whole selection streamed as NDJSON or CSV),
+ * GET /v1/audit/verify (recomputes the caller's chain) and GET /v1/audit/checkpoints/latest (the
+ * signed checkpoints a verifier outside the service needs). Everything is scoped to the caller's
+ * tenant.
  */
 
 import type { KeyObject } from 'node:crypto';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { stream } from 'hono/streaming';
+import type { AnchorSource } from '../audit/anchor-sink.js';
 import { csvHeader, csvLine, ndjsonLine } from '../audit/audit-export.js';
 import { allMatching } from '../audit/audit-queries.js';
 import type { AuditQuery, AuditStore } from '../audit/audit-store.js';
@@ -13,12 +16,18 @@ import { requireScope } from '../auth/auth-middleware.js';
 import type { CheckService } from '../service/check-service.js';
 import type { AppEnv } from './app-env.js';
 import { AUTH_RESPONSES } from './check-routes.js';
-import { auditPageSchema, auditQuerySchema, verifySchema } from './schemas.js';
+import {
+  auditPageSchema,
+  auditQuerySchema,
+  latestCheckpointsSchema,
+  verifySchema,
+} from './schemas.js';
 
 export interface AuditRouteOptions {
   store: AuditStore;
   checks: CheckService;
   checkpointPublicKey: KeyObject;
+  anchors?: AnchorSource;
 }
 
 const listAudit = createRoute({
@@ -48,7 +57,9 @@ const verifyAudit = createRoute({
   path: '/v1/audit/verify',
   summary: 'Verify the hash chain of the audit log',
   description:
-    'Recomputes every link from the latest signed checkpoint (or genesis) and reports the first break.',
+    'Recomputes every link from the latest purge checkpoint (or genesis), checks the filter columns ' +
+    'against the hashed records and the chain against every signed head checkpoint (including the ' +
+    'newest one anchored outside the database), and reports the first break.',
   security: [{ apiKey: [] }, { bearer: [] }],
   responses: {
     200: { description: 'The verdict.', content: { 'application/json': { schema: verifySchema } } },
@@ -56,21 +67,55 @@ const verifyAudit = createRoute({
   },
 });
 
+const latestCheckpoints = createRoute({
+  method: 'get',
+  path: '/v1/audit/checkpoints/latest',
+  summary: "The newest signed checkpoints of the caller's chain",
+  description:
+    'The newest purge checkpoint (where the stored chain starts), the newest head checkpoint in the ' +
+    'database and the newest one anchored outside it, each Ed25519-signed over RFC 8785 canonical JSON ' +
+    '(see the audit log section of the documentation), so anyone with the public key can check them.',
+  security: [{ apiKey: [] }, { bearer: [] }],
+  responses: {
+    200: {
+      description: 'The checkpoints (null where there is none).',
+      content: { 'application/json': { schema: latestCheckpointsSchema } },
+    },
+    ...AUTH_RESPONSES,
+  },
+});
+
 export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, options: AuditRouteOptions): void {
   app.use('/v1/audit', requireScope('audit:read'));
   app.use('/v1/audit/verify', requireScope('audit:read'));
+  app.use('/v1/audit/checkpoints/*', requireScope('audit:read'));
+
+  app.openapi(latestCheckpoints, async (c) => {
+    const tenant = c.get('principal').tenant;
+    const [purge, head, anchored] = await Promise.all([
+      options.store.latestCheckpoint(tenant),
+      options.store.latestHeadCheckpoint(tenant),
+      options.anchors?.newest(tenant) ?? null,
+    ]);
+    const plain = (cp: unknown) => cp as Record<string, unknown> | null;
+    return c.json(
+      { tenant, purge: plain(purge), head: plain(head), anchored: plain(anchored) },
+      200,
+    );
+  });
 
   app.openapi(listAudit, async (c) => {
     const q = c.req.valid('query');
     const tenant = c.get('principal').tenant;
-    const subject = q.subject === undefined ? undefined : options.checks.subjectForQuery(q.subject);
+    const subjects =
+      q.subject === undefined ? undefined : options.checks.subjectsForQuery(q.subject, tenant);
     const query: AuditQuery = {
       tenant,
       limit: q.limit,
       afterSeq: q.cursor === undefined ? 0 : Number(q.cursor),
       ...(q.from ? { from: new Date(q.from) } : {}),
       ...(q.to ? { to: new Date(q.to) } : {}),
-      ...(subject ? { subject } : {}),
+      ...(subjects ? { subjects } : {}),
       ...(q.decision ? { decision: q.decision } : {}),
       ...(q.attackMedium ? { attackMedium: q.attackMedium } : {}),
       ...(q.modelVersion ? { modelVersion: q.modelVersion } : {}),
@@ -99,9 +144,11 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, options: AuditRout
   });
 
   app.openapi(verifyAudit, async (c) => {
+    const tenant = c.get('principal').tenant;
     const verdict = await options.store.verify(
-      c.get('principal').tenant,
+      tenant,
       options.checkpointPublicKey,
+      await options.anchors?.newest(tenant),
     );
     return c.json(
       {
@@ -111,6 +158,7 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, options: AuditRout
         firstBreak: verdict.firstBreak,
         checkpoint: verdict.checkpoint as unknown as Record<string, unknown> | null,
         checkpointAuthentic: verdict.checkpointAuthentic,
+        newestCommitment: verdict.newestCommitment as unknown as Record<string, unknown> | null,
       },
       200,
     );

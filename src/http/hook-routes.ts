@@ -1,19 +1,19 @@
 /**
  * Inbound identity-provider hooks. They authenticate by the message, not by an API key:
  * `POST /v1/hooks/verify` by a Standard Webhooks signature (the standardwebhooks library; its
- * five-minute timestamp tolerance; a message id seen before is refused as a replay) whose secret
+ * five-minute timestamp tolerance; a message id seen before gets the answer it got then) whose secret
  * also names the tenant; `POST /v1/hooks/okta/registration` (self-service registration and
  * progressive profiling) by the static Authorization value or an Okta OAuth 2.0 bearer, answered in
- * Okta's command format, the same answer again for a resent event id.
+ * Okta's command format, the same answer again for a resent event id. Both hooks remember a message
+ * with its answer through the store's one replay guard (`answerOnce`).
  */
 
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { Webhook } from 'standardwebhooks';
-import type { AuditStore } from '../audit/audit-store.js';
+import type { ReplayGuard } from '../audit/hook-deliveries.js';
 import type { HookConfig } from '../config/hook-config.js';
 import { HookAuthenticationError, HookReplayError, ValidationError } from '../errors.js';
-import type { HookAnswerStore } from '../hooks/hook-answers.js';
 import type { HookAnswer, HookDecider } from '../hooks/hook-decider.js';
 import {
   oktaAuthenticator,
@@ -30,9 +30,8 @@ import { problemAnswer } from './schemas.js';
 export interface HookRouteOptions {
   config: HookConfig;
   decider: HookDecider;
-  store: AuditStore;
-  /** Answers given per Okta event id, so a resent event is answered the same. */
-  answers: HookAnswerStore;
+  /** Remembers each message id (webhook-id, Okta eventId) with the answer it got. */
+  store: ReplayGuard;
   maxBodyBytes: number;
 }
 
@@ -43,7 +42,7 @@ export const verifyHookBodySchema = z
       .object({
         subject: z.string().min(1).max(256),
         checkId: z.string().min(1).max(64).optional(),
-        image: z.base64().optional(),
+        image: z.base64().min(1).optional(),
         clientRequestId: z.string().min(1).max(128).optional(),
         explain: z.enum(EXPLAIN_MODES).optional(),
       })
@@ -83,7 +82,7 @@ const verifyHook = createRoute({
       content: { 'application/json': { schema: hookAnswerSchema } },
     },
     401: problemAnswer('Missing or invalid signature, or a timestamp outside the tolerance.'),
-    409: problemAnswer('The webhook-id was seen before.'),
+    409: problemAnswer('A delivery with the same webhook-id is still being handled.'),
     422: problemAnswer('The body does not match the schema.'),
   },
 });
@@ -101,6 +100,7 @@ const oktaRegistration = createRoute({
     401: problemAnswer(
       'The Authorization value is neither the configured static value nor a valid Okta OAuth 2.0 bearer.',
     ),
+    409: problemAnswer('A delivery of the same eventId is still being handled.'),
     422: problemAnswer('Not a registration inline hook request.'),
   },
 });
@@ -121,6 +121,32 @@ function signedTenant(config: HookConfig, raw: string, headers: Record<string, s
   );
 }
 
+/**
+ * Handles a hook message once: the first delivery runs `handle` and its answer is remembered with the
+ * message id; a resend gets that same answer; a delivery that threw is forgotten so a retry runs again.
+ */
+async function answerOnce<T>(
+  guard: ReplayGuard,
+  tenant: string,
+  messageId: string,
+  handle: () => Promise<T>,
+): Promise<T> {
+  const claim = await guard.claimHookMessage(tenant, messageId);
+  if (claim.state === 'answered') return JSON.parse(claim.answer) as T;
+  if (claim.state === 'in_progress') {
+    throw new HookReplayError(`message ${messageId} is still being handled; retry later`);
+  }
+  let answer: T;
+  try {
+    answer = await handle();
+  } catch (error) {
+    await guard.releaseHookMessage(tenant, messageId);
+    throw error;
+  }
+  await guard.settleHookMessage(tenant, messageId, JSON.stringify(answer));
+  return answer;
+}
+
 export function registerHookRoutes(app: OpenAPIHono<AppEnv>, options: HookRouteOptions): void {
   app.use('/v1/hooks/*', boundedBody(options.maxBodyBytes));
 
@@ -134,28 +160,27 @@ export function registerHookRoutes(app: OpenAPIHono<AppEnv>, options: HookRouteO
       'webhook-signature': c.req.header('webhook-signature') ?? '',
     };
     const tenant = signedTenant(options.config, raw, headers);
-    if (!(await options.store.rememberHookMessage(tenant, headers['webhook-id']))) {
-      throw new HookReplayError(`message ${headers['webhook-id']} was already received`);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch {
-      throw new ValidationError('the body is not JSON');
-    }
-    const parsed = verifyHookBodySchema.safeParse(json);
-    if (!parsed.success) {
-      throw new ValidationError(`invalid hook body: ${issueSummary(parsed.error)}`);
-    }
-    const { data } = parsed.data;
-    const answer = await options.decider.answer({
-      tenant,
-      subject: data.subject,
-      via: `standard-webhooks:${headers['webhook-id']}`,
-      ...(data.checkId ? { checkId: data.checkId } : {}),
-      ...(data.image ? { image: Buffer.from(data.image, 'base64') } : {}),
-      ...(data.clientRequestId ? { clientRequestId: data.clientRequestId } : {}),
-      ...(data.explain ? { explain: data.explain } : {}),
+    const answer = await answerOnce(options.store, tenant, headers['webhook-id'], async () => {
+      let json: unknown;
+      try {
+        json = JSON.parse(raw);
+      } catch {
+        throw new ValidationError('the body is not JSON');
+      }
+      const parsed = verifyHookBodySchema.safeParse(json);
+      if (!parsed.success) {
+        throw new ValidationError(`invalid hook body: ${issueSummary(parsed.error)}`);
+      }
+      const { data } = parsed.data;
+      return options.decider.answer({
+        tenant,
+        subject: data.subject,
+        via: `standard-webhooks:${headers['webhook-id']}`,
+        ...(data.checkId !== undefined ? { checkId: data.checkId } : {}),
+        ...(data.image !== undefined ? { image: Buffer.from(data.image, 'base64') } : {}),
+        ...(data.clientRequestId ? { clientRequestId: data.clientRequestId } : {}),
+        ...(data.explain ? { explain: data.explain } : {}),
+      });
     });
     return c.json(answer, 200);
   });
@@ -186,12 +211,7 @@ export function registerHookRoutes(app: OpenAPIHono<AppEnv>, options: HookRouteO
     };
     // Okta may send an event again when it did not hear back: the same event gets the same answer.
     const body = request.eventId
-      ? await options.answers.once(
-          tenant,
-          `okta:${request.eventId}`,
-          decide,
-          options.config.budgetMs,
-        )
+      ? await answerOnce(options.store, tenant, `okta:${request.eventId}`, decide)
       : await decide();
     return c.json(body, 200);
   });

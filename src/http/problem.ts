@@ -12,6 +12,7 @@ import {
   InternalError,
   problemTypeFor,
   QueueFullError,
+  StoreBusyError,
 } from '../errors.js';
 
 const REALM = 'ifas-guard';
@@ -57,7 +58,9 @@ export function problemFor(
       : new InternalError('the server failed to handle the request; it has been logged');
   const challenge = challengeFor(known);
   if (challenge) headers['www-authenticate'] = challenge;
-  if (known instanceof QueueFullError) headers['retry-after'] = String(known.retryAfterSeconds);
+  if (known instanceof QueueFullError || known instanceof StoreBusyError) {
+    headers['retry-after'] = String(known.retryAfterSeconds);
+  }
   return {
     problem: {
       type: problemTypeFor(known.code),

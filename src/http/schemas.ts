@@ -173,6 +173,17 @@ export const auditPageSchema = z
   .object({ records: z.array(auditEntrySchema), nextCursor: z.string().nullable() })
   .openapi('AuditPage');
 
+const checkpointSchema = z.record(z.string(), z.unknown()).nullable();
+
+export const latestCheckpointsSchema = z
+  .object({
+    tenant: z.string(),
+    purge: checkpointSchema,
+    head: checkpointSchema,
+    anchored: checkpointSchema,
+  })
+  .openapi('LatestCheckpoints');
+
 export const verifySchema = z
   .object({
     tenant: z.string(),
@@ -184,5 +195,9 @@ export const verifySchema = z
       .openapi({ description: 'The first broken link, if any.' }),
     checkpoint: z.record(z.string(), z.unknown()).nullable(),
     checkpointAuthentic: z.boolean().nullable(),
+    newestCommitment: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .openapi({ description: 'The newest signed head checkpoint the chain was checked against.' }),
   })
   .openapi('ChainVerdict');

@@ -38,8 +38,9 @@ export class FaceReferences {
     return requiresReference(this.config, tenant);
   }
 
-  private key(subject: string): string {
-    return subjectValue(subject, this.subjectPolicy) as string;
+  /** The subject as the audit log stores it for this tenant (keyed hashes use the tenant's key). */
+  private key(tenant: string, subject: string): string {
+    return subjectValue(subject, this.subjectPolicy, tenant) as string;
   }
 
   private async descriptorOf(image: Uint8Array, face: JudgedFace): Promise<Float32Array> {
@@ -65,16 +66,16 @@ export class FaceReferences {
       checkId,
       enrolledAt: now.toISOString(),
     };
-    await this.store.put(tenant, this.key(subject), reference);
+    await this.store.put(tenant, this.key(tenant, subject), reference);
     return reference;
   }
 
   async remove(tenant: string, subject: string): Promise<boolean> {
-    return this.store.delete(tenant, this.key(subject));
+    return this.store.delete(tenant, this.key(tenant, subject));
   }
 
   async has(tenant: string, subject: string): Promise<boolean> {
-    return (await this.store.get(tenant, this.key(subject))) !== null;
+    return (await this.store.get(tenant, this.key(tenant, subject))) !== null;
   }
 
   /** The match of this face against the subject's reference; null when none is enrolled. */
@@ -84,7 +85,7 @@ export class FaceReferences {
     image: Uint8Array,
     face: JudgedFace,
   ): Promise<FaceMatch | null> {
-    const reference = await this.store.get(tenant, this.key(subject));
+    const reference = await this.store.get(tenant, this.key(tenant, subject));
     if (!reference) return null;
     if (reference.model !== this.model) {
       // A reference made by another embedding model cannot be compared; it must be re-enrolled.

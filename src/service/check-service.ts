@@ -14,7 +14,7 @@ import {
   auditRecordFor,
   type Caller,
   type SubjectPolicy,
-  subjectValue,
+  subjectCandidates,
 } from '../audit/audit-record.js';
 import type { AuditStore, StoredRecord } from '../audit/audit-store.js';
 import type { ImageVault, RetainedImage } from '../audit/image-vault.js';
@@ -23,6 +23,7 @@ import {
   IdempotencyConflictError,
   NotFoundError,
   type QueueFullError,
+  StoreBusyError,
 } from '../errors.js';
 import type { FaceMatch } from '../face/face-match.js';
 import type { FlagRouter } from '../flags/flag-router.js';
@@ -76,6 +77,8 @@ export interface CheckServiceOptions {
   riskLevels?: RiskLevelStore;
   /** Enrolled reference faces: a check with a subject that has one records the face match. */
   references?: FaceReferences;
+  /** Called after each new audit record (the head checkpointer counts them). */
+  onRecorded?: () => void;
 }
 
 /** Check ids: `chk_` + 15 random bytes (120 bits) as 20 base64url characters, safe in URLs. */
@@ -163,6 +166,7 @@ export class CheckService {
         await store.retainImage(retained);
       }
     } catch (error) {
+      if (error instanceof StoreBusyError) throw error; // 503: worth a retry, unlike a failed write
       throw new AuditWriteError(
         'the image could not be retained, so the decision is not recorded',
         {
@@ -193,6 +197,7 @@ export class CheckService {
     try {
       appended = await store.append(record, outbox);
     } catch (error) {
+      if (error instanceof StoreBusyError) throw error; // 503: worth a retry, unlike a failed write
       throw new AuditWriteError('the decision could not be recorded, so it is not returned', {
         cause: error,
       });
@@ -205,6 +210,7 @@ export class CheckService {
         }
         this.options.onFlagsQueued?.();
       }
+      this.options.onRecorded?.();
     }
     return {
       stored: appended.stored,
@@ -243,8 +249,8 @@ export class CheckService {
     return { bytes: this.options.vault.open(sealed), format: sealed.format };
   }
 
-  /** The stored form of a subject as given in a query, under the same policy as the records. */
-  subjectForQuery(subject: string): string | null {
-    return subjectValue(subject, this.options.subjectPolicy);
+  /** The stored forms of a subject as given in a query (the tenant's key, and the legacy one). */
+  subjectsForQuery(subject: string, tenant: string): string[] {
+    return subjectCandidates(subject, this.options.subjectPolicy, tenant);
   }
 }

@@ -5,8 +5,7 @@
  * has an enrolled reference face or the tenant requires one — show that face (a match).
  */
 
-import type { SubjectPolicy } from '../audit/audit-record.js';
-import { subjectValue } from '../audit/audit-record.js';
+import { recordIsAbout, type SubjectPolicy } from '../audit/audit-record.js';
 import type { AuditStore, StoredRecord } from '../audit/audit-store.js';
 import { type IdentityFailure, identityFailure } from '../face/face-match.js';
 
@@ -40,8 +39,7 @@ export async function redeemCheck(
   const now = request.now ?? new Date();
   const stored = await store.findCheck(request.tenant, request.checkId);
   if (!stored) return { ok: false, reason: 'check_not_found' };
-  const expected = subjectValue(request.subject, policy);
-  if (stored.record.subject === null || stored.record.subject !== expected) {
+  if (!recordIsAbout(stored.record, request.subject, policy)) {
     return { ok: false, reason: 'subject_mismatch' };
   }
   const ageMs = now.getTime() - Date.parse(stored.record.time);

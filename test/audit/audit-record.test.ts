@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditRecordFor } from '../../src/audit/audit-record.js';
+import {
+  auditRecordFor,
+  recordIsAbout,
+  subjectCandidates,
+  tenantSubjectKey,
+} from '../../src/audit/audit-record.js';
 import { SqliteAuditStore } from '../../src/audit/sqlite-audit-store.js';
 import { IfasEngine } from '../../src/inference/engine.js';
 import { FACE_32, TINY_PACKAGE } from '../support/fixtures.js';
@@ -45,26 +50,43 @@ describe('Function: auditRecordFor', () => {
     expect(JSON.stringify(record)).not.toContain(image.toString('base64').slice(0, 40));
   });
 
-  it('stores a keyed hash of the subject when the policy says so', async () => {
+  it("stores the subject hashed with the tenant's own derived key, so tenants cannot link records", async () => {
     const image = await readFile(FACE_32);
+    const result = await engine.check(image);
     const key = Buffer.from('auditor-secret');
-    const record = auditRecordFor(await engine.check(image), image, {
-      checkId: 'chk_2',
-      tenant: 'acme',
-      subject: 'user-42',
-      subjectPolicy: { kind: 'keyed-hash', key },
-      requestId: null,
-      clientRequestId: 'client-7',
-      explain: 'never',
-      caller: CALLER,
-    });
-    expect(record.subject).toBe(createHmac('sha256', key).update('user-42').digest('hex'));
-    expect(record.subjectPolicy).toBe('keyed-hash');
+    const policy = { kind: 'keyed-hash' as const, key };
+    const recordFor = (tenant: string) =>
+      auditRecordFor(result, image, {
+        checkId: 'chk_2',
+        tenant,
+        subject: 'user-42',
+        subjectPolicy: policy,
+        requestId: null,
+        clientRequestId: 'client-7',
+        explain: 'never',
+        caller: CALLER,
+      });
+    const acme = recordFor('acme');
+    const globex = recordFor('globex');
+    expect(acme.subjectPolicy).toBe('tenant-keyed-hash');
+    expect(acme.subject).toBe(
+      createHmac('sha256', tenantSubjectKey(key, 'acme')).update('user-42').digest('hex'),
+    );
+    expect(globex.subject).not.toBe(acme.subject);
+    const legacy = createHmac('sha256', key).update('user-42').digest('hex');
+    expect(acme.subject).not.toBe(legacy);
+    expect(recordIsAbout(acme, 'user-42', policy)).toBe(true);
+    expect(recordIsAbout(acme, 'user-43', policy)).toBe(false);
+    expect(recordIsAbout(globex, 'user-42', policy)).toBe(true);
+    // A record written before per-tenant keys still matches its subject, and queries find it.
+    const older = { ...acme, subject: legacy, subjectPolicy: 'keyed-hash' as const };
+    expect(recordIsAbout(older, 'user-42', policy)).toBe(true);
+    expect(subjectCandidates('user-42', policy, 'acme')).toEqual([acme.subject, legacy]);
   });
 
   it('chains into the SQLite store and verifies', async () => {
     const image = await readFile(FACE_32);
-    const audit = new SqliteAuditStore(
+    const audit = await SqliteAuditStore.open(
       join(await mkdtemp(join(tmpdir(), 'ifas-audit-')), 'a.sqlite'),
     );
     for (const checkId of ['chk_a', 'chk_b']) {

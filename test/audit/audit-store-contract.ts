@@ -86,7 +86,9 @@ export function auditStoreContract(name: string, harness: StoreHarness): void {
       const { privateKey, publicKey } = generateKeyPairSync('ed25519');
       const stranger = generateKeyPairSync('ed25519').publicKey;
       const store = await filled(harness, 4);
-      const [checkpoint] = await store.purgeBefore(new Date(Date.UTC(2026, 0, 3)), privateKey);
+      const {
+        checkpoints: [checkpoint],
+      } = await store.purgeBefore(new Date(Date.UTC(2026, 0, 3)), privateKey);
       expect(checkpoint).toMatchObject({ tenant: 'acme', seq: 2, purged: 2 });
       await store.append(sampleRecord(5));
       const remaining = await store.query({ tenant: 'acme', limit: 10 });
@@ -138,7 +140,9 @@ export function auditStoreContract(name: string, harness: StoreHarness): void {
       const seqs = async (q: Partial<Parameters<AuditStore['query']>[0]>) =>
         (await store.query({ tenant: 'acme', limit: 100, ...q })).map((r) => r.seq);
       expect(await seqs({ decision: 'spoof' })).toEqual([1, 5, 7, 11]);
-      expect(await seqs({ subject: 'user-1' })).toEqual([1, 5, 9]);
+      expect(await seqs({ subjects: ['user-1'] })).toEqual([1, 5, 9]);
+      expect(await seqs({ subjects: ['user-1', 'user-2'] })).toEqual([1, 2, 5, 6, 9, 10]);
+      expect(await seqs({ subjects: [] })).toEqual([]);
       expect(await seqs({ attackMedium: 'screen', modelVersion: '1.1.0' })).toEqual([7, 11]);
       expect(
         await seqs({ from: new Date(Date.UTC(2026, 0, 4)), to: new Date(Date.UTC(2026, 0, 6)) }),
@@ -178,12 +182,24 @@ export function auditStoreContract(name: string, harness: StoreHarness): void {
       expect(await store.consumeCheck('acme', 'chk_1', 'cognito')).toBe(true);
       expect(await store.consumeCheck('acme', 'chk_1', 'hook')).toBe(false);
       expect(await store.consumeCheck('globex', 'chk_1', 'hook')).toBe(true);
-      expect(await store.rememberHookMessage('acme', 'msg_1')).toBe(true);
-      expect(await store.rememberHookMessage('acme', 'msg_1')).toBe(false);
-      expect(await store.rememberHookMessage('globex', 'msg_1')).toBe(true);
-      await store.rememberHookMessage('acme', 'msg_old', new Date(Date.now() - 2 * 86_400_000));
+      expect(await store.claimHookMessage('acme', 'msg_1')).toEqual({ state: 'claimed' });
+      expect(await store.claimHookMessage('acme', 'msg_1')).toEqual({ state: 'in_progress' });
+      expect(await store.claimHookMessage('globex', 'msg_1')).toEqual({ state: 'claimed' });
+      await store.settleHookMessage('acme', 'msg_1', '{"action":"allow"}');
+      expect(await store.claimHookMessage('acme', 'msg_1')).toEqual({
+        state: 'answered',
+        answer: '{"action":"allow"}',
+      });
+      // A failed delivery is forgotten, so the sender's retry is handled afresh.
+      await store.releaseHookMessage('globex', 'msg_1');
+      expect(await store.claimHookMessage('globex', 'msg_1')).toEqual({ state: 'claimed' });
+      // A claim whose process died is taken over once its lease has run out.
+      const past = new Date(Date.now() - 2 * 86_400_000);
+      await store.claimHookMessage('acme', 'msg_crashed', past);
+      expect(await store.claimHookMessage('acme', 'msg_crashed')).toEqual({ state: 'claimed' });
+      await store.claimHookMessage('acme', 'msg_old', past);
       expect(await store.forgetHookMessagesBefore(new Date(Date.now() - 86_400_000))).toBe(1);
-      expect(await store.rememberHookMessage('acme', 'msg_1')).toBe(false);
+      expect(await store.claimHookMessage('acme', 'msg_1')).toMatchObject({ state: 'answered' });
       await store.close();
     });
   });

@@ -29,7 +29,7 @@ const stores: Array<[string, () => Promise<AuditStore>]> = [
   [
     'SQLite',
     async () =>
-      new SqliteAuditStore(join(await mkdtemp(join(tmpdir(), 'ifas-outbox-')), 'a.sqlite')),
+      SqliteAuditStore.open(join(await mkdtemp(join(tmpdir(), 'ifas-outbox-')), 'a.sqlite')),
   ],
   ['PostgreSQL', async () => PostgresAuditStore.open(await freshDatabaseUrl())],
 ];

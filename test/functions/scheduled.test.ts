@@ -85,7 +85,15 @@ describe('scheduled functions', () => {
     await store.append(sampleRecord(9, { tenant: 'old-tenant', time: new Date().toISOString() }));
     const result = await retention.handler();
     expect(result.checkpoints).toContainEqual({ tenant: 'old-tenant', seq: 3, purged: 3 });
+    // The head is signed first, so the chain is covered even without the server's checkpointer.
+    expect(result.heads).toContainEqual({ tenant: 'old-tenant', seq: 4 });
+    expect(result.refused).toEqual([]);
     const verdict = await store.verify('old-tenant', createPublicKey(checkpointPem));
-    expect(verdict).toMatchObject({ ok: true, checked: 1, checkpointAuthentic: true });
+    expect(verdict).toMatchObject({
+      ok: true,
+      checked: 1,
+      checkpointAuthentic: true,
+      newestCommitment: { kind: 'head', seq: 4 },
+    });
   });
 });

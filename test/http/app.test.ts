@@ -1,11 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Service } from '../../src/app/build-service.js';
+import { buildService, type Service } from '../../src/app/build-service.js';
+import { serviceConfigFromEnv } from '../../src/config/service-config.js';
 import { FACE_32, FIXTURES } from '../support/fixtures.js';
-import { keyFor, startTestService } from '../support/service.js';
+import { keyFor, startTestService, testServiceEnv } from '../support/service.js';
+import { tamperSqlite } from '../support/tamper.js';
 
 const ISSUER = 'https://idp.example.test';
 const AUDIENCE = 'ifas-guard';
@@ -421,6 +424,7 @@ describe('audit queries', () => {
     expect(rows[0]).toMatch(/^seq,checkId,time,tenant,subject,decision/);
     expect(rows).toHaveLength(2);
 
+    await service.checkpointer.checkpoint(); // what the server's timer does every T seconds
     const verify = await json(
       await service.app.request('/v1/audit/verify', { headers: bearer(auditor) }),
     );
@@ -429,7 +433,21 @@ describe('audit queries', () => {
       ok: true,
       checked: all.records.length,
       firstBreak: null,
+      newestCommitment: { kind: 'head', seq: all.records.at(-1).seq },
     });
+    const latest = await json(
+      await service.app.request('/v1/audit/checkpoints/latest', { headers: bearer(auditor) }),
+    );
+    expect(latest).toMatchObject({
+      tenant: 'acme',
+      purge: null,
+      head: { kind: 'head', seq: all.records.at(-1).seq },
+      anchored: { kind: 'head', seq: all.records.at(-1).seq },
+    });
+    expect(
+      (await service.app.request('/v1/audit/checkpoints/latest', { headers: bearer(writer) }))
+        .status,
+    ).toBe(403);
   });
 
   it('rejects bad filters with 422', async () => {
@@ -586,10 +604,16 @@ describe('limits', () => {
   });
 
   it('answers 500 AUDIT_WRITE_FAILED, and no decision, when the audit log cannot be written', async () => {
-    const readOnly = await startTestService();
+    const env = await testServiceEnv();
+    const readOnly = await buildService(serviceConfigFromEnv(env));
+    await readOnly.modelLoaded;
     const key = await keyFor(readOnly, 'acme', ['checks:write']);
-    const { SqliteAuditStore } = await import('../../src/audit/sqlite-audit-store.js');
-    (readOnly.store as InstanceType<typeof SqliteAuditStore>).database.pragma('query_only = ON');
+    // Behind the store's back, the database now refuses every new audit record.
+    await tamperSqlite(
+      join(env.IFAS_DATA_DIR ?? '', 'audit.sqlite'),
+      `CREATE TRIGGER refuse_records BEFORE INSERT ON audit_records
+       BEGIN SELECT RAISE(ABORT, 'disk full'); END`,
+    );
     const res = await readOnly.app.request('/v1/checks', {
       method: 'POST',
       body: form({ image: new Blob([image]) }),

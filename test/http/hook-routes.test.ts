@@ -274,22 +274,50 @@ describe('POST /v1/hooks/verify (Standard Webhooks)', () => {
     expect(answer.headers.get('www-authenticate')).toMatch(/^Signature realm="ifas-guard"/);
   });
 
-  it('refuses a replayed message id and a body that is neither a lookup nor a check', async () => {
+  it('answers a resent message id with its first answer, and refuses a body that is neither a lookup nor a check', async () => {
     const request = signed(
       { type: 'liveness.verify', data: { subject: 'a', checkId: 'chk_x' } },
       SECRET,
       { id: 'msg_replay' },
     );
-    expect((await hook(live, request)).status).toBe(200);
-    expect(await hook(live, request)).toMatchObject({
-      status: 409,
-      body: { code: 'HOOK_REPLAYED' },
-    });
+    const first = await hook(live, request);
+    expect(first.status).toBe(200);
+    // A resend of a delivered message is answered with the same result, and decides nothing anew.
+    expect(await hook(live, request)).toMatchObject({ status: 200, body: first.body });
     const both = await hook(
       live,
       signed({ type: 'liveness.verify', data: { subject: 'a', checkId: 'c', image: 'AAAA' } }),
     );
     expect(both).toMatchObject({ status: 422, body: { code: 'INPUT_INVALID' } });
+  });
+
+  it("handles a sender's retry after a failed delivery instead of refusing it as a replay", async () => {
+    const checkId = await checkFor(live, 'retry-user');
+    const request = signed(
+      { type: 'liveness.verify', data: { subject: 'retry-user', checkId } },
+      SECRET,
+      { id: 'msg_failed_once' },
+    );
+    const store = live.service.store;
+    const findCheck = store.findCheck;
+    store.findCheck = async () => {
+      throw new Error('the database went away for a moment');
+    };
+    try {
+      expect((await hook(live, request)).status).toBe(500);
+    } finally {
+      store.findCheck = findCheck;
+    }
+    expect(await hook(live, request)).toMatchObject({
+      status: 200,
+      body: { action: 'allow', checkId },
+    });
+  });
+
+  it('refuses an empty image with 422 instead of answering check_not_found', async () => {
+    expect(
+      await hook(live, signed({ type: 'liveness.verify', data: { subject: 'a', image: '' } })),
+    ).toMatchObject({ status: 422, body: { code: 'INPUT_INVALID' } });
   });
 
   it("is wire-compatible with an independent signer (the Keycloak client's HMAC, computed here with node:crypto)", async () => {
@@ -358,7 +386,20 @@ describe('recipes', () => {
     expect(await resent.json()).toEqual({
       commands: [{ type: 'com.okta.action.update', value: { registration: 'ALLOW' } }],
     });
-    expect((await send(oktaRequest('evt3', { email: 'x@example.com' }))).status).toBe(200);
+    // A resent refusal is the same refusal.
+    const resentDenial = await send(oktaRequest('evt3', { email: 'x@example.com' }));
+    expect({ status: resentDenial.status, body: await resentDenial.json() }).toEqual({
+      status: 200,
+      body: missing,
+    });
+    // A duplicate while the first delivery of the event is still being answered: 409, never ALLOW.
+    const fresh = await checkFor(live, 'new.user@example.com');
+    await live.service.store.claimHookMessage('acme', 'okta:evt5');
+    const duplicate = await send(
+      oktaRequest('evt5', { email: 'new.user@example.com', livenessCheckId: fresh }),
+    );
+    expect(duplicate.status).toBe(409);
+    expect(await duplicate.json()).toMatchObject({ code: 'HOOK_REPLAYED' });
   });
 
   it('Okta: progressive profiling binds the check to the existing user, not to an attribute the form submits', async () => {

@@ -144,18 +144,29 @@ describe('Auth0 Redirect Action recipe (replayed event and api objects)', () => 
         page: livenessPage(live),
       }),
     ).toEqual({ result: 'denied', reason: 'Liveness check failed (http_401).' });
-    // The same transaction and check id again: the same webhook-id, a replay (409).
+    // The same transaction and check id again: the same webhook-id, answered as before (the check is
+    // not redeemed twice: another transaction with it is refused as used).
     const checkId = await checkFor(live, USER.user_id);
     const page = livenessPage(live, (c) => c, checkId);
-    const run = () =>
-      runPostLogin(action, {
+    const run = (transactionId: string) =>
+      runPostLogin(action, { user: USER, secrets: secrets(live, true), page, transactionId });
+    expect(await run('tx_fixed')).toEqual({ result: 'allowed' });
+    expect(await run('tx_fixed')).toEqual({ result: 'allowed' });
+    expect(await run('tx_other')).toEqual({
+      result: 'denied',
+      reason: 'Liveness check failed (check_already_used).',
+    });
+    // A message whose first delivery is still being handled is refused with 409, never failed open.
+    const busy = await checkFor(live, USER.user_id);
+    await live.service.store.claimHookMessage('acme', `msg_tx_busy_${busy}`);
+    expect(
+      await runPostLogin(action, {
         user: USER,
         secrets: secrets(live, true),
-        page,
-        transactionId: 'tx_fixed',
-      });
-    expect(await run()).toEqual({ result: 'allowed' });
-    expect(await run()).toEqual({ result: 'denied', reason: 'Liveness check failed (http_409).' });
+        page: livenessPage(live, (c) => c, busy),
+        transactionId: 'tx_busy',
+      }),
+    ).toEqual({ result: 'denied', reason: 'Liveness check failed (http_409).' });
     const nowhere = `http://127.0.0.1:${await freePort()}`;
     const unreachable = (failOpen: boolean) =>
       runPostLogin(action, {

@@ -2,12 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SqliteAuditStore } from '../../src/audit/sqlite-audit-store.js';
 import {
   numberedPlaceholders,
   openSqlDialect,
   type SqlDialect,
-  sqlDialectConfigFor,
 } from '../../src/store/sql-dialect.js';
+import { sampleRecord } from '../support/audit-records.js';
 import { realDialects } from '../support/sql-dialects.js';
 
 const SCHEMA = `
@@ -138,14 +139,24 @@ describe('SQLite files shared in one process', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('places dialect stores beside the audit store: the same PostgreSQL database, a sibling SQLite file', () => {
-    expect(sqlDialectConfigFor({ kind: 'postgres', url: 'postgres://h/db' })).toEqual({
-      kind: 'postgres',
-      url: 'postgres://h/db',
+  it("shares the audit store's connection, so a store on the same file never waits for its lock", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ifas-shared-'));
+    const path = join(dir, 'audit.sqlite');
+    const audit = await SqliteAuditStore.open(path, { maxBusyWaitMs: 100 });
+    const references = await openSqlDialect({ kind: 'sqlite', path }, { maxBusyWaitMs: 100 });
+    await references.exec(SCHEMA);
+    // The reference store holds the write lock across an await while the audit store appends: on
+    // two connections the append would fail busy (503) after 100 ms; on one it queues behind.
+    const holding = references.transaction(async (tx) => {
+      await tx.run('INSERT INTO notes (id, tenant) VALUES (?, ?)', ['r', 't']);
+      await new Promise((resolve) => setTimeout(resolve, 300));
     });
-    expect(sqlDialectConfigFor({ kind: 'sqlite', path: '/data/audit.sqlite' })).toEqual({
-      kind: 'sqlite',
-      path: '/data/stores.sqlite',
-    });
+    const appended = audit.append(sampleRecord(1));
+    await holding;
+    await expect(appended).resolves.toMatchObject({ created: true });
+    await audit.close();
+    expect(await references.get('SELECT id FROM notes')).toEqual({ id: 'r' });
+    await references.close();
+    await rm(dir, { recursive: true, force: true });
   });
 });

@@ -3,7 +3,8 @@
 // so it drops into a Keycloak provider JAR without extra dependencies. IfasLivenessAuthenticator uses it.
 //
 // Two failures are told apart, because only one of them may fail open: Unavailable (a network error,
-// a timeout, or ifas-guard's own 5xx) and Refused (401 bad signature, 409 replay, 422 bad request).
+// a timeout, or ifas-guard's own 5xx) and Refused (401 bad signature, 409 the same message still
+// being handled, 422 bad request).
 //
 // Stand-alone use (what the tests run): java IfasHookClient.java URL SECRET SUBJECT CHECK_ID|@IMAGE_FILE
 package dev.ifasguard.keycloak;

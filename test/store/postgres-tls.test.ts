@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresAuditStore } from '../../src/audit/postgres-audit-store.js';
-import { postgresConnection, rdsCaBundle } from '../../src/audit/postgres-tls.js';
+import { postgresConnection, rdsCaBundle } from '../../src/store/postgres-tls.js';
 
 /**
  * A stand-in PostgreSQL server that speaks only the start of the protocol: it answers the client's
