@@ -1,11 +1,9 @@
 /**
- * The `api` function: the Hono app behind API Gateway (HTTP API), through hono/aws-lambda. The model
- * runs in this function (IFAS_INFERENCE=in-process) or in the `infer` function (=lambda).
+ * The `api` function: the Hono app behind API Gateway (HTTP API); wiring in src/app/lambda-api.ts.
+ * The model runs in this function (IFAS_INFERENCE=in-process), in the `infer` function (=lambda) or
+ * in the GPU container (=http).
  */
 
-import { handle } from 'hono/aws-lambda';
-import { lambdaService } from '../src/app/lambda-parts.js';
+import { lambdaApiHandler } from '../src/app/lambda-api.js';
 
-const service = await lambdaService();
-
-export const handler = handle(service.app);
+export const handler = await lambdaApiHandler();

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test of the project, TypeScript and Python, from a fresh checkout: installs what it needs
 # (npm packages, the pinned Python environment, a PostgreSQL server), then lint, type-check, build,
-# unit, parity, store and durability tests, an end-to-end check that a freshly exported package runs
-# under the TypeScript CLI, and the README's API walkthrough.
+# unit, parity, store and durability tests, the deployment artefacts (CDK, osls, linters), an
+# end-to-end check that a freshly exported package runs under the TypeScript CLI, and the README's
+# API walkthrough.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ONNXRUNTIME_NODE_INSTALL=skip   # onnxruntime-node's postinstall would fetch CUDA binaries
@@ -24,6 +25,9 @@ npm run build --silent
 
 echo "== TypeScript tests (vitest)"
 npx vitest run --reporter=default --reporter=json --outputFile="$REPORTS/vitest.json"
+
+echo "== deployment artefacts: cdk synth, sls package, cfn-lint, hadolint (scripts/check-deploy.sh)"
+bash scripts/check-deploy.sh
 
 echo "== reliability, bounded (npm run reliability runs the full one): tamper matrix, bad inputs, kill -9, overload, locked database, PostgreSQL restart"
 node dist/bench/reliability/run.js --bounded

@@ -28,6 +28,7 @@ import { openFaceReferences } from '../identity/open-face-references.js';
 import { IfasEngine } from '../inference/engine.js';
 import { InferenceQueue } from '../inference/inference-queue.js';
 import type { Judge } from '../inference/judge.js';
+import { googleIdTokens, type IdTokenSource } from '../remote/google-id-token.js';
 import { httpTransport } from '../remote/http-transport.js';
 import { lambdaTransport } from '../remote/lambda-transport.js';
 import { RemoteJudge } from '../remote/remote-judge.js';
@@ -57,6 +58,19 @@ export interface Service {
 
 export { subjectPolicyFor };
 
+/** The container's token, or Google ID tokens minted from the AWS role (IAM ingress, docs/deploy.md §4.3). */
+function inferCredential(
+  inference: Extract<ServiceConfig['inference'], { kind: 'http' }>,
+): string | IdTokenSource {
+  const { auth, url } = inference;
+  if (auth.kind === 'token') return auth.token;
+  return googleIdTokens({
+    credentials: auth.credentials,
+    serviceAccount: auth.serviceAccount,
+    audience: url,
+  });
+}
+
 export interface ServiceParts {
   /** For IFAS_INFERENCE=lambda; the default client uses the function's own credentials and region. */
   lambdaClient?: LambdaClient;
@@ -69,7 +83,11 @@ function loadJudge(config: ServiceConfig, parts: ServiceParts): Promise<Judge> {
   }
   if (config.inference.kind === 'http') {
     return RemoteJudge.connect(
-      httpTransport({ url: config.inference.url, token: config.inference.token }),
+      httpTransport({
+        url: config.inference.url,
+        token: inferCredential(config.inference),
+        timeoutMs: config.inference.timeoutMs,
+      }),
     );
   }
   return IfasEngine.load(config.modelDir, {

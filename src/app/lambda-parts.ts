@@ -39,6 +39,7 @@ export function assertSharedState(config: ServiceConfig): void {
   const missing: string[] = [];
   if (config.store.kind !== 'postgres')
     missing.push('IFAS_AUDIT_STORE=postgres with IFAS_DATABASE_URL');
+  else if (config.store.tls.mode !== 'verify-full') missing.push('IFAS_DATABASE_TLS=verify-full');
   if (config.subjectPolicy === 'keyed-hash' && config.subjectHashKey === null)
     missing.push('IFAS_SUBJECT_HASH_KEY');
   if (config.checkpointPrivateKey === null) missing.push('IFAS_CHECKPOINT_PRIVATE_KEY');
@@ -46,7 +47,7 @@ export function assertSharedState(config: ServiceConfig): void {
   if (flagging && config.setSigningKeyPem === null) missing.push('IFAS_SET_SIGNING_KEY');
   if (missing.length > 0) {
     throw new ConfigError(
-      `on Lambda these must come from the secret (IFAS_SECRET_ID), shared by every instance: ${missing.join(', ')}`,
+      `on Lambda every instance must share these (keys from the secret IFAS_SECRET_ID, the database over verified TLS): ${missing.join(', ')}`,
     );
   }
 }

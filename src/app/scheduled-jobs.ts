@@ -12,8 +12,11 @@ import {
   lambdaStore,
 } from './lambda-parts.js';
 
+/** Logs its report as one JSON line ({"outbox":{…,"dead":n}}); infra/'s monitoring alarms on dead > 0. */
 export async function runNotify() {
-  return (await lambdaDispatcher()).runOnce();
+  const report = await (await lambdaDispatcher()).runOnce();
+  console.log(JSON.stringify({ outbox: report }));
+  return report;
 }
 
 export async function runRetention() {

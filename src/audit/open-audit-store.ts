@@ -12,6 +12,6 @@ export type { StoreConfig };
 export async function openAuditStore(config: StoreConfig): Promise<AuditStore> {
   // Owner-only for SQLite: the log names subjects and decisions (folder 0700, file 0600).
   return config.kind === 'postgres'
-    ? PostgresAuditStore.open(config.url)
+    ? PostgresAuditStore.open(config.url, config.poolMax, config.tls)
     : SqliteAuditStore.open(config.path);
 }

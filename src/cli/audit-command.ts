@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { z } from 'zod';
-import { subjectPolicyFor } from '../app/build-service.js';
+import { subjectPolicyFor } from '../app/subject-policy.js';
 import { FileAnchorSink } from '../audit/anchor-sink.js';
 import { csvHeader, csvLine, ndjsonLine } from '../audit/audit-export.js';
 import { allMatching } from '../audit/audit-queries.js';

@@ -34,6 +34,9 @@ const envSchema = z
     IFAS_AUDIT_STORE: z.enum(['sqlite', 'postgres']).default('sqlite'),
     IFAS_SQLITE_PATH: z.string().optional(),
     IFAS_DATABASE_URL: z.string().optional(),
+    IFAS_DATABASE_TLS: z.enum(['url', 'verify-full', 'disable']).default('url'),
+    IFAS_DATABASE_CA_FILE: z.string().min(1).optional(),
+    IFAS_DATABASE_POOL_MAX: positiveInt.max(100).default(10),
     IFAS_SUBJECT_POLICY: z.enum(['plain', 'keyed-hash']).default('keyed-hash'),
     IFAS_SUBJECT_HASH_KEY: z.base64().optional(),
     IFAS_CHECKPOINT_KEY_FILE: z.string().optional(),
@@ -43,6 +46,11 @@ const envSchema = z
     IFAS_INFER_FUNCTION: z.string().min(1).optional(),
     IFAS_INFER_URL: z.url().optional(),
     IFAS_INFER_TOKEN: z.string().min(16).optional(),
+    IFAS_INFER_AUTH: z.enum(['token', 'google-id-token']).default('token'),
+    IFAS_INFER_GOOGLE_CREDENTIALS: z.string().min(2).optional(),
+    IFAS_INFER_GOOGLE_SERVICE_ACCOUNT: z.email().optional(),
+    // Inside the API's 29 s (API Gateway answers 503 at 30 s): the caller gets INFER_TIMEOUT instead.
+    IFAS_INFER_TIMEOUT_MS: positiveInt.max(28_000).default(20_000),
     IFAS_MAX_BODY_BYTES: positiveInt.default(12 * MIB),
     IFAS_MAX_IMAGE_BYTES: positiveInt.default(8 * MIB),
     IFAS_MAX_PIXELS: positiveInt.default(40_000_000),
@@ -86,10 +94,19 @@ const envSchema = z
     message: 'IFAS_INFERENCE=lambda needs IFAS_INFER_FUNCTION',
     path: ['IFAS_INFER_FUNCTION'],
   })
-  .refine((env) => env.IFAS_INFERENCE !== 'http' || (env.IFAS_INFER_URL && env.IFAS_INFER_TOKEN), {
-    message: 'IFAS_INFERENCE=http needs IFAS_INFER_URL and IFAS_INFER_TOKEN',
-    path: ['IFAS_INFER_URL'],
-  })
+  .refine(
+    (env) =>
+      env.IFAS_INFERENCE !== 'http' ||
+      (env.IFAS_INFER_URL &&
+        (env.IFAS_INFER_AUTH === 'token'
+          ? env.IFAS_INFER_TOKEN
+          : env.IFAS_INFER_GOOGLE_CREDENTIALS && env.IFAS_INFER_GOOGLE_SERVICE_ACCOUNT)),
+    {
+      message:
+        'IFAS_INFERENCE=http needs IFAS_INFER_URL and IFAS_INFER_TOKEN (or, with IFAS_INFER_AUTH=google-id-token, IFAS_INFER_GOOGLE_CREDENTIALS and IFAS_INFER_GOOGLE_SERVICE_ACCOUNT)',
+      path: ['IFAS_INFER_URL'],
+    },
+  )
   .refine((env) => env.IFAS_AUDIT_STORE !== 'postgres' || env.IFAS_DATABASE_URL, {
     message: 'IFAS_AUDIT_STORE=postgres needs IFAS_DATABASE_URL',
     path: ['IFAS_DATABASE_URL'],
@@ -115,7 +132,15 @@ export interface ServiceConfig {
   /** Liveness at or above which a face is live; null: the model package's recommended threshold. */
   threshold: number | null;
   dataDir: string;
-  store: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+  /** The audit store (audit/open-audit-store.ts takes this shape). */
+  store:
+    | { kind: 'sqlite'; path: string }
+    | {
+        kind: 'postgres';
+        url: string;
+        poolMax: number;
+        tls: { mode: 'url' } | { mode: 'disable' } | { mode: 'verify-full'; caFile: string | null };
+      };
   subjectPolicy: 'plain' | 'keyed-hash';
   /** Given in the environment; otherwise read or created under dataDir. */
   subjectHashKey: Buffer | null;
@@ -134,7 +159,14 @@ export interface ServiceConfig {
   inference:
     | { kind: 'in-process' }
     | { kind: 'lambda'; functionName: string }
-    | { kind: 'http'; url: string; token: string };
+    | {
+        kind: 'http';
+        url: string;
+        auth:
+          | { kind: 'token'; token: string }
+          | { kind: 'google-id-token'; credentials: string; serviceAccount: string };
+        timeoutMs: number;
+      };
   limits: {
     maxBodyBytes: number;
     maxImageBytes: number;
@@ -211,7 +243,15 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
     dataDir,
     store:
       e.IFAS_AUDIT_STORE === 'postgres'
-        ? { kind: 'postgres', url: e.IFAS_DATABASE_URL ?? '' }
+        ? {
+            kind: 'postgres',
+            url: e.IFAS_DATABASE_URL ?? '',
+            poolMax: e.IFAS_DATABASE_POOL_MAX,
+            tls:
+              e.IFAS_DATABASE_TLS === 'verify-full'
+                ? { mode: 'verify-full', caFile: e.IFAS_DATABASE_CA_FILE ?? null }
+                : { mode: e.IFAS_DATABASE_TLS },
+          }
         : { kind: 'sqlite', path: resolve(e.IFAS_SQLITE_PATH ?? join(dataDir, 'audit.sqlite')) },
     anchoring: {
       everyRecords: e.IFAS_CHECKPOINT_EVERY_RECORDS,
@@ -230,7 +270,19 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
       e.IFAS_INFERENCE === 'lambda'
         ? { kind: 'lambda', functionName: e.IFAS_INFER_FUNCTION ?? '' }
         : e.IFAS_INFERENCE === 'http'
-          ? { kind: 'http', url: e.IFAS_INFER_URL ?? '', token: e.IFAS_INFER_TOKEN ?? '' }
+          ? {
+              kind: 'http',
+              url: e.IFAS_INFER_URL ?? '',
+              auth:
+                e.IFAS_INFER_AUTH === 'google-id-token'
+                  ? {
+                      kind: 'google-id-token',
+                      credentials: e.IFAS_INFER_GOOGLE_CREDENTIALS ?? '',
+                      serviceAccount: e.IFAS_INFER_GOOGLE_SERVICE_ACCOUNT ?? '',
+                    }
+                  : { kind: 'token', token: e.IFAS_INFER_TOKEN ?? '' },
+              timeoutMs: e.IFAS_INFER_TIMEOUT_MS,
+            }
           : { kind: 'in-process' },
     checkpointKeyFile: resolve(
       e.IFAS_CHECKPOINT_KEY_FILE ?? join(dataDir, 'checkpoint-ed25519.pem'),

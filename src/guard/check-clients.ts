@@ -1,12 +1,12 @@
 /**
- * How the auth-pipeline guard reaches ifas-guard: in the same process (a CheckService, when the
- * host app embeds the service) or over HTTP (a deployed service and an API key with checks:write).
+ * How the auth-pipeline guard reaches ifas-guard: over HTTP (a deployed service and an API key
+ * with checks:write), or in the same process through app/in-process-checks.ts when the host app
+ * embeds the service. Its run-time imports stay inside guard/, face/face-match.ts and the kernel:
+ * it is also the light package packages/guard-client.
  */
 
-import type { Caller } from '../audit/audit-record.js';
 import type { FaceMatch } from '../face/face-match.js';
-import type { Decision } from '../inference/check-result.js';
-import type { CheckService } from '../service/check-service.js';
+import type { Decision } from '../inference/decisions.js';
 
 export interface GuardCheck {
   id: string;
@@ -38,35 +38,6 @@ export class GuardCheckError extends Error {
     super(message);
     this.name = 'GuardCheckError';
   }
-}
-
-export function inProcessChecks(
-  checks: CheckService,
-  tenant: string,
-  caller: Caller = { kind: 'cli', id: 'ifas-guard-middleware' },
-): CheckClient {
-  return async (input) => {
-    const outcome = await checks.submit({
-      tenant,
-      image: input.image,
-      subject: input.subject,
-      clientRequestId: input.clientRequestId ?? null,
-      explain: 'auto',
-      caller,
-      requestId: null,
-      userAgent: null,
-    });
-    const r = outcome.stored.record;
-    return {
-      id: r.checkId,
-      decision: r.decision,
-      liveness: r.liveness,
-      rationale: r.rationale,
-      qualityReason: r.qualityReason,
-      ...(r.match ? { match: r.match } : {}),
-      referenceRequired: checks.references?.requireReference(tenant) ?? false,
-    };
-  };
 }
 
 export interface RemoteOptions {

@@ -1,12 +1,13 @@
 /**
- * The importable auth-pipeline guard: `import { ifasGuard, ifasGuardMiddleware, remoteChecks } from 'ifas-guard/guard'`.
+ * The auth-pipeline guard: `import { ifasGuard, ifasGuardMiddleware, remoteChecks } from 'ifas-guard-client'` (or from
+ * 'ifas-guard/guard', which adds the in-process client). No run-time imports beyond this folder,
+ * src/errors.ts, src/inference/decisions.ts and src/face/face-match.ts (zod).
  */
 
 export {
   type CheckClient,
   type GuardCheck,
   GuardCheckError,
-  inProcessChecks,
   remoteChecks,
 } from './check-clients.js';
 export {

@@ -10,26 +10,17 @@ import type { Manifest } from '../model/manifest.js';
 import type { AttackMedium } from './attack-medium.js';
 import type { StopReason } from './generate.js';
 
-/** The model's two answer words, read as live (Yes) and spoof (No). */
-export const JUDGMENTS = ['live', 'spoof'] as const;
-export type Judgment = (typeof JUDGMENTS)[number];
+export {
+  DECISIONS,
+  type Decision,
+  EXPLAIN_MODES,
+  type ExplainMode,
+  JUDGMENTS,
+  type Judgment,
+  shouldExplain,
+} from './decisions.js';
 
-/** A judgment, or `uncertain` when a capture-quality gate stopped the check before the model. */
-export const DECISIONS = ['live', 'spoof', 'uncertain'] as const;
-export type Decision = (typeof DECISIONS)[number];
-
-/** When a rationale is wanted: always, never, or auto (for every decision but live). */
-export const EXPLAIN_MODES = ['always', 'never', 'auto'] as const;
-export type ExplainMode = (typeof EXPLAIN_MODES)[number];
-
-/**
- * Whether a check with this mode and decision carries a rationale: the model's text for a spoof
- * (or live under `always`), the gate's sentence for an uncertain decision.
- */
-export function shouldExplain(mode: ExplainMode, decision: Decision): boolean {
-  if (mode === 'auto') return decision !== 'live';
-  return mode === 'always';
-}
+import type { Decision, Judgment } from './decisions.js';
 
 /** What is known after the prefill: everything but the rationale. */
 export interface JudgedCheck {

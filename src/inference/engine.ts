@@ -22,7 +22,7 @@ import { centreSquare } from '../image/affine-sample.js';
 import { type DecodedImage, decodeImage } from '../image/decode-image.js';
 import { toPixelValues } from '../image/preprocess.js';
 import { loadModelPackage, type ModelPackage } from '../model/load-package.js';
-import { GRAPH_IO, kvCacheType, type Manifest } from '../model/manifest.js';
+import { GRAPH_IO, type Manifest } from '../model/manifest.js';
 import { VerifiedFilesCache } from '../model/verified-files-cache.js';
 import {
   type ExecutionProvider,
@@ -40,8 +40,7 @@ import {
   type StageTimings,
   shouldExplain,
 } from './check-result.js';
-import { type DecoderGraphs, decoderStep, greedyContinue, type StopReason } from './generate.js';
-import { KvCache } from './kv-cache.js';
+import { type DecoderGraphs, greedyContinue, prefillBatch, type StopReason } from './generate.js';
 import { livenessFromLogits } from './liveness.js';
 import { RationaleText } from './rationale-text.js';
 import { TextTokenizer } from './text-tokenizer.js';
@@ -215,12 +214,9 @@ export class IfasEngine {
 
   /** Decodes untrusted bytes, then checks them. */
   async check(bytes: Uint8Array, options: CheckOptions = {}): Promise<CheckResult> {
-    const started = performance.now();
-    const image = await decodeImage(
-      bytes,
-      this.maxPixels === undefined ? {} : { maxPixels: this.maxPixels },
-    );
-    return this.checkDecoded(image, options, started);
+    const [outcome] = await this.checkBatch([{ bytes, options }]);
+    if (outcome?.status !== 'fulfilled') throw outcome?.reason;
+    return outcome.value;
   }
 
   /** Checks an already decoded RGB image: face stage (unless `detect: false`), then the model. */
@@ -229,128 +225,220 @@ export class IfasEngine {
     options: CheckOptions = {},
     started = performance.now(),
   ): Promise<CheckResult> {
+    const [outcome] = await this.judgeDecoded([{ image, options, started }]);
+    if (outcome?.status !== 'fulfilled') throw outcome?.reason;
+    return outcome.value;
+  }
+
+  /**
+   * Checks several images with ONE vision-encoder run and ONE decoder prefill for all of those that
+   * reach the model (dynamic batching: the checks' prompts have the same length, so rows stack
+   * without padding). Each entry settles on its own: an undecodable image rejects only its entry.
+   * Rationales, when asked for, are decoded per check after the batch.
+   */
+  async checkBatch(
+    items: ReadonlyArray<{ bytes: Uint8Array; options?: CheckOptions }>,
+  ): Promise<Array<PromiseSettledResult<CheckResult>>> {
+    const decoded = await Promise.allSettled(
+      items.map(async ({ bytes, options }) => {
+        const started = performance.now();
+        const image = await decodeImage(
+          bytes,
+          this.maxPixels === undefined ? {} : { maxPixels: this.maxPixels },
+        );
+        return { image, options: options ?? {}, started };
+      }),
+    );
+    const ready = decoded.flatMap((d) => (d.status === 'fulfilled' ? [d.value] : []));
+    const judged = await this.judgeDecoded(ready);
+    let next = 0;
+    return decoded.map(
+      (d): PromiseSettledResult<CheckResult> =>
+        d.status === 'rejected' ? d : (judged[next++] as PromiseSettledResult<CheckResult>),
+    );
+  }
+
+  private async judgeDecoded(
+    entries: ReadonlyArray<{ image: DecodedImage; options: CheckOptions; started: number }>,
+  ): Promise<Array<PromiseSettledResult<CheckResult>>> {
     const manifest = this.manifest;
-    const timings: StageTimings = {
-      decodeMs: performance.now() - started,
-      detectMs: 0,
-      preprocessMs: 0,
-      visionMs: 0,
-      prefillMs: 0,
-      rationaleMs: 0,
-      totalMs: 0,
-    };
-    let mark = performance.now();
-    const lap = (): number => {
-      const now = performance.now();
-      const elapsed = now - mark;
-      mark = now;
-      return elapsed;
-    };
-    const threshold = options.threshold ?? manifest.threshold.value;
-    const base = {
-      threshold,
-      image: { width: image.width, height: image.height, format: image.format },
-      timings,
-      model: this.model,
-    };
+    const outcomes: Array<PromiseSettledResult<CheckResult>> = [];
+    const toJudge: Array<{
+      slot: number;
+      base: Pick<CheckResult, 'threshold' | 'image' | 'timings' | 'model'>;
+      options: CheckOptions;
+      started: number;
+      face: FaceReport | null;
+      quality: QualityReport | null;
+      pixels: Float32Array;
+    }> = [];
 
-    // 1. Face stage: a window to crop, or a reason not to judge.
-    let window = centreSquare(image);
-    let face: FaceReport | null = null;
-    let quality: QualityReport | null = null;
-    if ((options.detect ?? true) && this.faceDetector) {
-      const stage = await runFaceStage(this.faceDetector, image, manifest.image, this.faceOptions);
-      timings.detectMs = lap();
-      face = stage.face;
-      quality = stage.quality;
-      if (stage.window === null) {
-        timings.totalMs = performance.now() - started;
-        return {
-          ...base,
-          judgment: null,
-          liveness: null,
-          decision: 'uncertain',
-          qualityReason: stage.quality.reason,
-          quality,
-          face,
-          rationale: null,
-          rationaleTokenIds: null,
-          rationaleStopReason: null,
-          attackMedium: null,
+    // 1. Per check: face stage → a window to crop, or a reason not to judge; then pixels.
+    for (const [slot, { image, options, started }] of entries.entries()) {
+      try {
+        const timings: StageTimings = {
+          decodeMs: performance.now() - started,
+          detectMs: 0,
+          preprocessMs: 0,
+          visionMs: 0,
+          prefillMs: 0,
+          rationaleMs: 0,
+          totalMs: 0,
         };
+        const base = {
+          threshold: options.threshold ?? manifest.threshold.value,
+          image: { width: image.width, height: image.height, format: image.format },
+          timings,
+          model: this.model,
+        };
+        let window = centreSquare(image);
+        let face: FaceReport | null = null;
+        let quality: QualityReport | null = null;
+        if ((options.detect ?? true) && this.faceDetector) {
+          const detectStarted = performance.now();
+          const stage = await runFaceStage(
+            this.faceDetector,
+            image,
+            manifest.image,
+            this.faceOptions,
+          );
+          timings.detectMs = performance.now() - detectStarted;
+          face = stage.face;
+          quality = stage.quality;
+          if (stage.window === null) {
+            timings.totalMs = performance.now() - started;
+            outcomes[slot] = {
+              status: 'fulfilled',
+              value: {
+                ...base,
+                judgment: null,
+                liveness: null,
+                decision: 'uncertain',
+                qualityReason: stage.quality.reason,
+                quality,
+                face,
+                rationale: null,
+                rationaleTokenIds: null,
+                rationaleStopReason: null,
+                attackMedium: null,
+              },
+            };
+            continue;
+          }
+          window = stage.window;
+        }
+        const preprocessStarted = performance.now();
+        const pixels = toPixelValues(image, manifest.image, window).data;
+        timings.preprocessMs = performance.now() - preprocessStarted;
+        toJudge.push({ slot, base, options, started, face, quality, pixels });
+      } catch (error) {
+        outcomes[slot] = { status: 'rejected', reason: error };
       }
-      window = stage.window;
     }
+    if (toJudge.length === 0) return outcomes;
 
-    // 2. Pixels → visual tokens.
-    const pixels = toPixelValues(image, manifest.image, window);
-    timings.preprocessMs = lap();
-    const visual = await this.vision.run({
-      [GRAPH_IO.vision.input]: float32Tensor(pixels.data, pixels.dims),
-    });
-    const visualTokens = visual[GRAPH_IO.vision.output]?.data as Float32Array;
-    timings.visionMs = lap();
-
-    // 3. One prefill over [prefix | visual | suffix]; judgment logits at the last position.
-    const embeds = new Float32Array(
-      this.prefixEmbeds.length + visualTokens.length + this.suffixEmbeds.length,
-    );
-    embeds.set(this.prefixEmbeds, 0);
-    embeds.set(visualTokens, this.prefixEmbeds.length);
-    embeds.set(this.suffixEmbeds, this.prefixEmbeds.length + visualTokens.length);
-    const length = embeds.length / manifest.decoder.hiddenSize;
-    const prefill = await decoderStep(
-      this.graphs,
-      embeds,
-      length,
-      KvCache.empty(manifest.decoder, kvCacheType(manifest)),
-    );
-    const { live, spoof } = manifest.judgment;
-    const liveLogit = prefill.logits[live.tokenId] ?? Number.NEGATIVE_INFINITY;
-    const spoofLogit = prefill.logits[spoof.tokenId] ?? Number.NEGATIVE_INFINITY;
-    const liveness = livenessFromLogits(liveLogit, spoofLogit, manifest.calibration?.temperature);
-    const judgment: Judgment = liveLogit >= spoofLogit ? 'live' : 'spoof';
-    const decision: Judgment = liveness >= threshold ? 'live' : 'spoof';
-    timings.prefillMs = lap();
-    const explaining = shouldExplain(options.explain ?? 'never', decision);
-    options.onJudged?.({ judgment, liveness, threshold, decision, explaining });
-
-    // 4. Optional rationale: greedy from the judgment word on the prefill's cache.
-    let rationale: string | null = null;
-    let rationaleTokenIds: number[] | null = null;
-    let rationaleStopReason: StopReason | null = null;
-    if (explaining) {
-      const firstToken = judgment === 'live' ? live.tokenId : spoof.tokenId;
-      const text = new RationaleText(this.tokenizer, firstToken, options.onText);
-      const deadline =
-        performance.now() + (options.rationaleTimeoutMs ?? DEFAULT_RATIONALE_TIMEOUT_MS);
-      const result = await greedyContinue(this.graphs, firstToken, prefill.cache, {
-        maxNewTokens: options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS,
-        minNewTokens: options.minNewTokens ?? 0,
-        deadline,
-        signal: options.signal,
-        onToken: (id) => text.push(id),
+    // 2. One vision run and one prefill over [prefix | visual | suffix] for the whole batch.
+    const batch = toJudge.length;
+    const { size, channels } = manifest.image;
+    try {
+      const pixelBatch = new Float32Array(batch * channels * size * size);
+      for (const [row, item] of toJudge.entries())
+        pixelBatch.set(item.pixels, row * item.pixels.length);
+      let mark = performance.now();
+      const visual = await this.vision.run({
+        [GRAPH_IO.vision.input]: float32Tensor(pixelBatch, [batch, channels, size, size]),
       });
-      rationale = text.finish();
-      rationaleTokenIds = result.tokens;
-      rationaleStopReason = result.stopReason;
-      timings.rationaleMs = lap();
-    }
-    timings.totalMs = performance.now() - started;
+      const visualTokens = visual[GRAPH_IO.vision.output]?.data as Float32Array;
+      const visionMs = performance.now() - mark;
+      mark = performance.now();
+      const perRow = visualTokens.length / batch;
+      const rowLength = this.prefixEmbeds.length + perRow + this.suffixEmbeds.length;
+      const embeds = new Float32Array(batch * rowLength);
+      for (let row = 0; row < batch; row++) {
+        const at = row * rowLength;
+        embeds.set(this.prefixEmbeds, at);
+        embeds.set(
+          visualTokens.subarray(row * perRow, (row + 1) * perRow),
+          at + this.prefixEmbeds.length,
+        );
+        embeds.set(this.suffixEmbeds, at + this.prefixEmbeds.length + perRow);
+      }
+      const length = rowLength / manifest.decoder.hiddenSize;
+      const prefill = await prefillBatch(this.graphs, embeds, batch, length);
+      const prefillMs = performance.now() - mark;
 
-    return {
-      ...base,
-      judgment,
-      liveness,
-      decision,
-      qualityReason: null,
-      quality,
-      face,
-      rationale,
-      rationaleTokenIds,
-      rationaleStopReason,
-      attackMedium: attackMediumOf(rationale),
-    };
+      // 3. Per check: the judgment, then the optional rationale from its row of the cache.
+      const { live, spoof } = manifest.judgment;
+      for (const [row, item] of toJudge.entries()) {
+        const { base, options } = item;
+        base.timings.visionMs = visionMs;
+        base.timings.prefillMs = prefillMs;
+        try {
+          const logits = prefill.logits[row] as Float32Array;
+          const liveLogit = logits[live.tokenId] ?? Number.NEGATIVE_INFINITY;
+          const spoofLogit = logits[spoof.tokenId] ?? Number.NEGATIVE_INFINITY;
+          const liveness = livenessFromLogits(
+            liveLogit,
+            spoofLogit,
+            manifest.calibration?.temperature,
+          );
+          const judgment: Judgment = liveLogit >= spoofLogit ? 'live' : 'spoof';
+          const decision: Judgment = liveness >= base.threshold ? 'live' : 'spoof';
+          const explaining = shouldExplain(options.explain ?? 'never', decision);
+          options.onJudged?.({
+            judgment,
+            liveness,
+            threshold: base.threshold,
+            decision,
+            explaining,
+          });
+
+          let rationale: string | null = null;
+          let rationaleTokenIds: number[] | null = null;
+          let rationaleStopReason: StopReason | null = null;
+          if (explaining) {
+            const rationaleStarted = performance.now();
+            const firstToken = judgment === 'live' ? live.tokenId : spoof.tokenId;
+            const text = new RationaleText(this.tokenizer, firstToken, options.onText);
+            const result = await greedyContinue(this.graphs, firstToken, prefill.cacheOf(row), {
+              maxNewTokens: options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS,
+              minNewTokens: options.minNewTokens ?? 0,
+              deadline:
+                rationaleStarted + (options.rationaleTimeoutMs ?? DEFAULT_RATIONALE_TIMEOUT_MS),
+              signal: options.signal,
+              onToken: (id) => text.push(id),
+            });
+            rationale = text.finish();
+            rationaleTokenIds = result.tokens;
+            rationaleStopReason = result.stopReason;
+            base.timings.rationaleMs = performance.now() - rationaleStarted;
+          }
+          base.timings.totalMs = performance.now() - item.started;
+          outcomes[item.slot] = {
+            status: 'fulfilled',
+            value: {
+              ...base,
+              judgment,
+              liveness,
+              decision,
+              qualityReason: null,
+              quality: item.quality,
+              face: item.face,
+              rationale,
+              rationaleTokenIds,
+              rationaleStopReason,
+              attackMedium: attackMediumOf(rationale),
+            },
+          };
+        } catch (error) {
+          outcomes[item.slot] = { status: 'rejected', reason: error };
+        }
+      }
+    } catch (error) {
+      // The shared runs failed: every check that was in them fails with the same error.
+      for (const item of toJudge) outcomes[item.slot] = { status: 'rejected', reason: error };
+    }
+    return outcomes;
   }
 
   async dispose(): Promise<void> {

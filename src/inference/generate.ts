@@ -8,7 +8,7 @@
  */
 
 import { InferenceAbortedError } from '../errors.js';
-import { GRAPH_IO, type Manifest } from '../model/manifest.js';
+import { GRAPH_IO, kvCacheType, type Manifest } from '../model/manifest.js';
 import { float32Tensor, int64Tensor, type OnnxSession, type Tensor } from '../runtime/onnx.js';
 import { KvCache } from './kv-cache.js';
 
@@ -73,6 +73,46 @@ export async function decoderStep(
   const logits = outputs[GRAPH_IO.decoder.logits]?.data as Float32Array;
   const lastRow = logits.subarray((length - 1) * vocabSize, length * vocabSize);
   return { logits: lastRow, cache: KvCache.fromPresent(outputs, layers) };
+}
+
+export interface BatchPrefillResult {
+  /** Last-position logits of each row. */
+  logits: Float32Array[];
+  /** Row `i`'s cache, copied out of the batch only when asked (rationales are per check). */
+  cacheOf(row: number): KvCache;
+}
+
+/**
+ * One decoder pass over `batch` rows of `length` embeddings each (B, L, d), all from position 0:
+ * every check's prompt has the same length, so no padding or per-row masks are needed.
+ */
+export async function prefillBatch(
+  graphs: DecoderGraphs,
+  embeds: Float32Array,
+  batch: number,
+  length: number,
+): Promise<BatchPrefillResult> {
+  const { hiddenSize, vocabSize, layers } = graphs.manifest.decoder;
+  const positions = new BigInt64Array(batch * length);
+  for (let index = 0; index < positions.length; index++) {
+    positions[index] = BigInt(index % length);
+  }
+  const feeds: Record<string, Tensor> = {
+    ...KvCache.empty(graphs.manifest.decoder, kvCacheType(graphs.manifest), batch).feeds,
+    [GRAPH_IO.decoder.inputsEmbeds]: float32Tensor(embeds, [batch, length, hiddenSize]),
+    [GRAPH_IO.decoder.attentionMask]: int64Tensor(new BigInt64Array(batch * length).fill(1n), [
+      batch,
+      length,
+    ]),
+    [GRAPH_IO.decoder.positionIds]: int64Tensor(positions, [batch, length]),
+  };
+  const outputs = await graphs.decoder.run(feeds);
+  const all = outputs[GRAPH_IO.decoder.logits]?.data as Float32Array;
+  const logits = Array.from({ length: batch }, (_, row) => {
+    const last = (row * length + length - 1) * vocabSize;
+    return all.subarray(last, last + vocabSize);
+  });
+  return { logits, cacheOf: (row) => KvCache.fromBatchRow(outputs, layers, row) };
 }
 
 /**

@@ -1,24 +1,27 @@
 /**
  * The infer container's HTTP mode, for GPU container platforms where there is no Lambda runtime:
  * POST /invoke speaks the infer protocol behind a bearer token (compared in constant time), /healthz
- * answers without one. Requests are bounded in size and run one at a time per GPU.
+ * answers without one. Requests are bounded in size; the judge given is normally a BatchingJudge
+ * (one batch at a time per GPU, refusing with 503 + Retry-After when its queue is full).
  */
 
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { secretsEqual } from '../auth/constant-time.js';
-import { AuthenticationError, PayloadTooLargeError, QueueFullError } from '../errors.js';
-import { InferenceQueue } from '../inference/inference-queue.js';
+import { AuthenticationError, PayloadTooLargeError } from '../errors.js';
 import type { Judge } from '../inference/judge.js';
 import { answerInferRequest } from './answer-infer-request.js';
 import { type InferResponse, wireErrorOf } from './infer-protocol.js';
 
 export interface InferHttpOptions {
   judge: Judge;
-  token: string;
+  /**
+   * The bearer token callers must present, or `platform` when the platform authenticates them
+   * before the container sees the request (Cloud Run's IAM ingress with `roles/run.invoker`).
+   */
+  token: string | 'platform';
   maxBodyBytes: number;
-  maxWaiting: number;
 }
 
 /** An infer-protocol error answer with the error's own HTTP status. */
@@ -31,7 +34,6 @@ function refuse(c: Context, error: unknown): Response {
 }
 
 export function inferHttpApp(options: InferHttpOptions): Hono {
-  const queue = new InferenceQueue({ concurrency: 1, maxWaiting: options.maxWaiting });
   const app = new Hono();
   app.get('/healthz', (c) => c.json({ ok: true, model: options.judge.model }));
   app.post(
@@ -42,7 +44,7 @@ export function inferHttpApp(options: InferHttpOptions): Hono {
     }),
     async (c) => {
       const presented = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
-      if (!secretsEqual(presented, options.token)) {
+      if (options.token !== 'platform' && !secretsEqual(presented, options.token)) {
         c.header('www-authenticate', 'Bearer realm="ifas-infer"');
         return refuse(
           c,
@@ -50,14 +52,13 @@ export function inferHttpApp(options: InferHttpOptions): Hono {
         );
       }
       const payload = await c.req.json().catch(() => null);
-      try {
-        return c.json(await queue.run(() => answerInferRequest(options.judge, payload)));
-      } catch (error) {
-        // answerInferRequest answers every failure itself; what reaches here is the queue's refusal.
-        if (error instanceof QueueFullError)
-          c.header('retry-after', String(error.retryAfterSeconds));
-        return refuse(c, error);
+      const answer = await answerInferRequest(options.judge, payload);
+      // The batching judge's refusal: the platform sees 503 and the client when to come back.
+      if (!answer.ok && answer.error.code === 'QUEUE_FULL') {
+        c.header('retry-after', String(answer.error.retryAfterSeconds ?? 1));
+        return c.json(answer, 503);
       }
+      return c.json(answer);
     },
   );
   return app;

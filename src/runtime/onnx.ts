@@ -42,6 +42,16 @@ export function emptyTensor(type: 'float32' | 'float16', dims: readonly number[]
     : new ort.Tensor('float32', new Float32Array(0), dims);
 }
 
+/** Row `row` of a tensor batched on its first dimension, copied, same type (float32 or float16 bits). */
+export function batchRow(tensor: Tensor, row: number): Tensor {
+  const [batch = 1, ...rest] = tensor.dims;
+  const size = (tensor.data as Float32Array | Uint16Array).length / batch;
+  const data = (tensor.data as Float32Array | Uint16Array).slice(row * size, (row + 1) * size);
+  return tensor.type === 'float16'
+    ? new ort.Tensor('float16', data as Uint16Array, [1, ...rest])
+    : new ort.Tensor('float32', data as Float32Array, [1, ...rest]);
+}
+
 export function int64Tensor(data: BigInt64Array, dims: readonly number[]): Tensor {
   return new ort.Tensor('int64', data, dims);
 }

@@ -16,10 +16,13 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { type DatabaseTls, postgresConnection } from './postgres-tls.js';
 import { DEFAULT_MAX_BUSY_WAIT_MS, SQLITE_BUSY_WAIT_MS, whileBusy } from './sqlite-busy.js';
 
 /** Which database: an SQLite file (the embedded default) or a PostgreSQL server. */
-export type StoreConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+export type StoreConfig =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'postgres'; url: string; tls?: DatabaseTls; poolMax?: number };
 
 export type SqlValue = string | number | bigint | Buffer | null;
 export type SqlRow = Record<string, unknown>;
@@ -65,10 +68,13 @@ export async function openSqlDialect(
   options: SqlDialectOptions = {},
 ): Promise<SqlDialect> {
   if (config.kind === 'postgres') {
+    // One pool per URL and connection settings: a different CA or TLS mode is a different pool.
     return share(
-      `postgres:${config.url}`,
+      `postgres:${config.url}:${JSON.stringify(config.tls ?? null)}:${config.poolMax ?? 10}`,
       () => {
-        const pool = new pg.Pool({ connectionString: config.url, max: 10 });
+        // TLS as configured (on Lambda: verify-full against the RDS CA bundle), a pool sized per instance.
+        const connection = postgresConnection(config.url, config.tls ?? { mode: 'url' });
+        const pool = new pg.Pool({ ...connection, max: config.poolMax ?? 10 });
         // A server restart must not crash the process through an idle client's error event.
         pool.on('error', () => undefined);
         const dialect = new PostgresDialect(pool);

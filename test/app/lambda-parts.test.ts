@@ -32,13 +32,14 @@ describe('Function: assertSharedState', () => {
           IFAS_FLAGS: flags,
         }),
       ),
-    ).toThrow(/: IFAS_SET_SIGNING_KEY$/);
+    ).toThrow(/: IFAS_DATABASE_TLS=verify-full, IFAS_SET_SIGNING_KEY$/);
   });
 
   it('accepts a configuration whose state every instance shares', () => {
     const env = {
       IFAS_AUDIT_STORE: 'postgres',
       IFAS_DATABASE_URL: 'postgres://db.example/ifas',
+      IFAS_DATABASE_TLS: 'verify-full',
       IFAS_SUBJECT_HASH_KEY: Buffer.alloc(32, 1).toString('base64'),
       IFAS_CHECKPOINT_PRIVATE_KEY: pem('ed25519'),
       IFAS_SET_SIGNING_KEY: pem('ec'),

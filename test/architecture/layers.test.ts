@@ -28,7 +28,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   service: ['identity', 'audit', 'flags', 'config', 'inference', 'face', 'kernel'],
   hooks: ['service', 'audit', 'auth', 'config', 'inference', 'face', 'kernel'],
   cognito: ['service', 'audit', 'kernel'],
-  guard: ['service', 'audit', 'inference', 'face', 'kernel'],
+  // decisions.ts and face-match.ts only: the guard is also the light package ifas-guard-client.
+  guard: ['inference', 'face', 'kernel'],
   http: [
     'service',
     'hooks',
@@ -45,6 +46,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'http',
     'remote',
     'cognito',
+    'guard',
     'hooks',
     'service',
     'identity',

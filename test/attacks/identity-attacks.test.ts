@@ -19,7 +19,7 @@ import {
   ifasGuardMiddleware,
   inProcessChecks,
   remoteChecks,
-} from '../../src/guard/index.js';
+} from '../../src/app/guard.js';
 import { projectRoot } from '../../src/project-root.js';
 import { hs256, type PostLoginAction, runPostLogin } from '../support/auth0-actions.js';
 import { createEvent, defineEvent, verifyEvent } from '../support/cognito-events.js';

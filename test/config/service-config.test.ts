@@ -31,3 +31,55 @@ describe('Function: serviceConfigFromEnv', () => {
     expect(() => serviceConfigFromEnv(env)).toThrow(message);
   });
 });
+
+describe('Function: serviceConfigFromEnv, the GPU container and the database', () => {
+  const http = { IFAS_INFERENCE: 'http', IFAS_INFER_URL: 'https://ifas-infer-abc.a.run.app' };
+
+  it('reaches the container with its token, or with Google ID tokens for IAM ingress, inside the API budget', () => {
+    expect(
+      serviceConfigFromEnv({ ...http, IFAS_INFER_TOKEN: 'infer-token-0123456789' }).inference,
+    ).toEqual({
+      kind: 'http',
+      url: 'https://ifas-infer-abc.a.run.app',
+      auth: { kind: 'token', token: 'infer-token-0123456789' },
+      timeoutMs: 20_000,
+    });
+    const google = {
+      ...http,
+      IFAS_INFER_AUTH: 'google-id-token',
+      IFAS_INFER_GOOGLE_CREDENTIALS: '{"type":"external_account"}',
+      IFAS_INFER_GOOGLE_SERVICE_ACCOUNT: 'ifas-aws-caller@p.iam.gserviceaccount.com',
+    };
+    expect(serviceConfigFromEnv(google).inference).toMatchObject({
+      auth: {
+        kind: 'google-id-token',
+        serviceAccount: 'ifas-aws-caller@p.iam.gserviceaccount.com',
+      },
+    });
+    expect(() =>
+      serviceConfigFromEnv({ ...google, IFAS_INFER_GOOGLE_CREDENTIALS: undefined }),
+    ).toThrow(/IFAS_INFER_GOOGLE_CREDENTIALS/);
+    expect(() =>
+      serviceConfigFromEnv({
+        ...http,
+        IFAS_INFER_TOKEN: 'x'.repeat(16),
+        IFAS_INFER_TIMEOUT_MS: '30000',
+      }),
+    ).toThrow(/IFAS_INFER_TIMEOUT_MS/);
+  });
+
+  it('takes PostgreSQL TLS and pool settings', () => {
+    const store = serviceConfigFromEnv({
+      IFAS_AUDIT_STORE: 'postgres',
+      IFAS_DATABASE_URL: 'postgres://db.example/ifas',
+      IFAS_DATABASE_TLS: 'verify-full',
+      IFAS_DATABASE_POOL_MAX: '2',
+    }).store;
+    expect(store).toEqual({
+      kind: 'postgres',
+      url: 'postgres://db.example/ifas',
+      poolMax: 2,
+      tls: { mode: 'verify-full', caFile: null },
+    });
+  });
+});

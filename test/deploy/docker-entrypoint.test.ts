@@ -128,6 +128,43 @@ describe('docker/entrypoint.sh on Lambda', () => {
   });
 });
 
+describe('docker/entrypoint.sh roles', () => {
+  it('serves the whole API (ifas serve) on $PORT with IFAS_CONTAINER_MODE=api', async () => {
+    const port = await freePort();
+    const api = run({
+      IFAS_CONTAINER_MODE: 'api',
+      PORT: String(port),
+      IFAS_HOST: '127.0.0.1',
+      IFAS_DATA_DIR: await mkdtemp(join(tmpdir(), 'ifas-api-mode-')),
+      IFAS_MODEL_DIR: TINY_PACKAGE,
+      IFAS_DETECT_FACES: 'false',
+    });
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!api.output().includes('ready (')) {
+        if (Date.now() > deadline || api.child.exitCode !== null)
+          throw new Error(`api mode did not start:\n${api.output()}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(api.output()).toContain(`listening on http://127.0.0.1:${port}`);
+      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+      // The API's routes, not the infer protocol's: /v1/checks needs an API key.
+      expect((await fetch(`http://127.0.0.1:${port}/v1/checks`, { method: 'POST' })).status).toBe(
+        401,
+      );
+    } finally {
+      api.child.kill('SIGTERM');
+      await api.exited;
+    }
+  });
+
+  it('refuses an unknown role by name', async () => {
+    const bad = run({ IFAS_CONTAINER_MODE: 'gpu' });
+    expect(await bad.exited).toBe(64);
+    expect(bad.output()).toContain('IFAS_CONTAINER_MODE must be infer or api');
+  });
+});
+
 describe('the Dockerfiles', () => {
   it.each(['Dockerfile', 'Dockerfile.cuda'])(
     '%s puts in the image what the entrypoint and handler need',
@@ -149,6 +186,11 @@ describe('the Dockerfiles', () => {
           : /IFAS_EXECUTION_PROVIDER=cuda/,
       );
       expect(text).toContain('linux/arm64'); // other platforms' onnxruntime binaries are pruned
+      // The Node major of serverless.yml's nodejs24.x runtime, not an end-of-life one.
+      expect(text).toMatch(
+        name === 'Dockerfile' ? /FROM public\.ecr\.aws\/lambda\/nodejs:24\b/ : /NODE_VERSION=24\./,
+      );
+      expect(text).not.toMatch(/nodejs:20|NODE_VERSION=20/);
     },
   );
 });

@@ -10,21 +10,29 @@ import { ensureBuilt } from '../support/server-process.js';
 
 interface Resource {
   Type: string;
+  Condition?: string;
   Properties: Record<string, unknown>;
 }
-
-let template: { Resources: Record<string, Resource> };
-let zipEntries: Array<{ name: string; size: number }>;
+interface Template {
+  Resources: Record<string, Resource>;
+  Outputs: Record<string, { Value: unknown; Export?: { Name: string } }>;
+  Parameters: Record<string, { Default?: string }>;
+  Conditions: Record<string, unknown>;
+}
+interface Packaged {
+  template: Template;
+  zipEntries: Array<{ name: string; size: number }>;
+}
 
 const run = promisify(execFile);
+const IMAGE = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/ifas-guard-ci-infer@sha256:${'ab'.repeat(32)}`;
 
-beforeAll(async () => {
-  ensureBuilt();
+/** `sls package` offline; osls insists on credentials even to package, nothing is sent to AWS. */
+async function slsPackage(params: string[]): Promise<Packaged> {
   const out = await mkdtemp(join(tmpdir(), 'ifas-sls-'));
-  // osls insists on credentials even to package; nothing is sent to AWS (the infer image is digest-pinned).
   await run(
     join(projectRoot(), 'node_modules', '.bin', 'sls'),
-    ['package', '--stage', 'ci', '--package', out],
+    ['package', '--stage', 'ci', '--package', out, ...params.map((p) => `--param=${p}`)],
     {
       cwd: projectRoot(),
       env: {
@@ -36,9 +44,9 @@ beforeAll(async () => {
       timeout: 240_000,
     },
   );
-  template = JSON.parse(
+  const template = JSON.parse(
     await readFile(join(out, 'cloudformation-template-update-stack.json'), 'utf8'),
-  );
+  ) as Template;
   const listing = await run(
     'python3',
     [
@@ -48,95 +56,130 @@ beforeAll(async () => {
     ],
     { maxBuffer: 64 * 1024 * 1024 },
   );
-  zipEntries = (JSON.parse(listing.stdout) as Array<[string, number]>).map(([name, size]) => ({
-    name,
-    size,
-  }));
-}, 300_000);
+  const zipEntries = (JSON.parse(listing.stdout) as Array<[string, number]>).map(
+    ([name, size]) => ({ name, size }),
+  );
+  return { template, zipEntries };
+}
 
-const functions = () =>
+let plain: Packaged;
+let full: Packaged;
+
+beforeAll(async () => {
+  ensureBuilt();
+  plain = await slsPackage([]);
+  full = await slsPackage([
+    'inference=lambda',
+    `inferImageUri=${IMAGE}`,
+    'network=vpc',
+    'cognito=on',
+    'cognitoUserPool=acme-users',
+  ]);
+}, 480_000);
+
+const functions = (template: Template) =>
   Object.fromEntries(
     Object.entries(template.Resources)
       .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
       .map(([id, r]) => [id.replace(/LambdaFunction$/, ''), r.Properties]),
   );
 
-describe('serverless package (osls)', () => {
-  it('declares the api, infer, notify, retention and Cognito functions with real handlers', () => {
-    const fns = functions();
-    expect(Object.keys(fns).sort()).toEqual([
-      'Api',
-      'CognitoCreate',
-      'CognitoDefine',
-      'CognitoVerify',
-      'Infer',
-      'Notify',
-      'Retention',
-    ]);
-    for (const [name, props] of Object.entries(fns)) {
-      if (name === 'Infer') continue;
+const apiVariables = (template: Template) =>
+  (functions(template).Api?.Environment as { Variables: Record<string, unknown> } | undefined)
+    ?.Variables ?? {};
+
+const statements = (template: Template, role: string) =>
+  (
+    (template.Resources[role]?.Properties.Policies as Array<{
+      PolicyDocument: { Statement: Array<Record<string, unknown>> };
+    }>) ?? []
+  ).flatMap((p) => p.PolicyDocument.Statement);
+
+describe('serverless package (osls), default switches', () => {
+  it('declares api, notify and retention with real handlers on a supported Node runtime', () => {
+    const fns = functions(plain.template);
+    expect(Object.keys(fns).sort()).toEqual(['Api', 'Notify', 'Retention']);
+    for (const props of Object.values(fns)) {
       const [file, exported] = String(props.Handler).split(/\.(?=[^.]+$)/);
       expect(existsSync(join(projectRoot(), `${file}.js`)), `${file}.js`).toBe(true);
-      expect(zipEntries.some((e) => e.name === `${file}.js`)).toBe(true);
-      expect(props.Runtime).toBe('nodejs20.x');
-      expect(exported).toMatch(/^(handler|defineHandler|createHandler|verifyHandler)$/);
+      expect(plain.zipEntries.some((e) => e.name === `${file}.js`)).toBe(true);
+      // AWS blocks creating nodejs20.x functions from 2026; nodejs24.x is supported to 2028.
+      expect(props.Runtime).toBe('nodejs24.x');
+      expect(exported).toBe('handler');
+      expect(props.VpcConfig).toBeUndefined();
     }
-    expect(fns.Infer).toMatchObject({
-      PackageType: 'Image',
-      Code: { ImageUri: expect.stringMatching(/@sha256:[0-9a-f]{64}$/) },
-    });
-    expect(
-      (fns.Api?.Environment as { Variables: Record<string, unknown> } | undefined)?.Variables,
-    ).toMatchObject({
+    expect(apiVariables(plain.template)).toMatchObject({
       IFAS_INFERENCE: 'in-process',
-      IFAS_INFER_FUNCTION: 'ifas-guard-ci-infer',
       IFAS_AUDIT_STORE: 'postgres',
+      IFAS_DATABASE_TLS: 'verify-full',
+      IFAS_DATABASE_POOL_MAX: '2',
       IFAS_SECRET_ID: 'ifas-guard-ci',
     });
   });
 
-  it('schedules notify and retention, exposes the API, and wires the Cognito triggers', () => {
-    const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule');
+  it('sets the public URL from the stack: the given URL, the custom domain, else the API endpoint', () => {
+    const url = apiVariables(plain.template).IFAS_PUBLIC_URL;
+    expect(url).toEqual({
+      'Fn::If': [
+        'HasPublicUrl',
+        { Ref: 'PublicUrl' },
+        {
+          'Fn::If': [
+            'HasCustomDomain',
+            { 'Fn::Join': ['', ['https://', { Ref: 'DomainName' }]] },
+            { 'Fn::GetAtt': ['HttpApi', 'ApiEndpoint'] },
+          ],
+        },
+      ],
+    });
+    expect(JSON.stringify(plain.template)).not.toContain('example.com');
+    expect(plain.template.Parameters.PublicUrl?.Default).toBe('');
+    expect(plain.template.Resources.ApiDomainName?.Condition).toBe('HasCustomDomain');
+    expect(plain.template.Resources.ApiDomainMapping?.Condition).toBe('HasCustomDomain');
+  });
+
+  it('creates no user pool and no Cognito trigger without cognito=on', () => {
+    const types = Object.values(plain.template.Resources).map((r) => r.Type);
+    expect(types).not.toContain('AWS::Cognito::UserPool');
+    expect(types).not.toContain('Custom::CognitoUserPool');
+  });
+
+  it('schedules notify and retention with a dead-letter queue, throttles the API, exports for alarms', () => {
+    const { Resources, Outputs } = plain.template;
+    const rules = Object.values(Resources).filter((r) => r.Type === 'AWS::Events::Rule');
     expect(rules.map((r) => r.Properties.ScheduleExpression).sort()).toEqual([
       'rate(1 hour)',
       'rate(1 minute)',
     ]);
-    expect(Object.values(template.Resources).some((r) => r.Type === 'AWS::ApiGatewayV2::Api')).toBe(
-      true,
+    for (const fn of ['Notify', 'Retention']) {
+      expect(Resources[`${fn}LambdaEvConf`]?.Properties.DestinationConfig).toEqual({
+        OnFailure: { Destination: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } },
+      });
+    }
+    expect(Resources.HttpApiStage?.Properties.DefaultRouteSettings).toEqual({
+      ThrottlingRateLimit: 50,
+      ThrottlingBurstLimit: 100,
+    });
+    expect(Outputs.HttpApiIdExport?.Export?.Name).toBe('ifas-guard-ci-HttpApiId');
+    expect(Outputs.DeadLetterQueueNameExport?.Export?.Name).toBe(
+      'ifas-guard-ci-DeadLetterQueueName',
     );
-    const triggers = Object.values(template.Resources).filter(
-      (r) =>
-        r.Type === 'AWS::Lambda::Permission' &&
-        r.Properties.Principal === 'cognito-idp.amazonaws.com',
-    );
-    expect(triggers).toHaveLength(3);
   });
 
   it('gives each function a least-privilege role', () => {
-    const fns = functions();
-    const roleOf = (fn: string) =>
-      (fns[fn]?.Role as { 'Fn::GetAtt': string[] } | undefined)?.['Fn::GetAtt'][0];
-    expect(roleOf('Api')).toBe('ApiRole');
-    expect(roleOf('Infer')).toBe('InferRole');
-    expect(roleOf('Notify')).toBe('WorkerRole');
-    expect(roleOf('CognitoVerify')).toBe('CognitoRole');
-    const statements = (role: string) =>
-      (
-        (template.Resources[role]?.Properties.Policies as Array<{
-          PolicyDocument: { Statement: Array<Record<string, unknown>> };
-        }>) ?? []
-      ).flatMap((p) => p.PolicyDocument.Statement);
-    expect(statements('InferRole')).toEqual([]); // logs only, through the basic execution policy
-    const api = statements('ApiRole');
-    expect(api.map((s) => s.Action).sort()).toEqual([
-      'lambda:InvokeFunction',
+    const t = plain.template;
+    expect(statements(t, 'ApiRole').map((s) => s.Action)).toEqual([
       'secretsmanager:GetSecretValue',
     ]);
-    expect(
-      JSON.stringify(api.find((s) => s.Action === 'lambda:InvokeFunction')?.Resource),
-    ).toContain('function:ifas-guard-ci-infer');
-    for (const role of ['ApiRole', 'InferRole', 'WorkerRole', 'CognitoRole']) {
-      for (const statement of statements(role)) {
+    expect(statements(t, 'WorkerRole').map((s) => s.Action)).toEqual([
+      'secretsmanager:GetSecretValue',
+      'sqs:SendMessage',
+    ]);
+    for (const role of ['ApiRole', 'WorkerRole']) {
+      expect(JSON.stringify(t.Resources[role]?.Properties.ManagedPolicyArns)).toContain(
+        'AWSLambdaBasicExecutionRole',
+      );
+      for (const statement of statements(t, role)) {
         expect(JSON.stringify(statement.Action)).not.toContain('*');
         expect(statement.Resource).not.toBe('*');
       }
@@ -144,7 +187,7 @@ describe('serverless package (osls)', () => {
   });
 
   it('holds no secret in the template', () => {
-    const text = JSON.stringify(template);
+    const text = JSON.stringify(plain.template) + JSON.stringify(full.template);
     for (const pattern of [
       /-----BEGIN/,
       /whsec_/,
@@ -160,19 +203,85 @@ describe('serverless package (osls)', () => {
     }
   });
 
-  it('fits the Lambda zip limit with only linux-x64 native binaries', () => {
-    const unzipped = zipEntries.reduce((sum, e) => sum + e.size, 0);
+  it('fits the Lambda zip limit with only linux-x64 native binaries and no SQLite addon', () => {
+    const unzipped = plain.zipEntries.reduce((sum, e) => sum + e.size, 0);
     expect(unzipped).toBeLessThan(250 * 1024 * 1024);
-    expect(zipEntries.filter((e) => /\/(darwin|win32)\/|linux\/arm64/.test(e.name))).toEqual([]);
-    expect(zipEntries.some((e) => e.name.endsWith('linux/x64/onnxruntime_binding.node'))).toBe(
-      true,
+    expect(plain.zipEntries.filter((e) => /\/(darwin|win32)\/|linux\/arm64/.test(e.name))).toEqual(
+      [],
     );
     expect(
-      zipEntries.some(
+      plain.zipEntries.some((e) => e.name.endsWith('linux/x64/onnxruntime_binding.node')),
+    ).toBe(true);
+    // hono is a peer dependency of the published package; the function still ships it.
+    expect(plain.zipEntries.some((e) => e.name === 'node_modules/hono/package.json')).toBe(true);
+    expect(
+      plain.zipEntries.some(
         (e) =>
           e.name.startsWith('node_modules/typescript/') ||
-          e.name.startsWith('node_modules/vitest/'),
+          e.name.startsWith('node_modules/vitest/') ||
+          /^node_modules\/better-sqlite3\/.*\.node$/.test(e.name),
       ),
     ).toBe(false);
+  });
+});
+
+describe('serverless package (osls), inference=lambda network=vpc cognito=on', () => {
+  it('adds the infer image function and lets only the api function invoke it', () => {
+    const fns = functions(full.template);
+    expect(Object.keys(fns).sort()).toEqual([
+      'Api',
+      'CognitoCreate',
+      'CognitoDefine',
+      'CognitoVerify',
+      'CustomDashresourceDashexistingDashcup',
+      'Infer',
+      'Notify',
+      'Retention',
+    ]);
+    expect(fns.Infer).toMatchObject({ PackageType: 'Image', Code: { ImageUri: IMAGE } });
+    // Inside the API's 29 s: the api function gives up on infer before API Gateway gives up on it.
+    expect(Number(fns.Infer?.Timeout)).toBeLessThan(29);
+    const invoke = full.template.Resources.ApiInvokesInfer;
+    expect(invoke?.Properties.Roles).toEqual([{ Ref: 'ApiRole' }]);
+    expect(JSON.stringify(invoke?.Properties.PolicyDocument)).toContain(
+      'function:ifas-guard-ci-infer"',
+    );
+    expect(statements(full.template, 'InferRole')).toEqual([]);
+  });
+
+  it('attaches the triggers to the existing pool and never creates one', () => {
+    const { Resources } = full.template;
+    const types = Object.values(Resources).map((r) => r.Type);
+    expect(types).not.toContain('AWS::Cognito::UserPool');
+    expect(types).not.toContain('AWS::Cognito::UserPoolClient');
+    const attach = Object.values(Resources).filter((r) => r.Type === 'Custom::CognitoUserPool');
+    expect(attach.map((r) => r.Properties.UserPoolName)).toEqual([
+      'acme-users',
+      'acme-users',
+      'acme-users',
+    ]);
+    expect(attach.flatMap((r) => r.Properties.UserPoolConfigs as unknown[])).toEqual([
+      { Trigger: 'DefineAuthChallenge' },
+      { Trigger: 'CreateAuthChallenge' },
+      { Trigger: 'VerifyAuthChallengeResponse' },
+    ]);
+    const fns = functions(full.template);
+    for (const name of ['CognitoDefine', 'CognitoCreate', 'CognitoVerify']) {
+      expect(fns[name]?.Runtime).toBe('nodejs24.x');
+      expect(fns[name]?.Timeout).toBe(5);
+    }
+  });
+
+  it('puts the functions in the network stack subnets with the ENI permissions a VPC needs', () => {
+    const fns = functions(full.template);
+    expect(fns.Api?.VpcConfig).toEqual({
+      SecurityGroupIds: [{ 'Fn::ImportValue': 'ifas-guard-ci-LambdaSecurityGroupId' }],
+      SubnetIds: { 'Fn::Split': [',', { 'Fn::ImportValue': 'ifas-guard-ci-PrivateSubnetIds' }] },
+    });
+    for (const role of ['ApiRole', 'WorkerRole', 'InferRole', 'CognitoRole']) {
+      expect(JSON.stringify(full.template.Resources[role]?.Properties.ManagedPolicyArns)).toContain(
+        'AWSLambdaVPCAccessExecutionRole',
+      );
+    }
   });
 });

@@ -2,7 +2,7 @@ import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { flagConfigSchema } from '../../src/config/flag-config.js';
 import { FlagRouter } from '../../src/flags/flag-router.js';
 import { sampleRecord } from '../support/audit-records.js';
@@ -61,7 +61,13 @@ describe('scheduled functions', () => {
     });
     const entries = router.entriesFor(record, 'user-1');
     await store.append(record, entries);
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     expect(await notify.handler()).toMatchObject({ claimed: 1, delivered: 1 });
+    // The line infra/'s "flag-dead-letters" metric filter reads ($.outbox.dead).
+    expect(log.mock.calls.map(([line]) => JSON.parse(String(line)))).toEqual([
+      { outbox: { claimed: 1, delivered: 1, retried: 0, dead: 0 } },
+    ]);
+    log.mockRestore();
     expect(delivered).toEqual(entries.map((e) => e.id));
     expect(await notify.handler()).toMatchObject({ claimed: 0 });
   });

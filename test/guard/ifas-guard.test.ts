@@ -1,8 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../../src/app/start-server.js';
-import { serviceConfigFromEnv } from '../../src/config/service-config.js';
 import {
   type GuardVariables,
   type GuardVerdict,
@@ -10,7 +8,9 @@ import {
   ifasGuardMiddleware,
   inProcessChecks,
   remoteChecks,
-} from '../../src/guard/index.js';
+} from '../../src/app/guard.js';
+import { type RunningServer, startServer } from '../../src/app/start-server.js';
+import { serviceConfigFromEnv } from '../../src/config/service-config.js';
 import { FACE_32 } from '../support/fixtures.js';
 import { freePort } from '../support/receivers.js';
 import { keyFor, testServiceEnv } from '../support/service.js';

@@ -165,3 +165,43 @@ describe('Class: IfasEngine (onnxruntime-node vs PyTorch goldens)', () => {
     await expect(engine.check(face)).resolves.toMatchObject({ judgment: expect.any(String) });
   });
 });
+
+describe('Method: IfasEngine.checkBatch (dynamic batching: one vision run, one prefill)', () => {
+  it('answers each check of a batch as it would alone, rationale included', async () => {
+    const sharp = (await import('sharp')).default;
+    const flipped = await sharp(face).flop().png().toBuffer();
+    const images = [face, flipped, face, flipped];
+    const alone = [];
+    for (const image of images) alone.push(await engine.check(image, { explain: 'always' }));
+    const batched = await engine.checkBatch(
+      images.map((bytes) => ({ bytes, options: { explain: 'always' } })),
+    );
+    expect(batched.map((b) => b.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    for (const [index, outcome] of batched.entries()) {
+      if (outcome.status !== 'fulfilled') throw outcome.reason;
+      expect(outcome.value.liveness).toBeCloseTo(alone[index]?.liveness ?? Number.NaN, 5);
+      expect(outcome.value.decision).toBe(alone[index]?.decision);
+      expect(outcome.value.rationaleTokenIds).toEqual(alone[index]?.rationaleTokenIds);
+    }
+    // The two images differ, so rows did not leak into each other.
+    expect(alone[0]?.liveness).not.toBe(alone[1]?.liveness);
+  });
+
+  it('rejects only the entry whose image cannot be decoded', async () => {
+    const batched = await engine.checkBatch([
+      { bytes: face },
+      { bytes: new Uint8Array([1, 2, 3, 4]) },
+      { bytes: face, options: { threshold: 1 } },
+    ]);
+    expect(batched.map((b) => b.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const [first, , third] = batched;
+    if (first?.status !== 'fulfilled' || third?.status !== 'fulfilled') throw new Error('rejected');
+    expect(first.value.liveness).toBeCloseTo(third.value.liveness ?? Number.NaN, 6);
+    expect(third.value.decision).toBe('spoof'); // per-check options: threshold 1 refuses everything
+  });
+});

@@ -9,10 +9,10 @@ import {
   PayloadTooLargeError,
   QueueFullError,
 } from '../../src/errors.js';
+import { type BatchEngine, BatchingJudge } from '../../src/inference/batching-judge.js';
 import type { CheckResult } from '../../src/inference/check-result.js';
 import type { CheckOptions } from '../../src/inference/engine.js';
 import { IfasEngine } from '../../src/inference/engine.js';
-import type { Judge } from '../../src/inference/judge.js';
 import { httpTransport } from '../../src/remote/http-transport.js';
 import { inferHttpApp } from '../../src/remote/infer-http-app.js';
 import { RemoteJudge } from '../../src/remote/remote-judge.js';
@@ -21,8 +21,8 @@ import { freePort, startReceiver } from '../support/receivers.js';
 
 const TOKEN = 'infer-token-0123456789';
 
-/** The real engine, held at a gate so a test can keep the one GPU slot busy. */
-class GatedJudge implements Judge {
+/** The real engine, held at a gate so a test can keep the one GPU busy with a batch. */
+class GatedEngine implements BatchEngine {
   private release: (() => void) | null = null;
   private gate: Promise<void> = Promise.resolve();
   entered = 0;
@@ -43,10 +43,12 @@ class GatedJudge implements Judge {
     this.release?.();
     this.gate = Promise.resolve();
   }
-  async check(bytes: Uint8Array, options?: CheckOptions): Promise<CheckResult> {
+  async checkBatch(
+    items: ReadonlyArray<{ bytes: Uint8Array; options?: CheckOptions }>,
+  ): Promise<Array<PromiseSettledResult<CheckResult>>> {
     this.entered += 1;
     await this.gate;
-    return this.engine.check(bytes, options);
+    return this.engine.checkBatch(items);
   }
   dispose(): Promise<void> {
     return this.engine.dispose();
@@ -54,16 +56,19 @@ class GatedJudge implements Judge {
 }
 
 let engine: IfasEngine;
-let judge: GatedJudge;
+let gated: GatedEngine;
+let batching: BatchingJudge;
 let server: ServerType;
 let url: string;
 let face: Buffer;
 
 beforeAll(async () => {
   engine = await IfasEngine.load(TINY_PACKAGE, { faceDetector: false });
-  judge = new GatedJudge(engine);
+  gated = new GatedEngine(engine);
   face = await readFile(FACE_32);
-  const app = inferHttpApp({ judge, token: TOKEN, maxBodyBytes: 64 * 1024, maxWaiting: 0 });
+  // One batch of one at a time, one check waiting: the container's queue at its smallest.
+  batching = new BatchingJudge(gated, { maxBatch: 1, maxWaitMs: 0, maxWaiting: 1 });
+  const app = inferHttpApp({ judge: batching, token: TOKEN, maxBodyBytes: 64 * 1024 });
   server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
@@ -85,6 +90,22 @@ describe('Function: httpTransport against the infer container app on loopback', 
     expect(there.decision).toBe(here.decision);
     expect(there.liveness).toBeCloseTo(here.liveness ?? Number.NaN, 6);
     expect(there.rationaleTokenIds).toEqual(here.rationaleTokenIds);
+  });
+
+  it('sends a credential from a token source (Google ID tokens for IAM ingress) on every call', async () => {
+    let asked = 0;
+    const transport = httpTransport({
+      url,
+      token: async () => {
+        asked++;
+        return TOKEN;
+      },
+    });
+    await expect(transport({ action: 'describe' })).resolves.toMatchObject({ ok: true });
+    await expect(transport({ action: 'describe' })).resolves.toMatchObject({ ok: true });
+    expect(asked).toBe(2);
+    const wrong = httpTransport({ url, token: async () => 'not-the-token-at-all' });
+    await expect(wrong({ action: 'describe' })).rejects.toBeInstanceOf(AuthenticationError);
   });
 
   it('brings a remote input error back as the same typed error', async () => {
@@ -110,10 +131,12 @@ describe('Function: httpTransport against the infer container app on loopback', 
   it('a busy container reaches the caller as QUEUE_FULL (503) with its Retry-After', async () => {
     const transport = httpTransport({ url, token: TOKEN });
     const image = face.toString('base64');
-    judge.hold();
-    const before = judge.entered;
+    gated.hold();
+    const before = gated.entered;
     const first = transport({ action: 'check', image, options: { detect: false } });
-    while (judge.entered === before) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (gated.entered === before) await new Promise((resolve) => setTimeout(resolve, 5));
+    const waiting = transport({ action: 'check', image, options: { detect: false } });
+    while (batching.depth === 0) await new Promise((resolve) => setTimeout(resolve, 5));
     try {
       const refused = await transport({ action: 'check', image }).then(
         () => null,
@@ -123,9 +146,10 @@ describe('Function: httpTransport against the infer container app on loopback', 
       expect(refused).toMatchObject({ code: 'QUEUE_FULL', status: 503 });
       expect((refused as QueueFullError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
     } finally {
-      judge.open();
+      gated.open();
     }
     await expect(first).resolves.toMatchObject({ ok: true });
+    await expect(waiting).resolves.toMatchObject({ ok: true });
   });
 
   it('fails with INFER_FAILED when nothing listens, when the answer is not JSON or not the protocol', async () => {

@@ -1,0 +1,7 @@
+/**
+ * `ifas-guard/guard`: the auth-pipeline guard (src/guard, also published alone as
+ * ifas-guard-client) plus the in-process client for a host app that embeds the service.
+ */
+
+export * from '../guard/index.js';
+export { inProcessChecks } from './in-process-checks.js';
