@@ -34,7 +34,9 @@ export type ErrorCode =
   | 'QUEUE_FULL'
   | 'AUDIT_WRITE_FAILED'
   | 'HOOK_SIGNATURE_INVALID'
-  | 'HOOK_REPLAYED';
+  | 'HOOK_REPLAYED'
+  | 'SESSION_EXPIRED'
+  | 'SESSION_EXHAUSTED';
 
 export interface AppErrorOptions {
   cause?: unknown;
@@ -229,4 +231,18 @@ export class HookReplayError extends AppError {
   readonly code = 'HOOK_REPLAYED';
   readonly status = 409;
   readonly title = 'Hook message replayed';
+}
+
+/** A liveness session past its expiry time refuses captures (410). */
+export class SessionExpiredError extends AppError {
+  readonly code = 'SESSION_EXPIRED';
+  readonly status = 410;
+  readonly title = 'Liveness session expired';
+}
+
+/** A liveness session whose attempts are used up refuses captures (410). */
+export class SessionExhaustedError extends AppError {
+  readonly code = 'SESSION_EXHAUSTED';
+  readonly status = 410;
+  readonly title = 'Liveness session has no attempts left';
 }

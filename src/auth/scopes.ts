@@ -10,6 +10,8 @@ export const SCOPES = [
   'audit:read',
   'metrics:read',
   'images:read',
+  'sessions:write',
+  'sessions:read',
 ] as const;
 export const scopeSchema = z.enum(SCOPES);
 export type Scope = z.infer<typeof scopeSchema>;

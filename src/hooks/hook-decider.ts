@@ -9,12 +9,15 @@ import type { Caller, ExplainMode, SubjectPolicy } from '../audit/audit-record.j
 import type { AuditStore, StoredRecord } from '../audit/audit-store.js';
 import type { CheckService } from '../service/check-service.js';
 import { type RedeemFailure, redeemCheck } from '../service/redeem-check.js';
+import type { SessionRedeemFailure, SessionService } from '../sessions/session-service.js';
 import type { HookAction, HookConfig } from './hook-config.js';
 
 export interface HookQuestion {
   tenant: string;
   subject: string;
   checkId?: string;
+  /** A liveness session to redeem (same tenant, same subject, judged, single use). */
+  sessionId?: string;
   image?: Uint8Array;
   clientRequestId?: string;
   explain?: ExplainMode;
@@ -24,8 +27,10 @@ export interface HookQuestion {
 
 export interface HookAnswer {
   action: HookAction;
-  reason: 'live' | 'spoof' | 'uncertain' | 'budget_exceeded' | RedeemFailure;
+  reason: 'live' | 'spoof' | 'uncertain' | 'budget_exceeded' | RedeemFailure | SessionRedeemFailure;
   checkId: string | null;
+  /** Set when the hook redeemed a session. */
+  sessionId?: string;
   decision: 'live' | 'spoof' | 'uncertain' | null;
   liveness: number | null;
   rationale: string | null;
@@ -39,6 +44,7 @@ export class HookDecider {
     private readonly checks: CheckService,
     private readonly store: AuditStore,
     private readonly subjectPolicy: SubjectPolicy,
+    private readonly sessions?: SessionService,
   ) {}
 
   private answerFor(stored: StoredRecord): HookAnswer {
@@ -74,7 +80,35 @@ export class HookDecider {
     };
   }
 
+  private async redeemSession(question: HookQuestion, sessionId: string): Promise<HookAnswer> {
+    const redemption = this.sessions
+      ? await this.sessions.redeem({
+          tenant: question.tenant,
+          sessionId,
+          subject: question.subject,
+          maxAgeSeconds: this.config.maxCheckAgeSeconds,
+          usedBy: question.via,
+        })
+      : ({ ok: false, reason: 'session_not_found' } as const);
+    if (!redemption.ok) return { ...this.refusal(redemption.reason, 'deny', null), sessionId };
+    const session = redemption.session;
+    const decision = session.decision ?? 'uncertain';
+    return {
+      action:
+        decision === 'live' ? 'allow' : decision === 'spoof' ? 'deny' : this.config.onUncertain,
+      reason: decision,
+      checkId: session.checkIds.at(-1) ?? null,
+      sessionId,
+      decision,
+      liveness: session.liveness,
+      rationale: session.rationale,
+      attackMedium: session.attackMedium,
+      qualityReason: null,
+    };
+  }
+
   private async decide(question: HookQuestion): Promise<HookAnswer> {
+    if (question.sessionId !== undefined) return this.redeemSession(question, question.sessionId);
     if (question.image) {
       const caller: Caller = { kind: 'hook', id: question.via };
       const outcome = await this.checks.submit({

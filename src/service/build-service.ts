@@ -31,6 +31,9 @@ import { httpTransport } from '../inference/http-judge.js';
 import type { Judge } from '../inference/judge.js';
 import { lambdaTransport } from '../inference/lambda-judge.js';
 import { RemoteJudge } from '../inference/remote-judge.js';
+import { SessionService } from '../sessions/session-service.js';
+import { SessionStore } from '../sessions/session-store.js';
+import { openSqlDialect } from '../store/sql-dialect.js';
 import { CheckService } from './check-service.js';
 import { InferenceQueue } from './inference-queue.js';
 import { ModelSlot } from './model-slot.js';
@@ -44,6 +47,7 @@ export interface Service {
   modelLoaded: Promise<void>;
   queue: InferenceQueue;
   checks: CheckService;
+  sessions: SessionService;
   subjectPolicy: SubjectPolicy;
   checkpointKeys: CheckpointKeys;
   setSigningKey: SetSigningKey;
@@ -134,9 +138,19 @@ export async function buildService(
         tenantClaim: jwt.tenantClaim,
       })
     : undefined;
-  const hooks = new HookDecider(config.hooks, checks, store, subjectPolicy);
+  const sessionDb = await openSqlDialect(config.store);
+  const sessions = new SessionService({
+    store: await SessionStore.open(sessionDb),
+    checks,
+    subjectPolicy,
+    config: config.sessions,
+    publicUrl: config.publicUrl,
+    maxPixels: config.limits.maxPixels,
+  });
+  const hooks = new HookDecider(config.hooks, checks, store, subjectPolicy, sessions);
   const app = createApp({
     hooks: { config: config.hooks, decider: hooks },
+    sessions,
     store,
     checks,
     model,
@@ -158,6 +172,7 @@ export async function buildService(
     modelLoaded,
     queue,
     checks,
+    sessions,
     subjectPolicy,
     checkpointKeys,
     setSigningKey,
@@ -168,6 +183,7 @@ export async function buildService(
       const status = model.status;
       if (status.state === 'ready') await status.engine.dispose();
       await store.close();
+      await sessionDb.close();
     },
   };
 }

@@ -6,13 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceConfigFromEnv } from '../../src/config/service-config.js';
 import { projectRoot } from '../../src/project-root.js';
 import { type RunningServer, startServer } from '../../src/server/start-server.js';
 import { FACE_32 } from '../support/fixtures.js';
 import { testServiceEnv } from '../support/service.js';
+import { signedHookRequest } from '../support/signed-hook.js';
 
 const SECRET = `whsec_${Buffer.alloc(32, 1).toString('base64')}`;
 const ROTATED = `whsec_${Buffer.alloc(32, 2).toString('base64')}`;
@@ -61,19 +61,7 @@ async function checkFor(target: RunningServer, subject: string): Promise<string>
 }
 
 function signed(body: unknown, secret = SECRET, options: { id?: string; at?: Date } = {}) {
-  const raw = JSON.stringify(body);
-  const id = options.id ?? `msg_${Math.random().toString(36).slice(2)}`;
-  const at = options.at ?? new Date();
-  return {
-    method: 'POST',
-    body: raw,
-    headers: {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-      'webhook-signature': new Webhook(secret).sign(id, at, raw),
-    },
-  };
+  return signedHookRequest(body, secret, options);
 }
 
 async function hook(

@@ -1,13 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import {
-  numberedPlaceholders,
-  openSqlDialect,
-  type SqlDialect,
-} from '../../src/store/sql-dialect.js';
-import { freshDatabaseUrl } from '../support/postgres.js';
+import { describe, expect, it } from 'vitest';
+import { numberedPlaceholders } from '../../src/store/sql-dialect.js';
+import { realDialects } from '../support/sql-dialects.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS notes (
@@ -18,34 +11,7 @@ const SCHEMA = `
   )
 `;
 
-const opened: SqlDialect[] = [];
-const folders: string[] = [];
-afterAll(async () => {
-  await Promise.allSettled(opened.map((dialect) => dialect.close()));
-  await Promise.allSettled(folders.map((folder) => rm(folder, { recursive: true, force: true })));
-});
-
-async function openSqlite(): Promise<SqlDialect> {
-  const folder = await mkdtemp(join(tmpdir(), 'ifas-dialect-'));
-  folders.push(folder);
-  const dialect = await openSqlDialect({
-    kind: 'sqlite',
-    path: join(folder, 'nested', 'store.db'),
-  });
-  opened.push(dialect);
-  return dialect;
-}
-
-async function openPostgres(): Promise<SqlDialect> {
-  const dialect = await openSqlDialect({ kind: 'postgres', url: await freshDatabaseUrl() });
-  opened.push(dialect);
-  return dialect;
-}
-
-describe.each([
-  ['SQLite file', openSqlite],
-  ['PostgreSQL server', openPostgres],
-])('SqlDialect on a real %s', (_name, open) => {
+describe.each(realDialects())('SqlDialect on a real %s', (_name, open) => {
   it('runs, reads one row and many rows with ? placeholders', async () => {
     const db = await open();
     await db.exec(SCHEMA);

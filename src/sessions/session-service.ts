@@ -1,0 +1,335 @@
+/**
+ * Liveness sessions from creation to redemption. A tenant's backend creates a session for one subject
+ * and purpose and hands the capture URL (with its one-session capture token) to the browser; the
+ * browser sends 1–5 frames per attempt; every frame is judged by the check service (each an audited
+ * check), the frames are compared with each other and with the tenant's earlier captures, and the
+ * attempt's decision is stored before the client hears `passed`, `retry` or `failed`. The login then
+ * redeems the session once, for the same tenant and subject.
+ */
+
+import { createHash, randomBytes } from 'node:crypto';
+import type { AuditRecord } from '../audit/audit-record.js';
+import { type SubjectPolicy, subjectValue } from '../audit/audit-record.js';
+import { secretsEqual } from '../auth/constant-time.js';
+import type { Principal } from '../auth/scopes.js';
+import {
+  AuthenticationError,
+  NotFoundError,
+  SessionExhaustedError,
+  SessionExpiredError,
+  ValidationError,
+} from '../errors.js';
+import type { CheckService } from '../service/check-service.js';
+import { type FrameFingerprint, fingerprintFrame, framesAreStatic } from './frame-analysis.js';
+import type { SessionConfig } from './session-config.js';
+import type { SessionPurpose, SessionRow, SessionStore } from './session-store.js';
+import { type ClientStatus, decideAttempt } from './session-verdict.js';
+
+export const MAX_FRAMES = 5;
+export const MAX_TTL_SECONDS = 600;
+
+export interface CreateSessionInput {
+  subject: string;
+  purpose: SessionPurpose;
+  ttlSeconds: number;
+  returnUrl?: string | undefined;
+  maxAttempts: number;
+}
+
+export interface CreatedSession {
+  id: string;
+  captureToken: string;
+  captureUrl: string;
+  expiresAt: string;
+}
+
+export interface CaptureAnswer {
+  status: ClientStatus;
+  reason?: string;
+}
+
+export interface SessionView {
+  id: string;
+  status: 'created' | 'capturing' | 'judged' | 'expired' | 'consumed';
+  subject: string;
+  purpose: SessionPurpose;
+  decision: 'live' | 'spoof' | 'uncertain' | null;
+  liveness: number | null;
+  rationale: string | null;
+  attackMedium: string | null;
+  reasons: string[];
+  checkIds: string[];
+  attempts: number;
+  maxAttempts: number;
+  createdAt: string;
+  expiresAt: string;
+  judgedAt: string | null;
+  consumedAt: string | null;
+}
+
+export type SessionRedeemFailure =
+  | 'session_not_found'
+  | 'subject_mismatch'
+  | 'session_not_judged'
+  | 'session_expired'
+  | 'session_already_used';
+
+export type SessionRedemption =
+  | { ok: true; session: SessionView }
+  | { ok: false; reason: SessionRedeemFailure };
+
+export interface SessionServiceOptions {
+  store: SessionStore;
+  checks: CheckService;
+  subjectPolicy: SubjectPolicy;
+  config: SessionConfig;
+  /** Base of captureUrl: where browsers reach this service. */
+  publicUrl: string;
+  maxPixels: number;
+  now?: () => Date;
+}
+
+/** Session ids: `ses_` + 15 random bytes; capture tokens: `cap_` + 32 random bytes (never an API key's `ifas_`). */
+const newSessionId = () => `ses_${randomBytes(15).toString('base64url')}`;
+const newCaptureToken = () => `cap_${randomBytes(32).toString('base64url')}`;
+const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export class SessionService {
+  private readonly now: () => Date;
+
+  constructor(private readonly options: SessionServiceOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async create(principal: Principal, input: CreateSessionInput): Promise<CreatedSession> {
+    const subject = subjectValue(input.subject, this.options.subjectPolicy) as string;
+    const created = this.now();
+    const expiresAt = new Date(created.getTime() + input.ttlSeconds * 1000).toISOString();
+    const id = newSessionId();
+    const captureToken = newCaptureToken();
+    await this.options.store.create({
+      id,
+      tenant: principal.tenant,
+      subject,
+      purpose: input.purpose,
+      returnUrl: input.returnUrl ?? null,
+      tokenHash: tokenHash(captureToken),
+      maxAttempts: input.maxAttempts,
+      createdAt: created.toISOString(),
+      expiresAt,
+      createdBy: `${principal.caller.kind}:${principal.caller.id}`,
+    });
+    const base = this.options.publicUrl.replace(/\/$/, '');
+    // The token rides in the fragment: browsers never send it to a server, in a request line or a Referer.
+    return {
+      id,
+      captureToken,
+      captureUrl: `${base}/capture/${id}#token=${captureToken}`,
+      expiresAt,
+    };
+  }
+
+  /** The session a capture token opens, refusing (in this order) unknown ids, wrong tokens, expiry, no attempts left, reuse. */
+  async authorizeCapture(id: string, token: string | null): Promise<SessionRow> {
+    const session = await this.options.store.find(id);
+    if (!session) throw new NotFoundError(`no session ${id}`);
+    if (token === null) {
+      throw new AuthenticationError('AUTH_MISSING', 'send Authorization: Bearer <capture token>');
+    }
+    if (!secretsEqual(tokenHash(token), session.tokenHash)) {
+      throw new AuthenticationError(
+        'AUTH_INVALID',
+        'this capture token does not open this session',
+      );
+    }
+    if (Date.parse(session.expiresAt) <= this.now().getTime()) {
+      throw new SessionExpiredError(`session ${id} expired at ${session.expiresAt}`);
+    }
+    if (session.state === 'judged' || session.state === 'consumed') {
+      if (session.attempts >= session.maxAttempts && session.result?.decision === 'uncertain') {
+        throw new SessionExhaustedError(`session ${id} used all ${session.maxAttempts} attempts`);
+      }
+      throw new AuthenticationError('AUTH_INVALID', 'this capture token was already used');
+    }
+    if (session.attempts >= session.maxAttempts) {
+      throw new SessionExhaustedError(`session ${id} used all ${session.maxAttempts} attempts`);
+    }
+    return session;
+  }
+
+  /** One attempt: 1–5 frames judged, compared and recorded; the answer for the untrusted client. */
+  async capture(
+    id: string,
+    token: string | null,
+    frames: readonly Uint8Array[],
+    request: { requestId: string | null; userAgent: string | null },
+  ): Promise<CaptureAnswer> {
+    if (frames.length < 1 || frames.length > MAX_FRAMES) {
+      throw new ValidationError(`send 1 to ${MAX_FRAMES} frames, not ${frames.length}`);
+    }
+    const session = await this.authorizeCapture(id, token);
+    // Decode and fingerprint before an attempt is spent: a frame that is not an image is the client's error.
+    const prints = await Promise.all(
+      frames.map((frame) => fingerprintFrame(frame, this.options.maxPixels)),
+    );
+    const attempt = await this.options.store.claimAttempt(id, this.now());
+    if (attempt === null) {
+      await this.authorizeCapture(id, token); // names why (expired, exhausted, used) …
+      throw new SessionExhaustedError(`session ${id} has no attempts left`); // … or a racer took the last one
+    }
+    const replayed = await this.isReplayed(session, prints);
+    const isStatic = framesAreStatic(prints, this.options.config.staticMeanDifference);
+    const records = await Promise.all(
+      frames.map(async (frame, index) => {
+        const outcome = await this.options.checks.submit({
+          tenant: session.tenant,
+          image: frame,
+          // The session holds the subject (in its stored form); a frame's check is redeemable only through it.
+          subject: null,
+          clientRequestId: null,
+          // One rationale from the model for the operator; the other frames explain only when not live.
+          explain: index === 0 ? 'always' : 'auto',
+          caller: { kind: 'session', id },
+          requestId: request.requestId,
+          userAgent: request.userAgent,
+        });
+        return outcome.stored.record;
+      }),
+    );
+    const verdict = decideAttempt(
+      records,
+      { replayed, static: isStatic },
+      session.maxAttempts - attempt,
+    );
+    const earlierChecks = session.result?.checkIds ?? [];
+    await this.options.store.recordAttempt(
+      session,
+      {
+        final: verdict.final,
+        result: {
+          decision: verdict.decision,
+          liveness: verdict.liveness,
+          rationale: verdict.rationale,
+          attackMedium: verdict.attackMedium,
+          reasons: verdict.reasons,
+          checkIds: [...earlierChecks, ...records.map((record: AuditRecord) => record.checkId)],
+          judgedAt: this.now().toISOString(),
+        },
+      },
+      prints.map(({ sha256, dhash }) => ({ sha256, dhash })),
+    );
+    return verdict.client;
+  }
+
+  private async isReplayed(
+    session: SessionRow,
+    prints: readonly FrameFingerprint[],
+  ): Promise<boolean> {
+    const { replayWindowDays, replayMaxDistance } = this.options.config;
+    const since = new Date(this.now().getTime() - replayWindowDays * 86_400_000);
+    for (const print of prints) {
+      const matches = await this.options.store.findReplays(
+        session.tenant,
+        print,
+        since,
+        replayMaxDistance,
+      );
+      // Near copies within one session are a person holding still between retries; the same bytes never are.
+      if (matches.some((match) => match.kind === 'identical' || match.sessionId !== session.id)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  async view(tenant: string, id: string): Promise<SessionView> {
+    const session = await this.options.store.findForTenant(tenant, id);
+    if (!session) throw new NotFoundError(`no session ${id}`);
+    return this.viewOf(session);
+  }
+
+  private viewOf(session: SessionRow): SessionView {
+    const result = session.result;
+    const expired =
+      session.state !== 'judged' &&
+      session.state !== 'consumed' &&
+      Date.parse(session.expiresAt) <= this.now().getTime();
+    return {
+      id: session.id,
+      status: expired ? 'expired' : session.state,
+      subject: session.subject,
+      purpose: session.purpose,
+      decision: result?.decision ?? null,
+      liveness: result?.liveness ?? null,
+      rationale: result?.rationale ?? null,
+      attackMedium: result?.attackMedium ?? null,
+      reasons: result?.reasons ?? [],
+      checkIds: result?.checkIds ?? [],
+      attempts: session.attempts,
+      maxAttempts: session.maxAttempts,
+      createdAt: session.createdAt,
+      expiresAt: session.expiresAt,
+      judgedAt:
+        session.state === 'judged' || session.state === 'consumed'
+          ? (result?.judgedAt ?? null)
+          : null,
+      consumedAt: session.consumedAt,
+    };
+  }
+
+  /**
+   * Single use at login: same tenant, same subject, judged, judged no longer than `maxAgeSeconds` ago.
+   * Any decision redeems (the caller allows only live); a redeemed session cannot be redeemed again.
+   */
+  async redeem(request: {
+    tenant: string;
+    sessionId: string;
+    subject: string;
+    maxAgeSeconds: number;
+    usedBy: string;
+  }): Promise<SessionRedemption> {
+    const now = this.now();
+    const session = await this.options.store.findForTenant(request.tenant, request.sessionId);
+    if (!session) return { ok: false, reason: 'session_not_found' };
+    if (session.subject !== subjectValue(request.subject, this.options.subjectPolicy)) {
+      return { ok: false, reason: 'subject_mismatch' };
+    }
+    if (session.state === 'consumed') return { ok: false, reason: 'session_already_used' };
+    if (session.state !== 'judged' || session.result === null) {
+      return { ok: false, reason: 'session_not_judged' };
+    }
+    if (now.getTime() - Date.parse(session.result.judgedAt) > request.maxAgeSeconds * 1000) {
+      return { ok: false, reason: 'session_expired' };
+    }
+    if (!(await this.options.store.consume(request.tenant, session.id, request.usedBy, now))) {
+      return { ok: false, reason: 'session_already_used' };
+    }
+    return {
+      ok: true,
+      session: this.viewOf({ ...session, state: 'consumed', consumedAt: now.toISOString() }),
+    };
+  }
+
+  /** CORS: may a page on `origin` post captures to this session? Only origins its tenant configured. */
+  async originAllowed(sessionId: string, origin: string): Promise<boolean> {
+    const session = await this.options.store.find(sessionId);
+    if (!session) return false;
+    return this.options.config.tenants[session.tenant]?.allowedOrigins.includes(origin) ?? false;
+  }
+
+  /** What the capture page shows before any capture: open, expired or already used; null for no such session. */
+  async pageState(
+    sessionId: string,
+  ): Promise<{ state: 'created' | 'expired' | 'used'; returnUrl: string | null } | null> {
+    const session = await this.options.store.find(sessionId);
+    if (!session) return null;
+    const view = this.viewOf(session);
+    const state =
+      view.status === 'expired'
+        ? 'expired'
+        : view.status === 'judged' || view.status === 'consumed'
+          ? 'used'
+          : 'created';
+    return { state, returnUrl: session.returnUrl };
+  }
+}
