@@ -12,6 +12,11 @@ echo "== install"
 npm ci --no-audit --no-fund --loglevel=error
 bash scripts/setup-python.sh
 bash scripts/fetch-dlib-faces.sh
+echo "== Chromium for the capture page's browser tests (Debian's package, driven by playwright-core)"
+if ! command -v chromium > /dev/null; then
+  apt-get install -y chromium > /dev/null 2>&1 || { apt-get update > /dev/null && apt-get install -y chromium > /dev/null; }
+fi
+chromium --version 2>/dev/null | head -1
 echo "== PostgreSQL server for the audit-store tests (installed from Debian's archive when missing)"
 bash scripts/start-postgres.sh
 trap 'bash scripts/start-postgres.sh --stop' EXIT
@@ -19,9 +24,10 @@ trap 'bash scripts/start-postgres.sh --stop' EXIT
 echo "== lint and type-check"
 npx biome check .
 npx tsc -p tsconfig.json --noEmit
-npm run build --silent
+npx tsc -p src/capture/browser/tsconfig.json   # the capture page and <ifas-capture>, with the DOM library
+npm run build --silent                          # tsc, then esbuild bundles the capture page into dist/capture
 
-echo "== TypeScript tests (vitest)"
+echo "== TypeScript tests (vitest; the capture page's run in Chromium with a fake camera)"
 npx vitest run --reporter=default --reporter=json --outputFile="$REPORTS/vitest.json"
 
 echo "== Python tests (pytest)"

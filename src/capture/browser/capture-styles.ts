@@ -12,6 +12,10 @@ video { width: 100%; height: 100%; object-fit: cover; transform: scaleX(-1); }
 .oval.busy { border-style: solid; border-color: #4fc3f7; }
 .oval.passed { border-style: solid; border-color: #2e7d32; }
 .oval.failed { border-style: solid; border-color: #c62828; }
+.frame.done { aspect-ratio: auto; height: 8rem; display: flex; align-items: center;
+  justify-content: center; font-size: 4rem; color: #fff; }
+.frame.done.passed { background: #2e7d32; }
+.frame.done.failed { background: #9e9e9e; }
 .hint { min-height: 2.8em; margin: 0.75rem 0 0.25rem; font-size: 1.1rem; text-align: center; }
 .result { min-height: 1.4em; text-align: center; font-weight: 600; }
 .result.passed { color: #2e7d32; }

@@ -34,6 +34,7 @@ export class IfasCaptureElement extends HTMLElement {
   captureToken: string | null = null;
   private readonly root: ShadowRoot;
   private readonly video: HTMLVideoElement;
+  private readonly frame: HTMLDivElement;
   private readonly oval: HTMLDivElement;
   private readonly hint: HTMLParagraphElement;
   private readonly result: HTMLParagraphElement;
@@ -50,6 +51,7 @@ export class IfasCaptureElement extends HTMLElement {
     sheet.replaceSync(CAPTURE_CSS);
     this.root.adoptedStyleSheets = [sheet];
     const frame = this.make('div', 'frame');
+    this.frame = frame;
     this.video = this.make('video');
     this.video.muted = true;
     this.video.playsInline = true;
@@ -231,7 +233,10 @@ export class IfasCaptureElement extends HTMLElement {
     this.finished = true;
     window.clearInterval(this.hintTimer);
     this.stopCamera();
-    this.oval.className = `oval ${outcome === 'passed' ? 'passed' : 'failed'}`;
+    // The preview gives way to a plain mark: nothing of the face stays on screen.
+    this.frame.className = `frame done ${outcome === 'passed' ? 'passed' : 'failed'}`;
+    this.frame.textContent = outcome === 'passed' ? '✓' : '✕';
+    this.frame.setAttribute('aria-hidden', 'true');
     this.result.className = `result ${outcome === 'passed' ? 'passed' : 'failed'}`;
     this.result.textContent = message;
     this.say('');
