@@ -1,16 +1,26 @@
 /**
- * The auth-pipeline guard a host application puts in front of its login route: take the face image
- * from the login request, get a decision from ifas-guard, and let the login continue only on an
- * allowed decision. `ifasGuard` is the plain function (any framework: Request in, verdict out);
+ * The auth-pipeline guard a host application puts in front of its login route: redeem the liveness
+ * session the login request names (session mode: the person completed it on the capture page) or take
+ * the face image from the request (image mode), get a decision from ifas-guard, and let the login
+ * continue only on an allowed decision. `ifasGuard` is the plain function (any framework: Request in, verdict out);
  * `ifasGuardMiddleware` is the Hono middleware, which passes the check id downstream as
  * `c.var.ifasCheck` and the `ifas-check-id` response header.
  */
 
 import type { MiddlewareHandler } from 'hono';
 import { type CheckClient, type GuardCheck, GuardCheckError } from './check-clients.js';
+import type { SessionClient, SessionRedeemOutcome } from './session-clients.js';
 
 export interface GuardOptions {
-  client: CheckClient;
+  /** Image mode: check the face image the login request carries. */
+  client?: CheckClient;
+  /**
+   * Session mode (preferred): the login request names a liveness session the person completed on the
+   * capture page; the guard redeems it (same subject, judged, recent, single use) instead of an image.
+   */
+  sessions?: SessionClient;
+  /** The session id of the request; default: multipart/JSON field `livenessSessionId`. */
+  sessionIdOf?: (request: Request) => Promise<string | null>;
   /** The face image of the request; default: multipart field `face`, or JSON field `faceImage` (base64). */
   extractImage?: (request: Request) => Promise<Uint8Array | null>;
   /** Who is logging in (sent as the subject); default: multipart/JSON field `username`. */
@@ -26,7 +36,7 @@ export type GuardVerdict =
   | {
       allowed: false;
       check: GuardCheck | null;
-      reason: 'decision' | 'no_image' | 'unavailable';
+      reason: 'decision' | 'no_image' | 'no_session' | 'session_refused' | 'unavailable';
       status: 403 | 400 | 503;
       detail: string;
     };
@@ -52,9 +62,75 @@ async function defaultImage(body: Record<string, unknown>): Promise<Uint8Array |
   return null;
 }
 
+function defaultField(body: Record<string, unknown>, name: string): string | null {
+  const value = body[name];
+  return typeof value === 'string' && value.length > 0 ? value : null;
+}
+
 function defaultSubject(body: Record<string, unknown>): string | null {
-  const username = body.username;
-  return typeof username === 'string' && username.length > 0 ? username : null;
+  return defaultField(body, 'username');
+}
+
+function unavailable(error: unknown, options: GuardOptions): GuardVerdict {
+  if (options.onUnavailable === 'allow')
+    return { allowed: true, check: null, reason: 'unavailable_fail_open' };
+  const detail =
+    error instanceof GuardCheckError
+      ? `${error.code}: ${error.message}`
+      : 'the liveness check failed';
+  const status = error instanceof GuardCheckError && error.status < 500 ? 400 : 503;
+  return { allowed: false, check: null, reason: 'unavailable', status, detail };
+}
+
+function judged(check: GuardCheck, options: GuardOptions): GuardVerdict {
+  if ((options.allow ?? ['live']).includes(check.decision))
+    return { allowed: true, check, reason: 'allowed' };
+  return {
+    allowed: false,
+    check,
+    reason: 'decision',
+    status: 403,
+    detail: check.rationale ?? `the liveness decision was ${check.decision}`,
+  };
+}
+
+async function redeemSession(
+  sessions: SessionClient,
+  request: Request,
+  body: () => Promise<Record<string, unknown>>,
+  options: GuardOptions,
+): Promise<GuardVerdict> {
+  const sessionId = options.sessionIdOf
+    ? await options.sessionIdOf(request.clone())
+    : defaultField(await body(), 'livenessSessionId');
+  const subject = options.subjectOf
+    ? await options.subjectOf(request.clone())
+    : defaultSubject(await body());
+  if (!sessionId || !subject) {
+    return {
+      allowed: false,
+      check: null,
+      reason: 'no_session',
+      status: 400,
+      detail: 'the login request names no liveness session, or no subject',
+    };
+  }
+  let outcome: SessionRedeemOutcome;
+  try {
+    outcome = await sessions({ sessionId, subject });
+  } catch (error) {
+    return unavailable(error, options);
+  }
+  if (!outcome.redeemed) {
+    return {
+      allowed: false,
+      check: null,
+      reason: 'session_refused',
+      status: 403,
+      detail: `the liveness session cannot be used: ${outcome.reason}`,
+    };
+  }
+  return judged(outcome.check, options);
 }
 
 /** Decides one login request. The request is cloned before reading, so the login handler can still read its body. */
@@ -65,6 +141,9 @@ export async function ifasGuard(request: Request, options: GuardOptions): Promis
     parsed ??= fields(request.clone());
     return parsed;
   };
+  if (options.sessions) return redeemSession(options.sessions, request, body, options);
+  if (!options.client)
+    throw new TypeError('ifasGuard needs a client (image mode) or sessions (session mode)');
   const image = options.extractImage
     ? await options.extractImage(request.clone())
     : await defaultImage(await body());
@@ -84,24 +163,9 @@ export async function ifasGuard(request: Request, options: GuardOptions): Promis
   try {
     check = await options.client({ image, subject });
   } catch (error) {
-    if (options.onUnavailable === 'allow')
-      return { allowed: true, check: null, reason: 'unavailable_fail_open' };
-    const detail =
-      error instanceof GuardCheckError
-        ? `${error.code}: ${error.message}`
-        : 'the liveness check failed';
-    const status = error instanceof GuardCheckError && error.status < 500 ? 400 : 503;
-    return { allowed: false, check: null, reason: 'unavailable', status, detail };
+    return unavailable(error, options);
   }
-  if ((options.allow ?? ['live']).includes(check.decision))
-    return { allowed: true, check, reason: 'allowed' };
-  return {
-    allowed: false,
-    check,
-    reason: 'decision',
-    status: 403,
-    detail: check.rationale ?? `the liveness decision was ${check.decision}`,
-  };
+  return judged(check, options);
 }
 
 export interface GuardVariables {
@@ -111,9 +175,9 @@ export interface GuardVariables {
 export function ifasGuardMiddleware<E extends { Variables: GuardVariables }>(
   options: GuardOptions,
 ): MiddlewareHandler<E> {
-  if (typeof options.client !== 'function') {
+  if (typeof options.client !== 'function' && typeof options.sessions !== 'function') {
     throw new TypeError(
-      'ifasGuardMiddleware needs a client: inProcessChecks(...) or remoteChecks(...)',
+      'ifasGuardMiddleware needs a client (inProcessChecks, remoteChecks) or sessions (inProcessSessions, remoteSessions)',
     );
   }
   return async function ifasGuardOnRequest(c, next) {
@@ -130,7 +194,11 @@ export function ifasGuardMiddleware<E extends { Variables: GuardVariables }>(
               ? 'LIVENESS_DENIED'
               : verdict.reason === 'no_image'
                 ? 'LIVENESS_NO_IMAGE'
-                : 'LIVENESS_UNAVAILABLE',
+                : verdict.reason === 'no_session'
+                  ? 'LIVENESS_NO_SESSION'
+                  : verdict.reason === 'session_refused'
+                    ? 'LIVENESS_SESSION_REFUSED'
+                    : 'LIVENESS_UNAVAILABLE',
           detail: verdict.detail,
           ...(verdict.check ? { checkId: verdict.check.id, decision: verdict.check.decision } : {}),
         }),

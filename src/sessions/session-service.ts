@@ -310,6 +310,12 @@ export class SessionService {
     };
   }
 
+  /** Housekeeping: forget frame hashes and sessions older than the replay window. */
+  async purgeOld(): Promise<{ hashes: number; sessions: number }> {
+    const days = this.options.config.replayWindowDays;
+    return this.options.store.purgeBefore(new Date(this.now().getTime() - days * 86_400_000));
+  }
+
   /** CORS: may a page on `origin` post captures to this session? Only origins its tenant configured. */
   async originAllowed(sessionId: string, origin: string): Promise<boolean> {
     const session = await this.options.store.find(sessionId);

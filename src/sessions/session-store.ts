@@ -244,11 +244,16 @@ export class SessionStore {
     return changed.changes === 1;
   }
 
-  /** Retention: frame hashes older than the replay window go. */
-  async purgeHashes(before: Date): Promise<number> {
-    return (
-      await this.db.run('DELETE FROM capture_hashes WHERE captured_at < ?', [before.toISOString()])
-    ).changes;
+  /** Retention: frame hashes and sessions older than the replay window go; the audit log keeps the checks. */
+  async purgeBefore(before: Date): Promise<{ hashes: number; sessions: number }> {
+    return this.db.transaction(async (tx) => ({
+      hashes: (
+        await tx.run('DELETE FROM capture_hashes WHERE captured_at < ?', [before.toISOString()])
+      ).changes,
+      sessions: (
+        await tx.run('DELETE FROM liveness_sessions WHERE expires_at < ?', [before.toISOString()])
+      ).changes,
+    }));
   }
 }
 

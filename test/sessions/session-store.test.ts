@@ -119,6 +119,9 @@ describe.each(realDialects())('SessionStore on a real %s', (_name, openDialect) 
         3,
       ),
     ).toEqual([]);
-    expect(await store.purgeHashes(later)).toBe(1);
+    expect(await store.purgeBefore(new Date(NOW.getTime() + 181_000))).toEqual({
+      hashes: 1,
+      sessions: 1,
+    });
   });
 });
