@@ -14,11 +14,13 @@ import { secretsEqual } from '../auth/constant-time.js';
 import type { Principal } from '../auth/scopes.js';
 import {
   AuthenticationError,
+  InvalidImageError,
   NotFoundError,
   SessionExhaustedError,
   SessionExpiredError,
   ValidationError,
 } from '../errors.js';
+import { sniffFormat } from '../image/decode-image.js';
 import type { CheckService } from '../service/check-service.js';
 import { type FrameFingerprint, fingerprintFrame, framesAreStatic } from './frame-analysis.js';
 import type { SessionConfig } from './session-config.js';
@@ -168,34 +170,41 @@ export class SessionService {
       throw new ValidationError(`send 1 to ${MAX_FRAMES} frames, not ${frames.length}`);
     }
     const session = await this.authorizeCapture(id, token);
-    // Decode and fingerprint before an attempt is spent: a frame that is not an image is the client's error.
-    const prints = await Promise.all(
-      frames.map((frame) => fingerprintFrame(frame, this.options.maxPixels)),
-    );
+    // Only the file signature before an attempt is spent: something that is not an image is the client's error.
+    if (frames.some((frame) => sniffFormat(frame) === null)) {
+      throw new InvalidImageError(
+        'INPUT_NOT_AN_IMAGE',
+        'every frame must be a JPEG, PNG or WebP image',
+      );
+    }
     const attempt = await this.options.store.claimAttempt(id, this.now());
     if (attempt === null) {
       await this.authorizeCapture(id, token); // names why (expired, exhausted, used) …
       throw new SessionExhaustedError(`session ${id} has no attempts left`); // … or a racer took the last one
     }
+    // Hashing the frames overlaps the model's queue: both decode, neither waits for the other.
+    const [prints, records] = await Promise.all([
+      Promise.all(frames.map((frame) => fingerprintFrame(frame, this.options.maxPixels))),
+      Promise.all(
+        frames.map(async (frame) => {
+          const outcome = await this.options.checks.submit({
+            tenant: session.tenant,
+            image: frame,
+            // The session holds the subject (in its stored form); a frame's check is redeemable only through it.
+            subject: null,
+            clientRequestId: null,
+            // The model explains frames it does not find live; the session's own rationale covers the rest.
+            explain: 'auto',
+            caller: { kind: 'session', id },
+            requestId: request.requestId,
+            userAgent: request.userAgent,
+          });
+          return outcome.stored.record;
+        }),
+      ),
+    ]);
     const replayed = await this.isReplayed(session, prints);
     const isStatic = framesAreStatic(prints, this.options.config.staticMeanDifference);
-    const records = await Promise.all(
-      frames.map(async (frame, index) => {
-        const outcome = await this.options.checks.submit({
-          tenant: session.tenant,
-          image: frame,
-          // The session holds the subject (in its stored form); a frame's check is redeemable only through it.
-          subject: null,
-          clientRequestId: null,
-          // One rationale from the model for the operator; the other frames explain only when not live.
-          explain: index === 0 ? 'always' : 'auto',
-          caller: { kind: 'session', id },
-          requestId: request.requestId,
-          userAgent: request.userAgent,
-        });
-        return outcome.stored.record;
-      }),
-    );
     const verdict = decideAttempt(
       records,
       { replayed, static: isStatic },

@@ -292,13 +292,17 @@ describe('POST /v1/sessions/{id}/captures', () => {
     expect(((await over.json()) as Json).code).toBe('SESSION_EXHAUSTED');
   });
 
-  it('refuses more than 5 frames (422), none (422) and an oversize frame (413)', async () => {
+  it('refuses more than 5 frames, none or a non-image (422) and an oversize frame (413)', async () => {
     const created = await createSession();
     const six = await cameraFrames(await distinctFace(9), 6, 29);
     expect((await capture(created.id, created.captureToken, six)).status).toBe(422);
     expect((await capture(created.id, created.captureToken, [])).status).toBe(422);
     const big = new Uint8Array(MAX_IMAGE_BYTES + 1);
     expect((await capture(created.id, created.captureToken, [big])).status).toBe(413);
+    const notImage = await capture(created.id, created.captureToken, [
+      new TextEncoder().encode('<svg/>'),
+    ]);
+    expect(notImage.status).toBe(422);
     // None of these spent an attempt.
     expect((await readSession(created.id)).attempts).toBe(0);
   });
