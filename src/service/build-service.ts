@@ -33,7 +33,7 @@ import { lambdaTransport } from '../inference/lambda-judge.js';
 import { RemoteJudge } from '../inference/remote-judge.js';
 import { SessionService } from '../sessions/session-service.js';
 import { SessionStore } from '../sessions/session-store.js';
-import { openSqlDialect } from '../store/sql-dialect.js';
+import { openSqlDialect, sqlDialectConfigFor } from '../store/sql-dialect.js';
 import { CheckService } from './check-service.js';
 import { InferenceQueue } from './inference-queue.js';
 import { ModelSlot } from './model-slot.js';
@@ -138,7 +138,7 @@ export async function buildService(
         tenantClaim: jwt.tenantClaim,
       })
     : undefined;
-  const sessionDb = await openSqlDialect(config.store);
+  const sessionDb = await openSqlDialect(sqlDialectConfigFor(config.store));
   const sessions = new SessionService({
     store: await SessionStore.open(sessionDb),
     checks,

@@ -1,8 +1,9 @@
 /**
  * One small SQL interface over the two databases the audit store supports, so a new store (sessions,
  * reference faces, …) is written once instead of once per database. Statements use `?` placeholders
- * everywhere; the PostgreSQL side rewrites them to `$1…$n`. Both sides are opened on the same database
- * the audit store uses (the `StoreConfig` of src/audit/open-audit-store.ts).
+ * everywhere; the PostgreSQL side rewrites them to `$1…$n`. `sqlDialectConfigFor` places them next to
+ * the audit store (the `StoreConfig` of src/audit/open-audit-store.ts): its PostgreSQL database, or a
+ * sibling SQLite file.
  *
  * Portable SQL, kept deliberately plain: TEXT for strings and ISO-8601 times, INTEGER for small counts
  * (PostgreSQL returns BIGINT and COUNT(*) as strings, so cast with Number() or keep to INTEGER), 0/1 for
@@ -11,7 +12,7 @@
  */
 
 import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import type { StoreConfig } from '../audit/open-audit-store.js';
@@ -43,12 +44,48 @@ export interface SqlDialect extends SqlExecutor {
   close(): Promise<void>;
 }
 
+/**
+ * Where the dialect-based stores live for an audit-store configuration: the same PostgreSQL database;
+ * for SQLite, `stores.sqlite` next to the audit file. Not the audit file itself: better-sqlite3 waits
+ * for a lock synchronously, so the audit store's connection writing while a dialect transaction on
+ * the same file is between two awaits would block the event loop that transaction needs to finish
+ * (a deadlock until busy_timeout, then SQLITE_BUSY).
+ */
+export function sqlDialectConfigFor(audit: StoreConfig): StoreConfig {
+  return audit.kind === 'postgres'
+    ? audit
+    : { kind: 'sqlite', path: join(dirname(audit.path), 'stores.sqlite') };
+}
+
+/** One connection (and one lock) per SQLite file in this process, shared by every store on it. */
+const sqliteFiles = new Map<string, { dialect: SqliteDialect; users: number }>();
+
 export async function openSqlDialect(config: StoreConfig): Promise<SqlDialect> {
   if (config.kind === 'postgres') {
     return new PostgresDialect(new pg.Pool({ connectionString: config.url, max: 10 }));
   }
-  await mkdir(dirname(config.path), { recursive: true });
-  return new SqliteDialect(config.path);
+  const path = resolve(config.path);
+  let shared = sqliteFiles.get(path);
+  if (!shared) {
+    await mkdir(dirname(path), { recursive: true });
+    shared = sqliteFiles.get(path) ?? { dialect: new SqliteDialect(path), users: 0 };
+    sqliteFiles.set(path, shared);
+  }
+  shared.users += 1;
+  const file = shared;
+  let closed = false;
+  // Each opener gets its own close(); the connection closes with the last one.
+  return Object.assign(Object.create(file.dialect) as SqlDialect, {
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      file.users -= 1;
+      if (file.users === 0) {
+        sqliteFiles.delete(path);
+        await file.dialect.close();
+      }
+    },
+  });
 }
 
 /** Serialises async work on SQLite's single connection, so one transaction never interleaves another. */
@@ -71,10 +108,11 @@ class SqliteDialect implements SqlDialect {
   constructor(path: string) {
     this.db = new Database(path);
     // The same settings as the SQLite audit store: durable commits, readers alongside one writer,
-    // and a wait (not an error) when another connection holds the write lock.
+    // and a wait (not an error) when another connection holds the write lock — set first, so that
+    // even switching to WAL waits for the audit store's connection on the same file.
+    this.db.pragma('busy_timeout = 5000');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
     this.direct = {
       run: async (sql, params = []) => ({ changes: this.db.prepare(sql).run(...params).changes }),
       get: async <T extends SqlRow>(sql: string, params: readonly SqlValue[] = []) =>

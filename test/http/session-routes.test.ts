@@ -88,7 +88,7 @@ beforeAll(async () => {
   reader = await keyFor(service, 'acme', ['checks:read', 'audit:read']);
   otherTenant = await keyFor(service, 'globex', ['sessions:write', 'sessions:read']);
   // The session table itself, to move a session's clock or attempts without waiting.
-  db = await openSqlDialect({ kind: 'sqlite', path: join(dataDir, 'audit.sqlite') });
+  db = await openSqlDialect({ kind: 'sqlite', path: join(dataDir, 'stores.sqlite') });
 });
 
 afterAll(async () => {

@@ -1,5 +1,13 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { numberedPlaceholders } from '../../src/store/sql-dialect.js';
+import {
+  numberedPlaceholders,
+  openSqlDialect,
+  type SqlDialect,
+  sqlDialectConfigFor,
+} from '../../src/store/sql-dialect.js';
 import { realDialects } from '../support/sql-dialects.js';
 
 const SCHEMA = `
@@ -102,5 +110,42 @@ describe('numberedPlaceholders', () => {
     expect(
       numberedPlaceholders(`SELECT '?', "a?" FROM t WHERE a = ? AND b = ? AND c = 'it''s ?'`),
     ).toBe(`SELECT '?', "a?" FROM t WHERE a = $1 AND b = $2 AND c = 'it''s ?'`);
+  });
+});
+
+describe('SQLite files shared in one process', () => {
+  it('gives every opener of a file the same connection, so their transactions queue instead of deadlocking', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ifas-shared-'));
+    const path = join(dir, 'stores.sqlite');
+    const sessions = await openSqlDialect({ kind: 'sqlite', path });
+    const references = await openSqlDialect({ kind: 'sqlite', path });
+    await sessions.exec(SCHEMA);
+    // Each transaction yields to the event loop while it holds the write lock: with two connections
+    // the second's BEGIN IMMEDIATE would block the thread the first needs to commit.
+    const slowInsert = (db: SqlDialect, id: string) =>
+      db.transaction(async (tx) => {
+        await tx.run('INSERT INTO notes (id, tenant) VALUES (?, ?)', [id, 't']);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await tx.run('UPDATE notes SET uses = uses + 1 WHERE id = ?', [id]);
+      });
+    await Promise.all([slowInsert(sessions, 'a'), slowInsert(references, 'b')]);
+    await sessions.close();
+    expect(await references.all('SELECT id, uses FROM notes ORDER BY id')).toEqual([
+      { id: 'a', uses: 1 },
+      { id: 'b', uses: 1 },
+    ]);
+    await references.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('places dialect stores beside the audit store: the same PostgreSQL database, a sibling SQLite file', () => {
+    expect(sqlDialectConfigFor({ kind: 'postgres', url: 'postgres://h/db' })).toEqual({
+      kind: 'postgres',
+      url: 'postgres://h/db',
+    });
+    expect(sqlDialectConfigFor({ kind: 'sqlite', path: '/data/audit.sqlite' })).toEqual({
+      kind: 'sqlite',
+      path: '/data/stores.sqlite',
+    });
   });
 });
