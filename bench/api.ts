@@ -13,11 +13,11 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { Webhook } from 'standardwebhooks';
+import { buildService, type Service } from '../src/app/build-service.js';
 import { auditRecordFor } from '../src/audit/audit-record.js';
 import { issueApiKey } from '../src/auth/api-keys.js';
 import { serviceConfigFromEnv } from '../src/config/service-config.js';
 import { projectRoot } from '../src/project-root.js';
-import { buildService, type Service } from '../src/service/build-service.js';
 
 const { values: args } = parseArgs({
   options: { iterations: { type: 'string', default: '40' }, postgres: { type: 'string' } },
@@ -71,7 +71,7 @@ async function apiRatio(label: string, svc: Service): Promise<void> {
     });
     if (res.status !== 201) throw new Error(`status ${res.status}`);
   };
-  const direct = () => status.engine.check(image, { explain: false });
+  const direct = () => status.engine.check(image, { explain: 'never' });
   for (let i = 0; i < 5; i++) {
     await direct();
     await post();
@@ -93,7 +93,7 @@ async function apiRatio(label: string, svc: Service): Promise<void> {
 async function appendRate(label: string, svc: Service): Promise<void> {
   const status = svc.model.status;
   if (status.state !== 'ready') throw new Error('model not loaded');
-  const result = await status.engine.check(image, { explain: true });
+  const result = await status.engine.check(image, { explain: 'always' });
   const count = 500;
   const records = Array.from({ length: count }, (_, n) =>
     auditRecordFor(result, image, {

@@ -24,10 +24,10 @@ import { toPixelValues } from '../src/image/preprocess.js';
 import { IfasEngine, sessionPolicy } from '../src/inference/engine.js';
 import { argmaxRow, decoderStep, greedyContinue } from '../src/inference/generate.js';
 import { KvCache } from '../src/inference/kv-cache.js';
-import { float32Tensor, int64Tensor, OnnxSession } from '../src/inference/onnx.js';
 import { TokenEmbeddings } from '../src/inference/token-embeddings.js';
 import { GRAPH_IO } from '../src/model/manifest.js';
 import { defaultModelDir, projectRoot } from '../src/project-root.js';
+import { float32Tensor, int64Tensor, OnnxSession } from '../src/runtime/onnx.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -285,7 +285,11 @@ async function main(): Promise<void> {
       '--decoder-threads',
       String(decoderThreads),
     ]);
-    const answerOptions = { explain: true, maxNewTokens: tokens, minNewTokens: tokens };
+    const answerOptions = {
+      explain: 'always' as const,
+      maxNewTokens: tokens,
+      minNewTokens: tokens,
+    };
     const ourAnswer = await engine.check(crop, answerOptions);
     const [pyRaw = 0, nodeRaw = 0, pyScore = 0, ourScore = 0, pyAnswer = 0, ourAnswerMs = 0] =
       await interleavedMedians(

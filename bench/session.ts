@@ -11,10 +11,10 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
+import { buildService } from '../src/app/build-service.js';
 import { issueApiKey } from '../src/auth/api-keys.js';
 import { serviceConfigFromEnv } from '../src/config/service-config.js';
 import { projectRoot } from '../src/project-root.js';
-import { buildService } from '../src/service/build-service.js';
 
 const { values: args } = parseArgs({ options: { iterations: { type: 'string', default: '10' } } });
 const iterations = Number(args.iterations);

@@ -4,7 +4,7 @@
  */
 
 import { handle } from 'hono/aws-lambda';
-import { lambdaService } from '../src/lambda/lambda-parts.js';
+import { lambdaService } from '../src/app/lambda-parts.js';
 
 const service = await lambdaService();
 

@@ -3,9 +3,6 @@
  * GPU container platforms, see docker/entrypoint.sh). Speaks the infer protocol; never records audits.
  */
 
-import { answerInferRequest } from '../src/inference/answer-infer-request.js';
-import { loadInferEngine } from '../src/lambda/infer-engine.js';
+import { inferFunctionHandler } from '../src/app/infer-engine.js';
 
-const engine = await loadInferEngine();
-
-export const handler = (event: unknown) => answerInferRequest(engine, event);
+export const handler = await inferFunctionHandler();

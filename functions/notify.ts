@@ -2,6 +2,6 @@
  * The `notify` function (scheduled): delivers due spoof flags from the outbox.
  */
 
-import { lambdaDispatcher } from '../src/lambda/lambda-parts.js';
+import { runNotify } from '../src/app/scheduled-jobs.js';
 
-export const handler = async () => (await lambdaDispatcher()).runOnce();
+export const handler = runNotify;

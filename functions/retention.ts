@@ -3,22 +3,6 @@
  * chain keeps a signed checkpoint), retained images past their expiry, and old hook message ids.
  */
 
-import { runHousekeeping } from '../src/audit/housekeeping.js';
-import { lambdaCheckpointKeys, lambdaConfig, lambdaStore } from '../src/lambda/lambda-parts.js';
+import { runRetention } from '../src/app/scheduled-jobs.js';
 
-export const handler = async () => {
-  const [config, store, keys] = await Promise.all([
-    lambdaConfig(),
-    lambdaStore(),
-    lambdaCheckpointKeys(),
-  ]);
-  const report = await runHousekeeping(store, {
-    retentionDays: config.retentionDays,
-    checkpointKey: keys.privateKey,
-  });
-  return {
-    checkpoints: report.checkpoints.map(({ tenant, seq, purged }) => ({ tenant, seq, purged })),
-    images: report.images,
-    hookMessages: report.hookMessages,
-  };
-};
+export const handler = runRetention;

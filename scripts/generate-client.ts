@@ -10,9 +10,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import openapiTS, { astToString } from 'openapi-typescript';
+import { buildService } from '../src/app/build-service.js';
 import { serviceConfigFromEnv } from '../src/config/service-config.js';
 import { projectRoot } from '../src/project-root.js';
-import { buildService } from '../src/service/build-service.js';
 
 export const API_TYPES_FILE = join(projectRoot(), 'src', 'client', 'api-types.ts');
 

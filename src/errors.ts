@@ -6,37 +6,54 @@
  * prints the same codes. Messages never contain image bytes, tokens or secrets.
  */
 
-export type ErrorCode =
-  | 'INPUT_EMPTY'
-  | 'INPUT_NOT_AN_IMAGE'
-  | 'INPUT_UNSUPPORTED_FORMAT'
-  | 'INPUT_TRUNCATED_IMAGE'
-  | 'INPUT_TOO_MANY_PIXELS'
-  | 'INPUT_TOO_LARGE'
-  | 'MODEL_PACKAGE_NOT_FOUND'
-  | 'MODEL_MANIFEST_INVALID'
-  | 'MODEL_FILE_TAMPERED'
-  | 'MODEL_LOAD_FAILED'
-  | 'MODEL_NOT_READY'
-  | 'INFER_FAILED'
-  | 'INFER_TIMEOUT'
-  | 'INFER_ABORTED'
-  | 'CONFIG_INVALID'
-  | 'INPUT_INVALID'
-  | 'INPUT_MEDIA_TYPE_UNSUPPORTED'
-  | 'INPUT_MALFORMED'
-  | 'INTERNAL_ERROR'
-  | 'AUTH_MISSING'
-  | 'AUTH_INVALID'
-  | 'AUTH_FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'IDEMPOTENCY_KEY_REUSED'
-  | 'QUEUE_FULL'
-  | 'AUDIT_WRITE_FAILED'
-  | 'HOOK_SIGNATURE_INVALID'
-  | 'HOOK_REPLAYED'
-  | 'SESSION_EXPIRED'
-  | 'SESSION_EXHAUSTED';
+/** Every code a caller can see, in one list: HTTP problems, the infer wire, the guard and the CLI. */
+export const ERROR_CODES = [
+  'INPUT_EMPTY',
+  'INPUT_NOT_AN_IMAGE',
+  'INPUT_UNSUPPORTED_FORMAT',
+  'INPUT_TRUNCATED_IMAGE',
+  'INPUT_TOO_MANY_PIXELS',
+  'INPUT_TOO_LARGE',
+  'INPUT_FILE_NOT_FOUND',
+  'MODEL_PACKAGE_NOT_FOUND',
+  'MODEL_MANIFEST_INVALID',
+  'MODEL_FILE_TAMPERED',
+  'MODEL_LOAD_FAILED',
+  'MODEL_NOT_READY',
+  'INFER_FAILED',
+  'INFER_TIMEOUT',
+  'INFER_ABORTED',
+  'CONFIG_INVALID',
+  'INPUT_INVALID',
+  'INPUT_MEDIA_TYPE_UNSUPPORTED',
+  'INPUT_MALFORMED',
+  'INTERNAL_ERROR',
+  'AUTH_MISSING',
+  'AUTH_INVALID',
+  'AUTH_FORBIDDEN',
+  'NOT_FOUND',
+  'IDEMPOTENCY_KEY_REUSED',
+  'QUEUE_FULL',
+  'AUDIT_WRITE_FAILED',
+  'HOOK_SIGNATURE_INVALID',
+  'HOOK_REPLAYED',
+  'LIVENESS_DENIED',
+  'LIVENESS_NO_IMAGE',
+  'LIVENESS_NO_SESSION',
+  'LIVENESS_SESSION_REFUSED',
+  'LIVENESS_UNAVAILABLE',
+  'SESSION_EXPIRED',
+  'SESSION_EXHAUSTED',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Each code's problem type URI (RFC 9457 `type`). */
+export const PROBLEM_TYPE_BASE = 'https://ifas-guard.dev/problems/';
+
+export function problemTypeFor(code: ErrorCode): string {
+  return `${PROBLEM_TYPE_BASE}${code.toLowerCase()}`;
+}
 
 export interface AppErrorOptions {
   cause?: unknown;
@@ -233,6 +250,46 @@ export class HookReplayError extends AppError {
   readonly title = 'Hook message replayed';
 }
 
+/** A failure with no more specific code (500); its message is logged, never sent to clients. */
+export class InternalError extends AppError {
+  readonly code = 'INTERNAL_ERROR';
+  readonly status = 500;
+  readonly title = 'Internal error';
+}
+
+/** A file named on the command line that does not exist (CLI only). */
+export class InputFileNotFoundError extends AppError {
+  readonly code = 'INPUT_FILE_NOT_FOUND';
+  readonly status = 404;
+  readonly title = 'Input file not found';
+}
+
+const LIVENESS_STATUS = {
+  LIVENESS_DENIED: 403,
+  LIVENESS_NO_IMAGE: 400,
+  LIVENESS_NO_SESSION: 400,
+  LIVENESS_SESSION_REFUSED: 403,
+  LIVENESS_UNAVAILABLE: 503,
+} as const;
+
+/**
+ * The guard middleware's refusals: the decision was not live (403), the login carried no face image
+ * or names no liveness session (400), the session cannot be used (403), or no decision could be had
+ * (503).
+ */
+export class LivenessRefusedError extends AppError {
+  readonly title = 'Liveness check did not pass';
+  readonly status: number;
+  constructor(
+    readonly code: keyof typeof LIVENESS_STATUS,
+    message: string,
+    options?: AppErrorOptions,
+  ) {
+    super(message, options);
+    this.status = LIVENESS_STATUS[code];
+  }
+}
+
 /** A liveness session past its expiry time refuses captures (410). */
 export class SessionExpiredError extends AppError {
   readonly code = 'SESSION_EXPIRED';
@@ -245,4 +302,88 @@ export class SessionExhaustedError extends AppError {
   readonly code = 'SESSION_EXHAUSTED';
   readonly status = 410;
   readonly title = 'Liveness session has no attempts left';
+}
+
+/** What a code needs besides its message to be rebuilt elsewhere (over the infer wire). */
+export interface ErrorExtras {
+  details?: Record<string, unknown> | undefined;
+  retryAfterSeconds?: number | undefined;
+  requiredScope?: string | undefined;
+}
+
+type ErrorFactory = (message: string, extras: ErrorExtras) => AppError;
+
+const optionsOf = ({ details }: ErrorExtras): AppErrorOptions => (details ? { details } : {});
+
+const plain =
+  (Make: new (message: string, options?: AppErrorOptions) => AppError): ErrorFactory =>
+  (message, extras) =>
+    new Make(message, optionsOf(extras));
+
+const withCode =
+  <C extends ErrorCode>(
+    Make: new (code: C, message: string, options?: AppErrorOptions) => AppError,
+    code: C,
+  ): ErrorFactory =>
+  (message, extras) =>
+    new Make(code, message, optionsOf(extras));
+
+/** The registry: every code and the typed error it stands for. TypeScript keeps it complete. */
+const ERROR_FACTORIES: Record<ErrorCode, ErrorFactory> = {
+  INPUT_EMPTY: withCode(InvalidImageError, 'INPUT_EMPTY'),
+  INPUT_NOT_AN_IMAGE: withCode(InvalidImageError, 'INPUT_NOT_AN_IMAGE'),
+  INPUT_UNSUPPORTED_FORMAT: withCode(InvalidImageError, 'INPUT_UNSUPPORTED_FORMAT'),
+  INPUT_TRUNCATED_IMAGE: withCode(InvalidImageError, 'INPUT_TRUNCATED_IMAGE'),
+  INPUT_TOO_MANY_PIXELS: withCode(InvalidImageError, 'INPUT_TOO_MANY_PIXELS'),
+  INPUT_TOO_LARGE: plain(PayloadTooLargeError),
+  INPUT_FILE_NOT_FOUND: plain(InputFileNotFoundError),
+  MODEL_PACKAGE_NOT_FOUND: withCode(ModelPackageError, 'MODEL_PACKAGE_NOT_FOUND'),
+  MODEL_MANIFEST_INVALID: withCode(ModelPackageError, 'MODEL_MANIFEST_INVALID'),
+  MODEL_FILE_TAMPERED: withCode(ModelPackageError, 'MODEL_FILE_TAMPERED'),
+  MODEL_LOAD_FAILED: withCode(ModelPackageError, 'MODEL_LOAD_FAILED'),
+  MODEL_NOT_READY: plain(ModelNotReadyError),
+  INFER_FAILED: plain(InferenceFailedError),
+  INFER_TIMEOUT: plain(InferenceTimeoutError),
+  INFER_ABORTED: plain(InferenceAbortedError),
+  CONFIG_INVALID: plain(ConfigError),
+  INPUT_INVALID: plain(ValidationError),
+  INPUT_MEDIA_TYPE_UNSUPPORTED: plain(UnsupportedMediaTypeError),
+  INPUT_MALFORMED: plain(MalformedRequestError),
+  INTERNAL_ERROR: plain(InternalError),
+  AUTH_MISSING: withCode(AuthenticationError, 'AUTH_MISSING'),
+  AUTH_INVALID: withCode(AuthenticationError, 'AUTH_INVALID'),
+  AUTH_FORBIDDEN: (message, extras) =>
+    new ForbiddenError(extras.requiredScope ?? '', message, optionsOf(extras)),
+  NOT_FOUND: plain(NotFoundError),
+  IDEMPOTENCY_KEY_REUSED: plain(IdempotencyConflictError),
+  QUEUE_FULL: (message, extras) =>
+    new QueueFullError(extras.retryAfterSeconds ?? 1, message, optionsOf(extras)),
+  AUDIT_WRITE_FAILED: plain(AuditWriteError),
+  HOOK_SIGNATURE_INVALID: plain(HookAuthenticationError),
+  HOOK_REPLAYED: plain(HookReplayError),
+  LIVENESS_DENIED: withCode(LivenessRefusedError, 'LIVENESS_DENIED'),
+  LIVENESS_NO_IMAGE: withCode(LivenessRefusedError, 'LIVENESS_NO_IMAGE'),
+  LIVENESS_NO_SESSION: withCode(LivenessRefusedError, 'LIVENESS_NO_SESSION'),
+  LIVENESS_SESSION_REFUSED: withCode(LivenessRefusedError, 'LIVENESS_SESSION_REFUSED'),
+  LIVENESS_UNAVAILABLE: withCode(LivenessRefusedError, 'LIVENESS_UNAVAILABLE'),
+  SESSION_EXPIRED: plain(SessionExpiredError),
+  SESSION_EXHAUSTED: plain(SessionExhaustedError),
+};
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_FACTORIES, code);
+}
+
+/** The typed error a code stands for, e.g. when it arrives from another process. */
+export function errorForCode(code: ErrorCode, message: string, extras: ErrorExtras = {}): AppError {
+  return ERROR_FACTORIES[code](message, extras);
+}
+
+/** The extras an error carries that `errorForCode` needs to rebuild it. */
+export function extrasOf(error: AppError): ErrorExtras {
+  return {
+    ...(error.details ? { details: error.details } : {}),
+    ...(error instanceof QueueFullError ? { retryAfterSeconds: error.retryAfterSeconds } : {}),
+    ...(error instanceof ForbiddenError ? { requiredScope: error.requiredScope } : {}),
+  };
 }

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ConfigError } from './errors.js';
 
 export const DEFAULT_MODEL_NAME = 'ifas-mini';
 
@@ -21,7 +22,7 @@ export function projectRoot(from: string = dirname(fileURLToPath(import.meta.url
     }
     const parent = dirname(dir);
     if (parent === dir) {
-      throw new Error('ifas-guard package.json not found above this module');
+      throw new ConfigError('ifas-guard package.json not found above this module');
     }
     dir = parent;
   }

@@ -9,11 +9,11 @@
  */
 
 import type { KeyObject } from 'node:crypto';
-import type { OutboxEntry, OutboxStatus } from '../flags/outbox-entry.js';
 import type { AuditRecord } from './audit-record.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { ChainVerdict } from './hash-chain.js';
 import type { RetainedImage } from './image-vault.js';
+import type { OutboxEntry, OutboxStatus } from './outbox-entry.js';
 
 export interface StoredRecord {
   seq: number;

@@ -2,7 +2,13 @@
  * The audit log's hash chain: each record commits to its predecessor, so editing, deleting or
  * reordering any record breaks every link after it.
  *
- *   hash(n) = SHA-256( RFC 8785 canonical JSON of record n without its hash  ‖  hash(n − 1) )
+ *   hash(n) = hex( SHA-256( UTF-8(JCS({ seq: n, body: body(n), prevHash: hash(n − 1) }))
+ *                           ‖ UTF-8(hash(n − 1)) ) )
+ *
+ * JCS is RFC 8785 canonical JSON (keys sorted, so the object serialises as body, prevHash, seq);
+ * hash(n − 1) is 64 lowercase hex characters and is hashed twice, inside the JSON and appended as
+ * text; the result is lowercase hex. This is a compatibility contract: verifiers outside this code
+ * recompute it byte for byte, so it never changes.
  *
  * The first record links to GENESIS, or, after a retention purge, to the hash a signed checkpoint
  * vouches for (see checkpoint.ts). Canonical JSON comes from the `canonicalize` library (RFC 8785 JCS)

@@ -7,7 +7,6 @@
 
 import type { KeyObject } from 'node:crypto';
 import pg from 'pg';
-import type { OutboxEntry } from '../flags/outbox-entry.js';
 import { type AuditRecord, auditRecordSchema } from './audit-record.js';
 import type {
   ApiKeyRow,
@@ -22,6 +21,7 @@ import type {
 import { type Checkpoint, signCheckpoint } from './checkpoint.js';
 import { GENESIS, linkHash } from './hash-chain.js';
 import type { RetainedImage } from './image-vault.js';
+import type { OutboxEntry } from './outbox-entry.js';
 import {
   type CheckpointRow,
   checkpointOf,

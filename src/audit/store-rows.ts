@@ -4,11 +4,11 @@
  * TIMESTAMPTZ as a Date — so the row types admit both and the mappers normalise them once.
  */
 
-import type { OutboxEntry } from '../flags/outbox-entry.js';
 import type { AuditRecord } from './audit-record.js';
 import type { ApiKeyRow, StoredRecord } from './audit-store.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { RetainedImage } from './image-vault.js';
+import type { OutboxEntry } from './outbox-entry.js';
 
 /** A BIGINT column (sequence numbers, counts): far below 2^53 in practice. */
 type Count = number | string;

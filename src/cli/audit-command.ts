@@ -6,6 +6,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { z } from 'zod';
+import { subjectPolicyFor } from '../app/build-service.js';
 import { csvHeader, csvLine, ndjsonLine } from '../audit/audit-export.js';
 import { allMatching } from '../audit/audit-queries.js';
 import { subjectValue } from '../audit/audit-record.js';
@@ -14,7 +15,7 @@ import { runHousekeeping } from '../audit/housekeeping.js';
 import { openAuditStore } from '../audit/open-audit-store.js';
 import { checkpointKeysFor } from '../config/local-secrets.js';
 import { serviceConfigFromEnv } from '../config/service-config.js';
-import { subjectPolicyFor } from '../service/build-service.js';
+import { DECISIONS } from '../inference/check-result.js';
 import { describeError, type Output } from './check-command.js';
 import { parseCommand } from './parse-command.js';
 
@@ -33,7 +34,7 @@ const optionsSchema = z.object({
   from: isoDate.optional(),
   to: isoDate.optional(),
   subject: z.string().min(1).optional(),
-  decision: z.enum(['live', 'spoof', 'uncertain']).optional(),
+  decision: z.enum(DECISIONS).optional(),
   'attack-medium': z.string().min(1).optional(),
   'model-version': z.string().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(10_000).default(50),

@@ -7,11 +7,12 @@
  */
 
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { AppError } from '../errors.js';
-import { type CheckResult, IfasEngine } from '../inference/engine.js';
+import { AppError, InputFileNotFoundError, InternalError } from '../errors.js';
+import type { CheckResult } from '../inference/check-result.js';
+import { IfasEngine } from '../inference/engine.js';
 import { defaultModelDir } from '../project-root.js';
+import { parseCommand } from './parse-command.js';
 
 export interface Output {
   /** A whole line. */
@@ -40,13 +41,13 @@ type FileOutcome =
   | { file: string; error: { code: string; message: string } };
 
 export function describeError(error: unknown): { code: string; message: string } {
-  if (error instanceof AppError) {
-    return { code: error.code, message: error.message };
-  }
-  if (error instanceof Error && 'code' in error && error.code === 'ENOENT') {
-    return { code: 'INPUT_FILE_NOT_FOUND', message: 'no such file' };
-  }
-  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
+  const known =
+    error instanceof AppError
+      ? error
+      : error instanceof Error && 'code' in error && error.code === 'ENOENT'
+        ? new InputFileNotFoundError('no such file')
+        : new InternalError(error instanceof Error ? error.message : String(error));
+  return { code: known.code, message: known.message };
 }
 
 /** Model text may hold any byte; a terminal must not receive control characters (escape sequences). */
@@ -84,35 +85,28 @@ function details(result: CheckResult): string {
 }
 
 export async function runCheck(argv: string[], io: Output): Promise<number> {
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        explain: { type: 'boolean' },
-        json: { type: 'boolean' },
-        model: { type: 'string' },
-        provider: { type: 'string' },
-        threads: { type: 'string' },
-        'max-tokens': { type: 'string' },
-        'no-detect': { type: 'boolean' },
-        'multiple-faces': { type: 'string' },
-      },
-    });
-  } catch (error) {
-    io.err(`${error instanceof Error ? error.message : String(error)}\n${CHECK_USAGE}`);
+  const parsed = parseCommand(
+    argv,
+    {
+      explain: { type: 'boolean' },
+      json: { type: 'boolean' },
+      model: { type: 'string' },
+      provider: { type: 'string' },
+      threads: { type: 'string' },
+      'max-tokens': { type: 'string' },
+      'no-detect': { type: 'boolean' },
+      'multiple-faces': { type: 'string' },
+    },
+    optionsSchema,
+    CHECK_USAGE,
+    io,
+  );
+  if (parsed === null) return 2;
+  if (parsed.positionals.length === 0) {
+    io.err(`no image given\n${CHECK_USAGE}`);
     return 2;
   }
-  const options = optionsSchema.safeParse(parsed.values);
-  if (!options.success || parsed.positionals.length === 0) {
-    const issues = options.success
-      ? 'no image given'
-      : options.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; ');
-    io.err(`${issues}\n${CHECK_USAGE}`);
-    return 2;
-  }
-  const opts = options.data;
+  const opts = parsed.values;
 
   let engine: IfasEngine;
   try {
@@ -152,7 +146,7 @@ export async function runCheck(argv: string[], io: Output): Promise<number> {
         io.write(printable(delta));
       };
       const result = await engine.check(bytes, {
-        explain: opts.explain,
+        explain: opts.explain ? 'always' : 'never',
         ...(opts['max-tokens'] === undefined ? {} : { maxNewTokens: opts['max-tokens'] }),
         ...(opts.json || !opts.explain ? {} : { onText }),
       });

@@ -8,14 +8,13 @@
  */
 
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { readEvalFolder } from '../eval/eval-folder.js';
 import { type EvalReport, type EvalSample, evaluate } from '../eval/metrics.js';
 import { IfasEngine } from '../inference/engine.js';
 import { defaultModelDir } from '../project-root.js';
-import { issueSummary } from '../zod-issues.js';
 import { describeError, type Output } from './check-command.js';
+import { parseCommand } from './parse-command.js';
 
 export const EVAL_USAGE =
   'usage: ifas eval --data DIR [--model DIR] [--no-detect] [--threshold X] [--json]';
@@ -44,28 +43,22 @@ function formatReport(title: string, report: EvalReport): string[] {
 }
 
 export async function runEval(argv: string[], io: Output): Promise<number> {
-  let values: Record<string, unknown>;
-  try {
-    values = parseArgs({
-      args: argv,
-      options: {
-        data: { type: 'string' },
-        model: { type: 'string' },
-        'no-detect': { type: 'boolean' },
-        threshold: { type: 'string' },
-        json: { type: 'boolean' },
-      },
-    }).values;
-  } catch (error) {
-    io.err(`${error instanceof Error ? error.message : String(error)}\n${EVAL_USAGE}`);
-    return 2;
-  }
-  const parsed = optionsSchema.safeParse(values);
-  if (!parsed.success) {
-    io.err(`${issueSummary(parsed.error, '--')}\n${EVAL_USAGE}`);
-    return 2;
-  }
-  const opts = parsed.data;
+  const parsed = parseCommand(
+    argv,
+    {
+      data: { type: 'string' },
+      model: { type: 'string' },
+      'no-detect': { type: 'boolean' },
+      threshold: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    optionsSchema,
+    EVAL_USAGE,
+    io,
+    false,
+  );
+  if (parsed === null) return 2;
+  const opts = parsed.values;
   let engine: IfasEngine;
   try {
     const items = await readEvalFolder(opts.data);

@@ -14,9 +14,10 @@ export function parseCommand<S extends z.ZodType>(
   schema: S,
   usage: string,
   io: Output,
+  allowPositionals = true,
 ): { values: z.infer<S>; positionals: string[] } | null {
   try {
-    const parsed = parseArgs({ args: argv, allowPositionals: true, options });
+    const parsed = parseArgs({ args: argv, allowPositionals, options });
     const values = schema.safeParse(parsed.values);
     if (!values.success) {
       io.err(`${issueSummary(values.error, '--')}\n${usage}`);

@@ -5,9 +5,9 @@
  */
 
 import { z } from 'zod';
+import { writeBootstrapKey } from '../app/bootstrap-key.js';
+import { startServer } from '../app/start-server.js';
 import { serviceConfigFromEnv } from '../config/service-config.js';
-import { writeBootstrapKey } from '../server/bootstrap-key.js';
-import { startServer } from '../server/start-server.js';
 import { describeError, type Output } from './check-command.js';
 import { parseCommand } from './parse-command.js';
 

@@ -7,11 +7,12 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { type FlagConfig, flagConfigSchema } from '../flags/flag-config.js';
-import { type HookConfig, hookConfigSchema } from '../hooks/hook-config.js';
 import { defaultModelDir } from '../project-root.js';
-import { type SessionConfig, sessionConfigSchema } from '../sessions/session-config.js';
 import { issueSummary } from '../zod-issues.js';
+import { parseEnv } from './env.js';
+import { type FlagConfig, flagConfigSchema } from './flag-config.js';
+import { type HookConfig, hookConfigSchema } from './hook-config.js';
+import { type SessionConfig, sessionConfigSchema } from './session-config.js';
 
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -172,11 +173,7 @@ function jsonSection<S extends z.ZodType>(
 }
 
 export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(`invalid configuration: ${issueSummary(parsed.error)}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(envSchema, 'configuration', env);
   const dataDir = resolve(e.IFAS_DATA_DIR);
   const jwksGiven = e.IFAS_JWT_JWKS_URL !== undefined || e.IFAS_JWT_JWKS_FILE !== undefined;
   return {

@@ -6,9 +6,9 @@
 
 import { join, resolve } from 'node:path';
 import { letterboxSquare, type RgbImage, sampleWindow } from '../image/affine-sample.js';
-import { float32Tensor, OnnxSession, type SessionOptions } from '../inference/onnx.js';
 import { readPackageManifest, verifyPackageFiles } from '../model/load-package.js';
 import { projectRoot } from '../project-root.js';
+import { float32Tensor, OnnxSession, type SessionOptions } from '../runtime/onnx.js';
 import {
   type Box,
   decodeHeads,

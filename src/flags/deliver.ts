@@ -7,8 +7,8 @@
  */
 
 import { Webhook } from 'standardwebhooks';
-import type { FlagConfig } from './flag-config.js';
-import type { DeliveryOutcome, OutboxEntry } from './outbox-entry.js';
+import type { DeliveryOutcome, OutboxEntry } from '../audit/outbox-entry.js';
+import type { FlagConfig } from '../config/flag-config.js';
 import { type SetClaims, signSet } from './security-event.js';
 import type { SetSigningKey } from './signing-key.js';
 

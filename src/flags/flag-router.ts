@@ -6,8 +6,8 @@
 
 import { randomUUID } from 'node:crypto';
 import type { AuditRecord } from '../audit/audit-record.js';
-import type { FlagConfig } from './flag-config.js';
-import type { OutboxEntry } from './outbox-entry.js';
+import type { OutboxEntry } from '../audit/outbox-entry.js';
+import type { FlagConfig } from '../config/flag-config.js';
 import { setClaimsFor, subjectIdFor } from './security-event.js';
 
 export interface WebhookBody {

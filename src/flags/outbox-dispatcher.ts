@@ -6,8 +6,8 @@
  */
 
 import type { AuditStore } from '../audit/audit-store.js';
+import { type BackoffPolicy, nextDelayMs } from '../audit/outbox-entry.js';
 import type { FlagDelivery } from './deliver.js';
-import { type BackoffPolicy, nextDelayMs } from './outbox-entry.js';
 
 export interface DispatchReport {
   claimed: number;

@@ -7,7 +7,11 @@
 
 import { SignJWT } from 'jose';
 import type { AuditRecord } from '../audit/audit-record.js';
-import { CAEP_RISK_LEVEL_CHANGE, OKTA_USER_RISK_CHANGE, type SsfReceiver } from './flag-config.js';
+import {
+  CAEP_RISK_LEVEL_CHANGE,
+  OKTA_USER_RISK_CHANGE,
+  type SsfReceiver,
+} from '../config/flag-config.js';
 import type { SetSigningKey } from './signing-key.js';
 
 export type SubjectId =

@@ -4,11 +4,12 @@
  */
 
 import type { Caller } from '../audit/audit-record.js';
+import type { Decision } from '../inference/check-result.js';
 import type { CheckService } from '../service/check-service.js';
 
 export interface GuardCheck {
   id: string;
-  decision: 'live' | 'spoof' | 'uncertain';
+  decision: Decision;
   liveness: number | null;
   rationale: string | null;
   qualityReason: string | null;

@@ -8,6 +8,7 @@
  */
 
 import type { MiddlewareHandler } from 'hono';
+import { LivenessRefusedError, problemTypeFor } from '../errors.js';
 import { type CheckClient, type GuardCheck, GuardCheckError } from './check-clients.js';
 import type { SessionClient, SessionRedeemOutcome } from './session-clients.js';
 
@@ -168,6 +169,14 @@ export async function ifasGuard(request: Request, options: GuardOptions): Promis
   return judged(check, options);
 }
 
+const REFUSAL_CODES = {
+  decision: 'LIVENESS_DENIED',
+  no_image: 'LIVENESS_NO_IMAGE',
+  no_session: 'LIVENESS_NO_SESSION',
+  session_refused: 'LIVENESS_SESSION_REFUSED',
+  unavailable: 'LIVENESS_UNAVAILABLE',
+} as const;
+
 export interface GuardVariables {
   ifasCheck: GuardCheck | null;
 }
@@ -184,22 +193,15 @@ export function ifasGuardMiddleware<E extends { Variables: GuardVariables }>(
     const verdict = await ifasGuard(c.req.raw, options);
     if (verdict.check) c.header('ifas-check-id', verdict.check.id);
     if (!verdict.allowed) {
+      const refusal = new LivenessRefusedError(REFUSAL_CODES[verdict.reason], verdict.detail);
       return c.body(
         JSON.stringify({
-          type: 'https://ifas-guard.dev/problems/liveness_denied',
-          title: 'Liveness check did not pass',
+          type: problemTypeFor(refusal.code),
+          title: refusal.title,
+          // A service that refused the request (4xx) makes the guard answer 400, not 503.
           status: verdict.status,
-          code:
-            verdict.reason === 'decision'
-              ? 'LIVENESS_DENIED'
-              : verdict.reason === 'no_image'
-                ? 'LIVENESS_NO_IMAGE'
-                : verdict.reason === 'no_session'
-                  ? 'LIVENESS_NO_SESSION'
-                  : verdict.reason === 'session_refused'
-                    ? 'LIVENESS_SESSION_REFUSED'
-                    : 'LIVENESS_UNAVAILABLE',
-          detail: verdict.detail,
+          code: refusal.code,
+          detail: refusal.message,
           ...(verdict.check ? { checkId: verdict.check.id, decision: verdict.check.decision } : {}),
         }),
         verdict.status,

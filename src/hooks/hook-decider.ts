@@ -5,12 +5,13 @@
  * check still running finishes and is recorded anyway, so nothing decided is lost.
  */
 
-import type { Caller, ExplainMode, SubjectPolicy } from '../audit/audit-record.js';
+import type { Caller, SubjectPolicy } from '../audit/audit-record.js';
 import type { AuditStore, StoredRecord } from '../audit/audit-store.js';
+import type { HookAction, HookConfig } from '../config/hook-config.js';
+import type { Decision, ExplainMode } from '../inference/check-result.js';
 import type { CheckService } from '../service/check-service.js';
 import { type RedeemFailure, redeemCheck } from '../service/redeem-check.js';
 import type { SessionRedeemFailure, SessionService } from '../sessions/session-service.js';
-import type { HookAction, HookConfig } from './hook-config.js';
 
 export interface HookQuestion {
   tenant: string;
@@ -27,11 +28,11 @@ export interface HookQuestion {
 
 export interface HookAnswer {
   action: HookAction;
-  reason: 'live' | 'spoof' | 'uncertain' | 'budget_exceeded' | RedeemFailure | SessionRedeemFailure;
+  reason: Decision | 'budget_exceeded' | RedeemFailure | SessionRedeemFailure;
   checkId: string | null;
   /** Set when the hook redeemed a session. */
   sessionId?: string;
-  decision: 'live' | 'spoof' | 'uncertain' | null;
+  decision: Decision | null;
   liveness: number | null;
   rationale: string | null;
   attackMedium: string | null;

@@ -13,6 +13,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { AuditStore } from '../audit/audit-store.js';
 import { authenticate } from '../auth/auth-middleware.js';
 import type { JwtVerifier } from '../auth/jwt-verifier.js';
+import type { HookConfig } from '../config/hook-config.js';
 import {
   MalformedRequestError,
   NotFoundError,
@@ -21,7 +22,6 @@ import {
   ValidationError,
 } from '../errors.js';
 import type { SetSigningKey } from '../flags/signing-key.js';
-import type { HookConfig } from '../hooks/hook-config.js';
 import type { HookDecider } from '../hooks/hook-decider.js';
 import type { CheckService } from '../service/check-service.js';
 import type { ModelSlot } from '../service/model-slot.js';

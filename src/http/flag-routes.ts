@@ -6,8 +6,8 @@
 
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AuditStore } from '../audit/audit-store.js';
+import type { OutboxEntry } from '../audit/outbox-entry.js';
 import { requireScope } from '../auth/auth-middleware.js';
-import type { OutboxEntry } from '../flags/outbox-entry.js';
 import type { SetSigningKey } from '../flags/signing-key.js';
 import type { AppEnv } from './app-env.js';
 import { AUTH_RESPONSES } from './check-routes.js';

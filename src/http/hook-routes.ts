@@ -11,9 +11,10 @@ import type { Context } from 'hono';
 import { Webhook } from 'standardwebhooks';
 import type { AuditStore } from '../audit/audit-store.js';
 import { secretsEqual } from '../auth/constant-time.js';
+import type { HookConfig } from '../config/hook-config.js';
 import { HookAuthenticationError, HookReplayError, ValidationError } from '../errors.js';
-import type { HookConfig } from '../hooks/hook-config.js';
 import type { HookAnswer, HookDecider } from '../hooks/hook-decider.js';
+import { DECISIONS, EXPLAIN_MODES } from '../inference/check-result.js';
 import { issueSummary } from '../zod-issues.js';
 import type { AppEnv } from './app-env.js';
 import { boundedBody } from './bounded-body.js';
@@ -36,7 +37,7 @@ export const verifyHookBodySchema = z
         sessionId: z.string().min(1).max(64).optional(),
         image: z.base64().optional(),
         clientRequestId: z.string().min(1).max(128).optional(),
-        explain: z.enum(['always', 'never', 'auto']).optional(),
+        explain: z.enum(EXPLAIN_MODES).optional(),
       })
       .refine(
         (data) =>
@@ -59,7 +60,7 @@ const hookAnswerSchema = z
     }),
     checkId: z.string().nullable(),
     sessionId: z.string().optional(),
-    decision: z.enum(['live', 'spoof', 'uncertain']).nullable(),
+    decision: z.enum(DECISIONS).nullable(),
     liveness: z.number().nullable(),
     rationale: z.string().nullable(),
     attackMedium: z.string().nullable(),

@@ -9,10 +9,11 @@ import {
   AuthenticationError,
   ForbiddenError,
   HookAuthenticationError,
+  InternalError,
+  problemTypeFor,
   QueueFullError,
 } from '../errors.js';
 
-export const PROBLEM_TYPE_BASE = 'https://ifas-guard.dev/problems/';
 const REALM = 'ifas-guard';
 
 export interface Problem {
@@ -50,31 +51,22 @@ export function problemFor(
   requestId?: string,
 ): { problem: Problem; headers: Record<string, string> } {
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
-  if (!(error instanceof AppError)) {
-    return {
-      problem: {
-        type: `${PROBLEM_TYPE_BASE}internal_error`,
-        title: 'Internal error',
-        status: 500,
-        detail: 'the server failed to handle the request; it has been logged',
-        code: 'INTERNAL_ERROR',
-        ...(requestId ? { instance: requestId } : {}),
-      },
-      headers,
-    };
-  }
-  const challenge = challengeFor(error);
+  const known =
+    error instanceof AppError
+      ? error
+      : new InternalError('the server failed to handle the request; it has been logged');
+  const challenge = challengeFor(known);
   if (challenge) headers['www-authenticate'] = challenge;
-  if (error instanceof QueueFullError) headers['retry-after'] = String(error.retryAfterSeconds);
+  if (known instanceof QueueFullError) headers['retry-after'] = String(known.retryAfterSeconds);
   return {
     problem: {
-      type: `${PROBLEM_TYPE_BASE}${error.code.toLowerCase()}`,
-      title: error.title,
-      status: error.status,
-      detail: error.message,
-      code: error.code,
+      type: problemTypeFor(known.code),
+      title: known.title,
+      status: known.status,
+      detail: known.message,
+      code: known.code,
       ...(requestId ? { instance: requestId } : {}),
-      ...(error.details ? { details: error.details } : {}),
+      ...(known.details ? { details: known.details } : {}),
     },
     headers,
   };

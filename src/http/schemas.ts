@@ -5,10 +5,15 @@
 
 import { z } from '@hono/zod-openapi';
 import type { StoredRecord } from '../audit/audit-store.js';
-import type { StageTimings } from '../inference/engine.js';
+import {
+  DECISIONS,
+  EXPLAIN_MODES,
+  JUDGMENTS,
+  type StageTimings,
+} from '../inference/check-result.js';
 
 export const explainSchema = z
-  .enum(['always', 'never', 'auto'])
+  .enum(EXPLAIN_MODES)
   .default('auto')
   .openapi({ description: 'auto: a rationale when the decision is spoof or uncertain.' });
 
@@ -53,10 +58,10 @@ export const checkSchema = z
   .object({
     id: z.string().openapi({ example: 'chk_3q2Yb0mW8k1nT5rVfX9z' }),
     createdAt: z.string().openapi({ format: 'date-time' }),
-    decision: z.enum(['live', 'spoof', 'uncertain']),
+    decision: z.enum(DECISIONS),
     liveness: z.number().nullable().openapi({ description: 'P(real), null when not judged.' }),
     threshold: z.number(),
-    judgment: z.enum(['live', 'spoof']).nullable(),
+    judgment: z.enum(JUDGMENTS).nullable(),
     rationale: z.string().nullable(),
     rationaleSource: z.enum(['model', 'quality-gate']).nullable(),
     attackMedium: z.string().nullable(),
@@ -135,7 +140,7 @@ export const auditQuerySchema = z.object({
   from: isoDate.optional().openapi({ description: 'Records at or after this time.' }),
   to: isoDate.optional().openapi({ description: 'Records before this time.' }),
   subject: z.string().min(1).max(256).optional(),
-  decision: z.enum(['live', 'spoof', 'uncertain']).optional(),
+  decision: z.enum(DECISIONS).optional(),
   attackMedium: z.string().min(1).max(64).optional(),
   modelVersion: z.string().min(1).max(64).optional(),
   cursor: z

@@ -102,7 +102,10 @@ export async function decodeImage(
       .raw()
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) {
-      throw new Error(`expected 3 channels after conversion, got ${info.channels}`);
+      throw new InvalidImageError(
+        'INPUT_UNSUPPORTED_FORMAT',
+        `expected 3 channels after conversion, got ${info.channels}`,
+      );
     }
     return { data, width: info.width, height: info.height, format };
   } catch (error) {

@@ -1,6 +1,6 @@
 /**
  * The attack medium a rationale names, found with SCF's keyword dictionary K organised by attack type
- * (shared/docs/ifas-method.md §3.2–3.3). The medium named first in the text wins; at the same position
+ * (docs/method.md §3). The medium named first in the text wins; at the same position
  * the longer phrase wins ("paper mask" is a mask, not a print).
  */
 

@@ -18,22 +18,33 @@ import {
   type QualityReport,
   runFaceStage,
 } from '../face/face-stage.js';
-import type { QualityReason } from '../face/quality-gates.js';
 import { centreSquare } from '../image/affine-sample.js';
 import { type DecodedImage, decodeImage } from '../image/decode-image.js';
 import { toPixelValues } from '../image/preprocess.js';
 import { loadModelPackage, type ModelPackage } from '../model/load-package.js';
 import { GRAPH_IO, type Manifest } from '../model/manifest.js';
-import { type AttackMedium, attackMediumOf } from './attack-medium.js';
+import {
+  type ExecutionProvider,
+  float32Tensor,
+  OnnxSession,
+  type SessionOptions,
+} from '../runtime/onnx.js';
+import { attackMediumOf } from './attack-medium.js';
+import {
+  type CheckResult,
+  type ExplainMode,
+  type JudgedCheck,
+  type Judgment,
+  type ModelInfo,
+  type StageTimings,
+  shouldExplain,
+} from './check-result.js';
 import { type DecoderGraphs, decoderStep, greedyContinue, type StopReason } from './generate.js';
 import { KvCache } from './kv-cache.js';
 import { livenessFromLogits } from './liveness.js';
-import { type ExecutionProvider, float32Tensor, OnnxSession, type SessionOptions } from './onnx.js';
 import { RationaleText } from './rationale-text.js';
 import { TextTokenizer } from './text-tokenizer.js';
 import { TokenEmbeddings } from './token-embeddings.js';
-
-export type Judgment = 'live' | 'spoof';
 
 export interface EngineOptions {
   executionProvider?: ExecutionProvider;
@@ -58,10 +69,10 @@ export interface EngineOptions {
 
 export interface CheckOptions {
   /**
-   * Generate the rationale: true, false (score only: no text is generated), or 'auto' (only when the
-   * decision is spoof, the case a reviewer must be able to explain).
+   * Generate the rationale: always, never (default; score only, no text is generated), or auto (only
+   * when the decision is spoof, the case a reviewer must be able to explain).
    */
-  explain?: boolean | 'auto';
+  explain?: ExplainMode;
   /** Called once the decision is known, before any rationale is decoded (for streaming clients). */
   onJudged?: (judged: JudgedCheck) => void;
   maxNewTokens?: number;
@@ -75,59 +86,6 @@ export interface CheckOptions {
   threshold?: number;
   /** Find the face first (default when the engine has a detector); false: the image is a face crop. */
   detect?: boolean;
-}
-
-/** What is known after the prefill: everything but the rationale. */
-export interface JudgedCheck {
-  judgment: Judgment;
-  liveness: number;
-  threshold: number;
-  decision: Judgment;
-  /** Whether a rationale will follow. */
-  explaining: boolean;
-}
-
-export interface ModelInfo {
-  name: string;
-  version: string;
-  status: Manifest['status'];
-  packageHash: string;
-  executionProvider: 'cpu' | 'cuda';
-}
-
-export interface StageTimings {
-  decodeMs: number;
-  detectMs: number;
-  preprocessMs: number;
-  visionMs: number;
-  prefillMs: number;
-  rationaleMs: number;
-  totalMs: number;
-}
-
-export type Decision = Judgment | 'uncertain';
-
-export interface CheckResult {
-  /** The model's own answer, the likelier of the two judgment words; null when not judged. */
-  judgment: Judgment | null;
-  /** P(Yes) / (P(Yes) + P(No)) at the first answer position; null when not judged. */
-  liveness: number | null;
-  threshold: number;
-  /** live when liveness ≥ threshold; uncertain when a capture-quality gate stopped the check. */
-  decision: Decision;
-  /** Why the decision is uncertain (no_face, multiple_faces, face_too_small, too_dark, …), else null. */
-  qualityReason: QualityReason | null;
-  quality: QualityReport | null;
-  /** The judged face (source pixels), null without detection. */
-  face: FaceReport | null;
-  rationale: string | null;
-  /** Token ids after the judgment word, for reproducing a rationale exactly. */
-  rationaleTokenIds: number[] | null;
-  rationaleStopReason: StopReason | null;
-  attackMedium: AttackMedium | null;
-  image: { width: number; height: number; format: string };
-  timings: StageTimings;
-  model: ModelInfo;
 }
 
 export const DEFAULT_MAX_NEW_TOKENS = 48;
@@ -328,7 +286,7 @@ export class IfasEngine {
     const judgment: Judgment = liveLogit >= spoofLogit ? 'live' : 'spoof';
     const decision: Judgment = liveness >= threshold ? 'live' : 'spoof';
     timings.prefillMs = lap();
-    const explaining = options.explain === 'auto' ? decision === 'spoof' : options.explain === true;
+    const explaining = shouldExplain(options.explain ?? 'never', decision);
     options.onJudged?.({ judgment, liveness, threshold, decision, explaining });
 
     // 4. Optional rationale: greedy from the judgment word on the prefill's cache.

@@ -9,8 +9,8 @@
 
 import { InferenceAbortedError } from '../errors.js';
 import { GRAPH_IO, type Manifest } from '../model/manifest.js';
+import { float32Tensor, int64Tensor, type OnnxSession, type Tensor } from '../runtime/onnx.js';
 import { KvCache } from './kv-cache.js';
-import { float32Tensor, int64Tensor, type OnnxSession, type Tensor } from './onnx.js';
 
 export type StopReason = 'eos' | 'max_tokens' | 'time_limit' | 'context_full';
 

@@ -1,10 +1,11 @@
 /**
  * What the service needs from a model: a check and the model's identity. The in-process IfasEngine
- * is one; a LambdaJudge that invokes the `infer` function (a container with the model, CPU on Lambda
- * or GPU elsewhere) is another, so the API function can stay small.
+ * is one; a RemoteJudge (src/remote/) that reaches the `infer` function or the infer container (the
+ * model on CPU on Lambda, or on a GPU elsewhere) is another, so the API function can stay small.
  */
 
-import type { CheckOptions, CheckResult, ModelInfo } from './engine.js';
+import type { CheckResult, ModelInfo } from './check-result.js';
+import type { CheckOptions } from './engine.js';
 
 export interface Judge {
   readonly model: ModelInfo;

@@ -5,8 +5,9 @@
  * decoder's present.* outputs into the next step's past_key_values.* feeds without copying.
  */
 
+import { InferenceFailedError } from '../errors.js';
 import { GRAPH_IO, type Manifest } from '../model/manifest.js';
-import { float32Tensor, type Tensor } from './onnx.js';
+import { float32Tensor, type Tensor } from '../runtime/onnx.js';
 
 export class KvCache {
   private constructor(
@@ -32,7 +33,7 @@ export class KvCache {
       const key = outputs[GRAPH_IO.decoder.presentKey(layer)];
       const value = outputs[GRAPH_IO.decoder.presentValue(layer)];
       if (!key || !value) {
-        throw new Error(`decoder output present.${layer}.* missing`);
+        throw new InferenceFailedError(`decoder output present.${layer}.* missing`);
       }
       feeds[GRAPH_IO.decoder.pastKey(layer)] = key;
       feeds[GRAPH_IO.decoder.pastValue(layer)] = value;

@@ -1,6 +1,6 @@
 /**
  * The I-FAS scoring rule: liveness = P(Yes) / (P(Yes) + P(No)) at the first answer position, i.e. a
- * softmax over just the two judgment logits (shared/docs/ifas-method.md §1.2).
+ * softmax over just the two judgment logits (docs/method.md §1.2).
  */
 
 /** Numerically stable two-way softmax; returns P(live). */

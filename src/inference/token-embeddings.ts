@@ -6,7 +6,7 @@
  */
 
 import { GRAPH_IO } from '../model/manifest.js';
-import { int64Tensor, type OnnxSession } from './onnx.js';
+import { int64Tensor, type OnnxSession } from '../runtime/onnx.js';
 
 export class TokenEmbeddings {
   private readonly rows = new Map<number, Float32Array>();

@@ -13,7 +13,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import {
   auditRecordFor,
   type Caller,
-  type ExplainMode,
   type SubjectPolicy,
   subjectValue,
 } from '../audit/audit-record.js';
@@ -21,8 +20,8 @@ import type { AuditStore, StoredRecord } from '../audit/audit-store.js';
 import type { ImageVault, RetainedImage } from '../audit/image-vault.js';
 import { AuditWriteError, IdempotencyConflictError, NotFoundError } from '../errors.js';
 import type { FlagRouter } from '../flags/flag-router.js';
-import type { CheckResult, JudgedCheck } from '../inference/engine.js';
-import type { InferenceQueue } from './inference-queue.js';
+import type { CheckResult, ExplainMode, JudgedCheck } from '../inference/check-result.js';
+import type { InferenceQueue } from '../inference/inference-queue.js';
 import type { ModelSlot } from './model-slot.js';
 import type { ServiceMetrics } from './service-metrics.js';
 
@@ -66,7 +65,7 @@ export interface CheckServiceOptions {
   onFlagsQueued?: () => void;
 }
 
-/** Check ids: `chk_` + 20 random bytes, base32-free of look-alikes (base64url is fine in URLs). */
+/** Check ids: `chk_` + 15 random bytes (120 bits) as 20 base64url characters, safe in URLs. */
 export function newCheckId(): string {
   return `chk_${randomBytes(15).toString('base64url')}`;
 }
@@ -117,8 +116,7 @@ export class CheckService {
     const result = await queue.run(
       () =>
         engine.check(request.image, {
-          explain:
-            request.explain === 'always' ? true : request.explain === 'auto' ? 'auto' : false,
+          explain: request.explain,
           maxNewTokens: this.options.maxNewTokens,
           ...(this.options.threshold === undefined ? {} : { threshold: this.options.threshold }),
           // Leave a little of the budget for the audit write.

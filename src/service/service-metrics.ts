@@ -5,8 +5,8 @@
  */
 
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { StageTimings } from '../inference/engine.js';
-import type { InferenceQueue } from './inference-queue.js';
+import type { StageTimings } from '../inference/check-result.js';
+import type { InferenceQueue } from '../inference/inference-queue.js';
 
 const STAGES: ReadonlyArray<[keyof StageTimings, string]> = [
   ['decodeMs', 'decode'],

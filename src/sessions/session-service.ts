@@ -12,6 +12,7 @@ import type { AuditRecord } from '../audit/audit-record.js';
 import { type SubjectPolicy, subjectValue } from '../audit/audit-record.js';
 import { secretsEqual } from '../auth/constant-time.js';
 import type { Principal } from '../auth/scopes.js';
+import type { SessionConfig } from '../config/session-config.js';
 import {
   AuthenticationError,
   InvalidImageError,
@@ -23,7 +24,6 @@ import {
 import { sniffFormat } from '../image/decode-image.js';
 import type { CheckService } from '../service/check-service.js';
 import { type FrameFingerprint, fingerprintFrame, framesAreStatic } from './frame-analysis.js';
-import type { SessionConfig } from './session-config.js';
 import type { SessionPurpose, SessionRow, SessionStore } from './session-store.js';
 import { type ClientStatus, decideAttempt } from './session-verdict.js';
 

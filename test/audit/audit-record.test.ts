@@ -22,7 +22,7 @@ afterAll(async () => {
 describe('Function: auditRecordFor', () => {
   it('records the decision, rationale and exact model, the image only by its SHA-256', async () => {
     const image = await readFile(FACE_32);
-    const result = await engine.check(image, { explain: true, maxNewTokens: 4 });
+    const result = await engine.check(image, { explain: 'always', maxNewTokens: 4 });
     const record = auditRecordFor(result, image, {
       checkId: 'chk_1',
       tenant: 'acme',

@@ -3,9 +3,9 @@ import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { answerInferRequest } from '../../src/inference/answer-infer-request.js';
 import { IfasEngine } from '../../src/inference/engine.js';
 import { projectRoot } from '../../src/project-root.js';
+import { answerInferRequest } from '../../src/remote/answer-infer-request.js';
 import { FACE_32, TINY_PACKAGE } from '../support/fixtures.js';
 import { freePort } from '../support/receivers.js';
 import { ensureBuilt } from '../support/server-process.js';
@@ -74,7 +74,7 @@ describe('docker/entrypoint.sh', () => {
     const payload = {
       action: 'check',
       image: image.toString('base64'),
-      options: { explain: true, maxNewTokens: 6 },
+      options: { explain: 'always', maxNewTokens: 6 },
     };
     const res = await fetch(`${url}/invoke`, {
       method: 'POST',

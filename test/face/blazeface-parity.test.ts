@@ -6,8 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { letterboxSquare, sampleWindow } from '../../src/image/affine-sample.js';
 import { decodeImage } from '../../src/image/decode-image.js';
-import { float32Tensor, OnnxSession } from '../../src/inference/onnx.js';
 import { projectRoot } from '../../src/project-root.js';
+import { float32Tensor, OnnxSession } from '../../src/runtime/onnx.js';
 import { SAMPLE_PORTRAIT } from '../support/fixtures.js';
 
 const HUMAN_MODELS = join(projectRoot(), 'node_modules', '@vladmandic', 'human', 'models');

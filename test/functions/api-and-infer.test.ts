@@ -35,7 +35,7 @@ lambda.on(InvokeCommand).callsFake(async (input: { FunctionName: string; Payload
   return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(await infer.handler(payload))) };
 });
 const api = await import('../../functions/api.js');
-const { lambdaService } = await import('../../src/lambda/lambda-parts.js');
+const { lambdaService } = await import('../../src/app/lambda-parts.js');
 
 let key: string;
 let image: Buffer;
@@ -120,7 +120,7 @@ describe('api function (hono/aws-lambda) with inference in the infer function', 
       image: string;
       options: { explain: unknown };
     };
-    expect(last).toMatchObject({ action: 'check', options: { explain: true } });
+    expect(last).toMatchObject({ action: 'check', options: { explain: 'always' } });
     expect(Buffer.from(last.image, 'base64').equals(image)).toBe(true);
 
     const read = (await api.handler(
@@ -144,7 +144,7 @@ describe('api function (hono/aws-lambda) with inference in the infer function', 
     const direct = await infer.handler({
       action: 'check',
       image: image.toString('base64'),
-      options: { explain: false },
+      options: { explain: 'never' },
     });
     expect(direct).toMatchObject({ ok: true, result: { decision: 'live', rationale: null } });
     expect(await infer.handler({ action: 'check' })).toMatchObject({

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Service } from '../../src/service/build-service.js';
+import type { Service } from '../../src/app/build-service.js';
 import { createEvent, defineEvent, verifyEvent } from '../support/cognito-events.js';
 import { FACE_32 } from '../support/fixtures.js';
 import { testServiceEnv } from '../support/service.js';
@@ -12,7 +12,7 @@ const env = await testServiceEnv({
 });
 Object.assign(process.env, env);
 const cognito = await import('../../functions/cognito.js');
-const { lambdaService } = await import('../../src/lambda/lambda-parts.js');
+const { lambdaService } = await import('../../src/app/lambda-parts.js');
 
 const SUB = '6f1b2c3d-0000-4000-8000-00000000abcd';
 let service: Service;

@@ -3,7 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, describe, expect, it } from 'vitest';
-import { flagConfigSchema } from '../../src/flags/flag-config.js';
+import { flagConfigSchema } from '../../src/config/flag-config.js';
 import { FlagRouter } from '../../src/flags/flag-router.js';
 import { sampleRecord } from '../support/audit-records.js';
 import { startReceiver } from '../support/receivers.js';
@@ -42,7 +42,7 @@ Object.assign(
 );
 const notify = await import('../../functions/notify.js');
 const retention = await import('../../functions/retention.js');
-const { lambdaStore } = await import('../../src/lambda/lambda-parts.js');
+const { lambdaStore } = await import('../../src/app/lambda-parts.js');
 
 afterAll(async () => {
   secrets.restore();

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../../src/app/start-server.js';
 import { serviceConfigFromEnv } from '../../src/config/service-config.js';
 import {
   type GuardVariables,
@@ -11,7 +12,6 @@ import {
   remoteChecks,
   remoteSessions,
 } from '../../src/guard/index.js';
-import { type RunningServer, startServer } from '../../src/server/start-server.js';
 import { FACE_32 } from '../support/fixtures.js';
 import { cameraFrames } from '../support/frames.js';
 import { freePort } from '../support/receivers.js';

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Service } from '../../src/service/build-service.js';
+import type { Service } from '../../src/app/build-service.js';
 import { FACE_32, FIXTURES } from '../support/fixtures.js';
 import { keyFor, startTestService } from '../support/service.js';
 
@@ -564,7 +564,7 @@ describe('limits', () => {
   });
 
   it('answers 503 MODEL_NOT_READY and /readyz 503 while the model is not loaded', async () => {
-    const { buildService } = await import('../../src/service/build-service.js');
+    const { buildService } = await import('../../src/app/build-service.js');
     const { serviceConfigFromEnv } = await import('../../src/config/service-config.js');
     const { testServiceEnv } = await import('../support/service.js');
     const broken = await buildService(

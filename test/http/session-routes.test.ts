@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Service } from '../../src/service/build-service.js';
+import type { Service } from '../../src/app/build-service.js';
 import { openSqlDialect, type SqlDialect } from '../../src/store/sql-dialect.js';
 import { FACE_32, SAMPLE_PORTRAIT } from '../support/fixtures.js';
 import { cameraFrames } from '../support/frames.js';

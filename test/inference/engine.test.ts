@@ -4,7 +4,7 @@ import { InferenceAbortedError } from '../../src/errors.js';
 import { decodeImage } from '../../src/image/decode-image.js';
 import { toPixelValues } from '../../src/image/preprocess.js';
 import { IfasEngine } from '../../src/inference/engine.js';
-import { float32Tensor, OnnxSession } from '../../src/inference/onnx.js';
+import { float32Tensor, OnnxSession } from '../../src/runtime/onnx.js';
 import { FACE_32, type Goldens, readGoldens, TINY_PACKAGE } from '../support/fixtures.js';
 
 let engine: IfasEngine;
@@ -64,7 +64,7 @@ describe('Class: IfasEngine (onnxruntime-node vs PyTorch goldens)', () => {
 
   it('generates the golden greedy rationale tokens with the KV cache', async () => {
     const result = await engine.check(face, {
-      explain: true,
+      explain: 'always',
       maxNewTokens: goldens.greedy.maxNewTokens,
     });
     expect(result.rationaleTokenIds).toEqual(goldens.greedy.tokens);
@@ -84,7 +84,7 @@ describe('Class: IfasEngine (onnxruntime-node vs PyTorch goldens)', () => {
   it('streams the rationale text and the pieces add up to the final rationale', async () => {
     const pieces: string[] = [];
     const result = await engine.check(face, {
-      explain: true,
+      explain: 'always',
       maxNewTokens: 12,
       onText: (d) => pieces.push(d),
     });
@@ -92,13 +92,17 @@ describe('Class: IfasEngine (onnxruntime-node vs PyTorch goldens)', () => {
   });
 
   it('stops at the token limit', async () => {
-    const result = await engine.check(face, { explain: true, maxNewTokens: 3, minNewTokens: 3 });
+    const result = await engine.check(face, {
+      explain: 'always',
+      maxNewTokens: 3,
+      minNewTokens: 3,
+    });
     expect(result.rationaleTokenIds).toHaveLength(3);
     expect(result.rationaleStopReason).toBe('max_tokens');
   });
 
   it('stops at the time limit with what it has', async () => {
-    const result = await engine.check(face, { explain: true, rationaleTimeoutMs: 0 });
+    const result = await engine.check(face, { explain: 'always', rationaleTimeoutMs: 0 });
     expect(result.rationaleStopReason).toBe('time_limit');
     expect(result.rationaleTokenIds).toEqual([]);
   });
@@ -107,7 +111,7 @@ describe('Class: IfasEngine (onnxruntime-node vs PyTorch goldens)', () => {
     const controller = new AbortController();
     controller.abort();
     const error = await engine
-      .check(face, { explain: true, signal: controller.signal })
+      .check(face, { explain: 'always', signal: controller.signal })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InferenceAbortedError);
     expect((error as InferenceAbortedError).code).toBe('INFER_ABORTED');

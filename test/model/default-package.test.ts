@@ -8,7 +8,7 @@ describe('The shipped default model package', () => {
   it('verifies, loads and answers for the sample portrait, saying what kind of model it is', async () => {
     const engine = await IfasEngine.load(defaultModelDir());
     const result = await engine.check(await readFile(SAMPLE_PORTRAIT), {
-      explain: true,
+      explain: 'always',
       maxNewTokens: 8,
     });
     expect(result.liveness).toBeGreaterThanOrEqual(0);

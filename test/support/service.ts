@@ -6,10 +6,10 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildService, type Service } from '../../src/app/build-service.js';
 import { issueApiKey } from '../../src/auth/api-keys.js';
 import type { Scope } from '../../src/auth/scopes.js';
 import { serviceConfigFromEnv } from '../../src/config/service-config.js';
-import { buildService, type Service } from '../../src/service/build-service.js';
 import { TINY_PACKAGE } from './fixtures.js';
 
 export async function testServiceEnv(

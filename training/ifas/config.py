@@ -5,8 +5,8 @@ describe the small reference size trained here and real-size variants (a CLIP Vi
 1B-parameter LLaMA-style decoder); nothing in the model code depends on the size. Presets live in
 `PRESETS` and are looked up by name from the command line.
 
-Settings the paper does not publish (see shared/docs/ifas-method.md §2.3, §10) carry the
-reimplementation defaults recommended there and are marked [INFERRED].
+Settings the paper does not publish (see docs/method.md §2 and §5) carry this
+project's reimplementation defaults and are marked [INFERRED].
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Globally Aware Connector (GAC), I-FAS §2.3 of shared/docs/ifas-method.md.
+"""Globally Aware Connector (GAC), I-FAS; docs/method.md §2.
 
   G_V = {g_1 … g_L}               class token of every encoder layer           (B, L, D)
   Q_V = Linear(G_V)                                                              (B, L, D)

@@ -1,4 +1,4 @@
-"""Lopsided LM loss (L-LM), I-FAS §4 (shared/docs/ifas-method.md):
+"""Lopsided LM loss (L-LM), I-FAS §4 (docs/method.md §4):
 
   L = α · L_judgment + (1 − α) · L_interpretation
 

@@ -1,7 +1,7 @@
 """Presentation-attack-detection metrics, identical to src/eval/metrics.ts (a shared test vector file,
 test/fixtures/eval/metric-vectors.json, holds both to the same numbers).
 
-Conventions (shared/docs/ifas-method.md §1.3; ISO/IEC 30107-3): label 1 = bona fide (live), 0 = attack;
+Conventions (docs/method.md §1.3; ISO/IEC 30107-3): label 1 = bona fide (live), 0 = attack;
 score = liveness (higher = more live); a sample is accepted as live when score ≥ threshold.
   APCER  attacks accepted as live / attacks          (per attack type; the worst type is reported too)
   BPCER  bona fide rejected / bona fide

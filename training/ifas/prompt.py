@@ -5,8 +5,8 @@ Sequence layout (one sample):
   └ prefix ┘└── image ───┘└──────────────── suffix ─────────────────┘└──────── answer ────────┘
 
 The judgment word is the first answer token (" Yes" = live, " No" = spoof); liveness is
-P(Yes)/(P(Yes)+P(No)) at the last suffix position. Separator "Yes. " follows the [INFERRED] default of
-shared/docs/ifas-method.md §1.1.
+P(Yes)/(P(Yes)+P(No)) at the last suffix position. Separator "Yes. " is [INFERRED]; see
+docs/method.md §1.1.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Spoof-aware Captioning and Filtering (SCF), Algorithm 1 of I-FAS (shared/docs/ifas-method.md §3.2).
+"""Spoof-aware Captioning and Filtering (SCF), Algorithm 1 of I-FAS (docs/method.md §3).
 
   1. T_F = C_G(I_F)                       caption every fake with the general captioner
   2. D_S = {(I_F, Y_F, T_F) : ∃k ∈ K, k in T_F and K[k] = Y_F}

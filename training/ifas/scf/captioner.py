@@ -1,7 +1,7 @@
 """The captioner interface of SCF and the sample record it captions.
 
-A captioner turns a sample into one or two sentences. SCF needs two kinds (shared/docs/ifas-method.md
-§3.2): a general captioner C_G, and a spoof-aware captioner C_S obtained by fine-tuning C_G on the
+A captioner turns a sample into one or two sentences. SCF needs two kinds (docs/method.md
+§3): a general captioner C_G, and a spoof-aware captioner C_S obtained by fine-tuning C_G on the
 filtered set D_S. Implementations: `offline_captioner.py` (always available) and
 `openai_captioner.py` (an OpenAI-compatible vision endpoint, optional).
 """

@@ -1,7 +1,7 @@
 """A captioner backed by an OpenAI-compatible vision endpoint (optional; SCF runs offline without it).
 
 POST {base_url}/chat/completions with the image as a PNG data URL and the neutral prompt
-"Describe this image in one or two sentences." (shared/docs/ifas-method.md §3.3). The API key is read
+"Describe this image in one or two sentences." (docs/method.md §3). The API key is read
 from an environment variable and never logged. Requests are bounded by a timeout and a small number of
 retries with exponential backoff.
 

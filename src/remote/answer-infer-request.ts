@@ -4,9 +4,9 @@
  */
 
 import { ValidationError } from '../errors.js';
+import type { Judge } from '../inference/judge.js';
 import { issueSummary } from '../zod-issues.js';
 import { type InferResponse, inferRequestSchema, wireErrorOf } from './infer-protocol.js';
-import type { Judge } from './judge.js';
 
 export async function answerInferRequest(judge: Judge, payload: unknown): Promise<InferResponse> {
   try {

@@ -4,7 +4,7 @@
  */
 
 import { InferenceFailedError } from '../errors.js';
-import { errorFromWire, type InferResponse } from './infer-protocol.js';
+import { parseInferResponse } from './infer-protocol.js';
 import type { InferTransport } from './remote-judge.js';
 
 export interface HttpTransportOptions {
@@ -27,12 +27,11 @@ export function httpTransport(options: HttpTransportOptions): InferTransport {
     } catch (error) {
       throw new InferenceFailedError('the infer container is unreachable', { cause: error });
     }
-    const answer = (await response.json().catch(() => null)) as InferResponse | null;
-    if (!answer)
+    const payload: unknown = await response.json().catch(() => null);
+    if (payload === null)
       throw new InferenceFailedError(
         `the infer container answered HTTP ${response.status} without JSON`,
       );
-    if (!answer.ok) throw errorFromWire(answer.error);
-    return answer;
+    return parseInferResponse(payload, `the infer container (HTTP ${response.status})`);
   };
 }

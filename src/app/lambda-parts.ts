@@ -18,7 +18,7 @@ import {
   type Service,
   type ServiceParts,
   subjectPolicyFor,
-} from '../service/build-service.js';
+} from './build-service.js';
 import { loadSecretsIntoEnv } from './lambda-environment.js';
 
 function once<T>(make: () => Promise<T>): () => Promise<T> {

@@ -6,9 +6,10 @@
  */
 
 import { InferenceFailedError } from '../errors.js';
-import type { CheckOptions, CheckResult, ModelInfo } from './engine.js';
+import type { CheckResult, ModelInfo } from '../inference/check-result.js';
+import type { CheckOptions } from '../inference/engine.js';
+import type { Judge } from '../inference/judge.js';
 import type { InferRequest, InferResponse } from './infer-protocol.js';
-import type { Judge } from './judge.js';
 
 /** Sends one request; resolves with a successful answer or throws the typed error it stands for. */
 export type InferTransport = (
@@ -35,7 +36,7 @@ export class RemoteJudge implements Judge {
     const answer = await this.transport({
       action: 'check',
       image: Buffer.from(bytes).toString('base64'),
-      options: { ...wireOptions, explain: wireOptions.explain ?? false },
+      options: { ...wireOptions, explain: wireOptions.explain ?? 'never' },
     });
     if (!('result' in answer))
       throw new InferenceFailedError('the infer service answered without a result');

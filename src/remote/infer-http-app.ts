@@ -4,18 +4,30 @@
  * answers without one. Requests are bounded in size and run one at a time per GPU.
  */
 
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { secretsEqual } from '../auth/constant-time.js';
-import { answerInferRequest } from '../inference/answer-infer-request.js';
+import { AuthenticationError, PayloadTooLargeError, QueueFullError } from '../errors.js';
+import { InferenceQueue } from '../inference/inference-queue.js';
 import type { Judge } from '../inference/judge.js';
-import { InferenceQueue } from '../service/inference-queue.js';
+import { answerInferRequest } from './answer-infer-request.js';
+import { type InferResponse, wireErrorOf } from './infer-protocol.js';
 
 export interface InferHttpOptions {
   judge: Judge;
   token: string;
   maxBodyBytes: number;
   maxWaiting: number;
+}
+
+/** An infer-protocol error answer with the error's own HTTP status. */
+function refuse(c: Context, error: unknown): Response {
+  const wire = wireErrorOf(error);
+  return c.json(
+    { ok: false, error: wire } satisfies InferResponse,
+    wire.status as ContentfulStatusCode,
+  );
 }
 
 export function inferHttpApp(options: InferHttpOptions): Hono {
@@ -26,40 +38,25 @@ export function inferHttpApp(options: InferHttpOptions): Hono {
     '/invoke',
     bodyLimit({
       maxSize: options.maxBodyBytes,
-      onError: (c) =>
-        c.json(
-          {
-            ok: false,
-            error: { code: 'INPUT_TOO_LARGE', status: 413, message: 'the request is too large' },
-          },
-          413,
-        ),
+      onError: (c) => refuse(c, new PayloadTooLargeError('the request is too large')),
     }),
     async (c) => {
       const presented = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
       if (!secretsEqual(presented, options.token)) {
         c.header('www-authenticate', 'Bearer realm="ifas-infer"');
-        return c.json(
-          {
-            ok: false,
-            error: {
-              code: 'AUTH_INVALID',
-              status: 401,
-              message: 'a valid bearer token is required',
-            },
-          },
-          401,
+        return refuse(
+          c,
+          new AuthenticationError('AUTH_INVALID', 'a valid bearer token is required'),
         );
       }
       const payload = await c.req.json().catch(() => null);
       try {
         return c.json(await queue.run(() => answerInferRequest(options.judge, payload)));
-      } catch {
-        c.header('retry-after', String(queue.retryAfterSeconds()));
-        return c.json(
-          { ok: false, error: { code: 'QUEUE_FULL', status: 503, message: 'busy; retry later' } },
-          503,
-        );
+      } catch (error) {
+        // answerInferRequest answers every failure itself; what reaches here is the queue's refusal.
+        if (error instanceof QueueFullError)
+          c.header('retry-after', String(error.retryAfterSeconds));
+        return refuse(c, error);
       }
     },
   );

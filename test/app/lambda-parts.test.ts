@@ -2,9 +2,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
+import { loadSecretsIntoEnv } from '../../src/app/lambda-environment.js';
+import { assertSharedState } from '../../src/app/lambda-parts.js';
 import { serviceConfigFromEnv } from '../../src/config/service-config.js';
-import { loadSecretsIntoEnv } from '../../src/lambda/lambda-environment.js';
-import { assertSharedState } from '../../src/lambda/lambda-parts.js';
 
 const pem = (type: 'ed25519' | 'ec') =>
   (type === 'ec'

@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SAMPLE_PORTRAIT } from '../support/fixtures.js';
@@ -27,18 +28,24 @@ afterAll(async () => {
   expect(server.output()).toContain('SIGTERM: finishing requests in flight');
 });
 
+const execFileAsync = promisify(execFile);
+
 const auth = () => ({ authorization: `Bearer ${key}` });
 
-function cli(args: string[]): { code: number; out: string } {
+/**
+ * Runs the CLI without blocking this process's event loop: a blocked loop cannot see the server
+ * close an idle keep-alive connection, and the next fetch would be sent on the dead socket.
+ */
+async function cli(args: string[]): Promise<{ code: number; out: string }> {
   try {
-    const out = execFileSync(process.execPath, [CLI, ...args], {
+    const { stdout: out } = await execFileAsync(process.execPath, [CLI, ...args], {
       env: { ...process.env, IFAS_DATA_DIR: dataDir },
       encoding: 'utf8',
     });
     return { code: 0, out };
   } catch (error) {
-    const failed = error as { status: number; stdout: string; stderr: string };
-    return { code: failed.status, out: failed.stdout + failed.stderr };
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, out: failed.stdout + failed.stderr };
   }
 }
 
@@ -82,29 +89,29 @@ it('posts a photo, reads the decision with its rationale back from /v1/audit, an
   expect(verify).toMatchObject({ ok: true, checked: 1 });
 
   // The same questions from the command line, on the same SQLite file.
-  expect(cli(['audit', 'verify'])).toMatchObject({
+  expect(await cli(['audit', 'verify'])).toMatchObject({
     code: 0,
     out: expect.stringContaining('default: intact, 1 records from genesis'),
   });
-  const csv = cli(['audit', 'export', '--tenant', 'default', '--format', 'csv']);
+  const csv = await cli(['audit', 'export', '--tenant', 'default', '--format', 'csv']);
   expect(csv.out.trim().split('\n')).toHaveLength(2);
   const query = JSON.parse(
-    cli(['audit', 'query', '--tenant', 'default', '--subject', 'grace']).out,
+    (await cli(['audit', 'query', '--tenant', 'default', '--subject', 'grace'])).out,
   );
   expect(query.records[0].record.checkId).toBe(check.id);
 });
 
 it('manages keys from the command line: create, list, rotate, revoke', async () => {
-  const created = cli(['keys', 'create', '--tenant', 'globex', '--scopes', 'audit:read']);
+  const created = await cli(['keys', 'create', '--tenant', 'globex', '--scopes', 'audit:read']);
   expect(created.code).toBe(0);
   const newKey = created.out.trim().split('\n').pop() ?? '';
   const id = newKey.split('_')[1] ?? '';
   expect((await fetch(`${server.url}/v1/audit`, { headers: { 'x-api-key': newKey } })).status).toBe(
     200,
   );
-  expect(cli(['keys', 'list', '--tenant', 'globex']).out).toContain(`${id}\tglobex`);
-  expect(cli(['keys', 'list']).out).not.toContain(newKey.split('_')[2] ?? 'secret');
-  const rotated = cli(['keys', 'rotate', id, '--grace-seconds', '0']);
+  expect((await cli(['keys', 'list', '--tenant', 'globex'])).out).toContain(`${id}\tglobex`);
+  expect((await cli(['keys', 'list'])).out).not.toContain(newKey.split('_')[2] ?? 'secret');
+  const rotated = await cli(['keys', 'rotate', id, '--grace-seconds', '0']);
   const successor = rotated.out.trim().split('\n').pop() ?? '';
   expect((await fetch(`${server.url}/v1/audit`, { headers: { 'x-api-key': newKey } })).status).toBe(
     401,
@@ -112,12 +119,12 @@ it('manages keys from the command line: create, list, rotate, revoke', async () 
   expect(
     (await fetch(`${server.url}/v1/audit`, { headers: { 'x-api-key': successor } })).status,
   ).toBe(200);
-  expect(cli(['keys', 'revoke', successor.split('_')[1] ?? '']).code).toBe(0);
+  expect((await cli(['keys', 'revoke', successor.split('_')[1] ?? ''])).code).toBe(0);
   expect(
     (await fetch(`${server.url}/v1/audit`, { headers: { 'x-api-key': successor } })).status,
   ).toBe(401);
-  expect(cli(['keys', 'create']).code).toBe(2);
-  expect(cli(['keys', 'create', '--tenant', 'x', '--scopes', 'everything']).code).toBe(2);
+  expect((await cli(['keys', 'create'])).code).toBe(2);
+  expect((await cli(['keys', 'create', '--tenant', 'x', '--scopes', 'everything'])).code).toBe(2);
 });
 
 it('reports an edited record through verify, in the API and the CLI', async () => {
@@ -128,7 +135,7 @@ it('reports an edited record through verify, in the API and the CLI', async () =
   db.close();
   const verify = await (await fetch(`${server.url}/v1/audit/verify`, { headers: auth() })).json();
   expect(verify).toMatchObject({ ok: false, firstBreak: { seq: 1, reason: 'hash_mismatch' } });
-  const broken = cli(['audit', 'verify']);
+  const broken = await cli(['audit', 'verify']);
   expect(broken.code).toBe(1);
   expect(broken.out).toContain('default: BROKEN');
 });

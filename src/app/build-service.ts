@@ -27,17 +27,17 @@ import { HookDecider } from '../hooks/hook-decider.js';
 import { createApp } from '../http/app.js';
 import type { AppEnv } from '../http/app-env.js';
 import { IfasEngine } from '../inference/engine.js';
-import { httpTransport } from '../inference/http-judge.js';
+import { InferenceQueue } from '../inference/inference-queue.js';
 import type { Judge } from '../inference/judge.js';
-import { lambdaTransport } from '../inference/lambda-judge.js';
-import { RemoteJudge } from '../inference/remote-judge.js';
+import { httpTransport } from '../remote/http-transport.js';
+import { lambdaTransport } from '../remote/lambda-transport.js';
+import { RemoteJudge } from '../remote/remote-judge.js';
+import { CheckService } from '../service/check-service.js';
+import { ModelSlot } from '../service/model-slot.js';
+import { ServiceMetrics } from '../service/service-metrics.js';
 import { SessionService } from '../sessions/session-service.js';
 import { SessionStore } from '../sessions/session-store.js';
 import { openSqlDialect, sqlDialectConfigFor } from '../store/sql-dialect.js';
-import { CheckService } from './check-service.js';
-import { InferenceQueue } from './inference-queue.js';
-import { ModelSlot } from './model-slot.js';
-import { ServiceMetrics } from './service-metrics.js';
 
 export interface Service {
   app: OpenAPIHono<AppEnv>;

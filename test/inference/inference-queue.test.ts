@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InferenceQueue } from '../../src/service/inference-queue.js';
+import { InferenceQueue } from '../../src/inference/inference-queue.js';
 
 function gate(): { wait: Promise<void>; open: () => void } {
   let open = (): void => undefined;

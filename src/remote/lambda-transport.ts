@@ -4,7 +4,7 @@
 
 import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
 import { InferenceFailedError } from '../errors.js';
-import { errorFromWire, type InferResponse } from './infer-protocol.js';
+import { parseInferResponse } from './infer-protocol.js';
 import type { InferTransport } from './remote-judge.js';
 
 /** Lambda's synchronous invoke payload limit; images beyond ≈ 4.4 MB (base64) cannot be sent. */
@@ -37,18 +37,15 @@ export function lambdaTransport(client: LambdaClient, functionName: string): Inf
         details: { functionError: output.FunctionError },
       });
     }
-    let answer: InferResponse;
+    let answer: unknown;
     try {
-      answer = JSON.parse(
-        output.Payload ? Buffer.from(output.Payload).toString('utf8') : '',
-      ) as InferResponse;
+      answer = JSON.parse(output.Payload ? Buffer.from(output.Payload).toString('utf8') : '');
     } catch (error) {
       throw new InferenceFailedError(
         'the infer function answered with something that is not JSON',
         { cause: error },
       );
     }
-    if (!answer.ok) throw errorFromWire(answer.error);
-    return answer;
+    return parseInferResponse(answer, 'the infer function');
   };
 }

@@ -4,11 +4,12 @@
  * lets the ones in flight finish (their decisions get recorded), then closes the store.
  */
 
+import { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { runHousekeeping } from '../audit/housekeeping.js';
 import type { ServiceConfig } from '../config/service-config.js';
-import { buildService, type Service } from '../service/build-service.js';
+import { buildService, type Service } from './build-service.js';
 
 export interface RunningServer {
   service: Service;
@@ -17,6 +18,7 @@ export interface RunningServer {
 }
 
 const HOUR_MS = 3_600_000;
+const KEEP_ALIVE_MS = 65_000;
 
 export async function startServer(
   config: ServiceConfig,
@@ -24,6 +26,12 @@ export async function startServer(
 ): Promise<RunningServer> {
   const service = await buildService(config);
   const server = serve({ fetch: service.app.fetch, hostname: config.host, port: config.port });
+  if (server instanceof HttpServer) {
+    // Idle keep-alive sockets outlive a load balancer's idle timeout (ALB: 60 s), so the client side
+    // closes them first; a server that closes first races a request already on the wire.
+    server.keepAliveTimeout = KEEP_ALIVE_MS;
+    server.headersTimeout = KEEP_ALIVE_MS + 1_000;
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
