@@ -332,6 +332,27 @@ describe('POST /v1/sessions/{id}/captures', () => {
   });
 });
 
+describe('GET /capture/{id}', () => {
+  it('serves the capture page publicly under a strict CSP, and says so when the session is unknown', async () => {
+    const created = await createSession({ returnUrl: 'https://app.acme.test/done?x="<y>"' });
+    const page = await request(new URL(created.captureUrl).pathname);
+    expect(page.status).toBe(200);
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    const html = await page.text();
+    expect(html).toContain(`session-id="${created.id}" state="created"`);
+    expect(html).toContain('data-return-url="https://app.acme.test/done?x=&#34;&#60;y&#62;&#34;"');
+    expect(html).not.toContain(created.captureToken);
+    expect(html).not.toMatch(/<script>|<style>| style=/);
+    const unknown = await request('/capture/ses_nosuchsession00000000');
+    expect(unknown.status).toBe(404);
+    expect(await unknown.text()).toContain('state="invalid"');
+  });
+});
+
 describe('redeeming a session', () => {
   async function judgedSession(variant: number): Promise<Json> {
     const created = await createSession();
