@@ -2,7 +2,8 @@
  * The Cognito custom-authentication triggers (Define, Create and Verify Auth Challenge) for a liveness
  * challenge; the logic is in src/cognito/custom-challenge.ts. Settings: IFAS_PUBLIC_URL (where the
  * client posts photos), IFAS_COGNITO_TENANT (whose checks this pool redeems), IFAS_COGNITO_MAX_ATTEMPTS,
- * IFAS_COGNITO_MAX_CHECK_AGE_S.
+ * IFAS_COGNITO_MAX_CHECK_AGE_S; IFAS_COGNITO_SESSIONS=true makes the challenge a liveness session (its
+ * capture URL), IFAS_COGNITO_SESSION_TTL_S its lifetime.
  */
 
 import type {
@@ -13,16 +14,23 @@ import type {
 import { z } from 'zod';
 import {
   createAuthChallenge,
+  createSessionChallenge,
   defineAuthChallenge,
   verifyAuthChallenge,
 } from '../cognito/custom-challenge.js';
 import { parseEnv } from '../config/env.js';
-import { lambdaConfig, lambdaStore, lambdaSubjectPolicy } from './lambda-parts.js';
+import { SessionLedger } from '../sessions/session-service.js';
+import { SessionStore } from '../sessions/session-store.js';
+import { openSqlDialect, sqlDialectConfigFor } from '../store/sql-dialect.js';
+import { lambdaConfig, lambdaStore, lambdaSubjectPolicy, once } from './lambda-parts.js';
 
 const cognitoEnvSchema = z.object({
   IFAS_COGNITO_TENANT: z.string().min(1).default('default'),
   IFAS_COGNITO_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   IFAS_COGNITO_MAX_CHECK_AGE_S: z.coerce.number().int().min(10).max(3600).default(300),
+  /** Session mode: the challenge is a liveness session (capture page) instead of a posted photo. */
+  IFAS_COGNITO_SESSIONS: z.enum(['true', 'false']).default('false'),
+  IFAS_COGNITO_SESSION_TTL_S: z.coerce.number().int().min(10).max(600).default(180),
 });
 
 // Read once per cold start, like before: a bad setting fails the function's initialisation.
@@ -31,11 +39,32 @@ const settings = parseEnv(cognitoEnvSchema, 'Cognito trigger configuration');
 export const defineHandler = async (event: DefineAuthChallengeTriggerEvent) =>
   defineAuthChallenge(event, { maxAttempts: settings.IFAS_COGNITO_MAX_ATTEMPTS });
 
+const sessionMode = settings.IFAS_COGNITO_SESSIONS === 'true';
+
+/** The session ledger beside the audit store (no model: the triggers only create and redeem). */
+const ledger = once(async () => {
+  const config = await lambdaConfig();
+  return new SessionLedger({
+    store: await SessionStore.open(await openSqlDialect(sqlDialectConfigFor(config.store))),
+    subjectPolicy: await lambdaSubjectPolicy(),
+    config: config.sessions,
+    publicUrl: config.publicUrl,
+  });
+});
+
 export const createHandler = async (event: CreateAuthChallengeTriggerEvent) =>
-  createAuthChallenge(event, { checksUrl: `${(await lambdaConfig()).publicUrl}/v1/checks` });
+  sessionMode
+    ? createSessionChallenge(event, {
+        sessions: await ledger(),
+        tenant: settings.IFAS_COGNITO_TENANT,
+        ttlSeconds: settings.IFAS_COGNITO_SESSION_TTL_S,
+        maxAttempts: settings.IFAS_COGNITO_MAX_ATTEMPTS,
+      })
+    : createAuthChallenge(event, { checksUrl: `${(await lambdaConfig()).publicUrl}/v1/checks` });
 
 export const verifyHandler = async (event: VerifyAuthChallengeResponseTriggerEvent) =>
   verifyAuthChallenge(event, {
+    ...(sessionMode ? { sessions: await ledger() } : {}),
     store: await lambdaStore(),
     subjectPolicy: await lambdaSubjectPolicy(),
     tenant: settings.IFAS_COGNITO_TENANT,

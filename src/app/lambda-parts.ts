@@ -21,7 +21,7 @@ import {
 } from './build-service.js';
 import { loadSecretsIntoEnv } from './lambda-environment.js';
 
-function once<T>(make: () => Promise<T>): () => Promise<T> {
+export function once<T>(make: () => Promise<T>): () => Promise<T> {
   let made: Promise<T> | null = null;
   return () => {
     made ??= make().catch((error: unknown) => {

@@ -212,7 +212,11 @@ export function registerSessionRoutes(
   );
 
   app.openapi(createSession, async (c) => {
-    const created = await sessions.create(c.get('principal'), c.req.valid('json'));
+    const principal = c.get('principal');
+    const created = await sessions.create(
+      { tenant: principal.tenant, createdBy: `${principal.caller.kind}:${principal.caller.id}` },
+      c.req.valid('json'),
+    );
     c.header('location', `/v1/sessions/${created.id}`);
     c.header('cache-control', 'no-store');
     return c.json(created, 201);

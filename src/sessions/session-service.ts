@@ -11,7 +11,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { AuditRecord } from '../audit/audit-record.js';
 import { type SubjectPolicy, subjectValue } from '../audit/audit-record.js';
 import { secretsEqual } from '../auth/constant-time.js';
-import type { Principal } from '../auth/scopes.js';
 import type { SessionConfig } from '../config/session-config.js';
 import {
   AuthenticationError,
@@ -80,15 +79,18 @@ export type SessionRedemption =
   | { ok: true; session: SessionView }
   | { ok: false; reason: SessionRedeemFailure };
 
-export interface SessionServiceOptions {
+export interface SessionLedgerOptions {
   store: SessionStore;
-  checks: CheckService;
   subjectPolicy: SubjectPolicy;
   config: SessionConfig;
   /** Base of captureUrl: where browsers reach this service. */
   publicUrl: string;
-  maxPixels: number;
   now?: () => Date;
+}
+
+export interface SessionServiceOptions extends SessionLedgerOptions {
+  checks: CheckService;
+  maxPixels: number;
 }
 
 /** Session ids: `ses_` + 15 random bytes; capture tokens: `cap_` + 32 random bytes (never an API key's `ifas_`). */
@@ -96,14 +98,22 @@ const newSessionId = () => `ses_${randomBytes(15).toString('base64url')}`;
 const newCaptureToken = () => `cap_${randomBytes(32).toString('base64url')}`;
 const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
 
-export class SessionService {
-  private readonly now: () => Date;
+/**
+ * Sessions without the model: create, read, redeem, retention. Enough for a process that only issues
+ * and redeems sessions (a Cognito trigger); the SessionService below adds the captures.
+ */
+export class SessionLedger {
+  protected readonly now: () => Date;
 
-  constructor(private readonly options: SessionServiceOptions) {
+  constructor(protected readonly options: SessionLedgerOptions) {
     this.now = options.now ?? (() => new Date());
   }
 
-  async create(principal: Principal, input: CreateSessionInput): Promise<CreatedSession> {
+  /** `owner`: the tenant, and who asked (`api-key:<id>`, `jwt:<sub>`, `cognito:<pool>`), kept with the session. */
+  async create(
+    owner: { tenant: string; createdBy: string },
+    input: CreateSessionInput,
+  ): Promise<CreatedSession> {
     const subject = subjectValue(input.subject, this.options.subjectPolicy) as string;
     const created = this.now();
     const expiresAt = new Date(created.getTime() + input.ttlSeconds * 1000).toISOString();
@@ -111,7 +121,7 @@ export class SessionService {
     const captureToken = newCaptureToken();
     await this.options.store.create({
       id,
-      tenant: principal.tenant,
+      tenant: owner.tenant,
       subject,
       purpose: input.purpose,
       returnUrl: input.returnUrl ?? null,
@@ -119,7 +129,7 @@ export class SessionService {
       maxAttempts: input.maxAttempts,
       createdAt: created.toISOString(),
       expiresAt,
-      createdBy: `${principal.caller.kind}:${principal.caller.id}`,
+      createdBy: owner.createdBy,
     });
     const base = this.options.publicUrl.replace(/\/$/, '');
     // The token rides in the fragment: browsers never send it to a server, in a request line or a Referer.
@@ -159,105 +169,13 @@ export class SessionService {
     return session;
   }
 
-  /** One attempt: 1–5 frames judged, compared and recorded; the answer for the untrusted client. */
-  async capture(
-    id: string,
-    token: string | null,
-    frames: readonly Uint8Array[],
-    request: { requestId: string | null; userAgent: string | null },
-  ): Promise<CaptureAnswer> {
-    if (frames.length < 1 || frames.length > MAX_FRAMES) {
-      throw new ValidationError(`send 1 to ${MAX_FRAMES} frames, not ${frames.length}`);
-    }
-    const session = await this.authorizeCapture(id, token);
-    // Only the file signature before an attempt is spent: something that is not an image is the client's error.
-    if (frames.some((frame) => sniffFormat(frame) === null)) {
-      throw new InvalidImageError(
-        'INPUT_NOT_AN_IMAGE',
-        'every frame must be a JPEG, PNG or WebP image',
-      );
-    }
-    const attempt = await this.options.store.claimAttempt(id, this.now());
-    if (attempt === null) {
-      await this.authorizeCapture(id, token); // names why (expired, exhausted, used) …
-      throw new SessionExhaustedError(`session ${id} has no attempts left`); // … or a racer took the last one
-    }
-    // Hashing the frames overlaps the model's queue: both decode, neither waits for the other.
-    const [prints, records] = await Promise.all([
-      Promise.all(frames.map((frame) => fingerprintFrame(frame, this.options.maxPixels))),
-      Promise.all(
-        frames.map(async (frame) => {
-          const outcome = await this.options.checks.submit({
-            tenant: session.tenant,
-            image: frame,
-            // The session holds the subject (in its stored form); a frame's check is redeemable only through it.
-            subject: null,
-            clientRequestId: null,
-            // The model explains frames it does not find live; the session's own rationale covers the rest.
-            explain: 'auto',
-            caller: { kind: 'session', id },
-            requestId: request.requestId,
-            userAgent: request.userAgent,
-          });
-          return outcome.stored.record;
-        }),
-      ),
-    ]);
-    const replayed = await this.isReplayed(session, prints);
-    const isStatic = framesAreStatic(prints, this.options.config.staticMeanDifference);
-    const verdict = decideAttempt(
-      records,
-      { replayed, static: isStatic },
-      session.maxAttempts - attempt,
-    );
-    const earlierChecks = session.result?.checkIds ?? [];
-    await this.options.store.recordAttempt(
-      session,
-      {
-        final: verdict.final,
-        result: {
-          decision: verdict.decision,
-          liveness: verdict.liveness,
-          rationale: verdict.rationale,
-          attackMedium: verdict.attackMedium,
-          reasons: verdict.reasons,
-          checkIds: [...earlierChecks, ...records.map((record: AuditRecord) => record.checkId)],
-          judgedAt: this.now().toISOString(),
-        },
-      },
-      prints.map(({ sha256, dhash }) => ({ sha256, dhash })),
-    );
-    return verdict.client;
-  }
-
-  private async isReplayed(
-    session: SessionRow,
-    prints: readonly FrameFingerprint[],
-  ): Promise<boolean> {
-    const { replayWindowDays, replayMaxDistance } = this.options.config;
-    const since = new Date(this.now().getTime() - replayWindowDays * 86_400_000);
-    for (const print of prints) {
-      const matches = await this.options.store.findReplays(
-        session.tenant,
-        print,
-        since,
-        replayMaxDistance,
-      );
-      // Near copies within one session are a person holding still between retries; the same bytes never are.
-      if (matches.some((match) => match.kind === 'identical' || match.sessionId !== session.id)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   async view(tenant: string, id: string): Promise<SessionView> {
     const session = await this.options.store.findForTenant(tenant, id);
     if (!session) throw new NotFoundError(`no session ${id}`);
     return this.viewOf(session);
   }
 
-  private viewOf(session: SessionRow): SessionView {
+  protected viewOf(session: SessionRow): SessionView {
     const result = session.result;
     const expired =
       session.state !== 'judged' &&
@@ -346,5 +264,104 @@ export class SessionService {
           ? 'used'
           : 'created';
     return { state, returnUrl: session.returnUrl };
+  }
+}
+
+/** The whole session flow: the ledger plus captures, each frame judged by the check service. */
+export class SessionService extends SessionLedger {
+  constructor(private readonly capturing: SessionServiceOptions) {
+    super(capturing);
+  }
+
+  /** One attempt: 1–5 frames judged, compared and recorded; the answer for the untrusted client. */
+  async capture(
+    id: string,
+    token: string | null,
+    frames: readonly Uint8Array[],
+    request: { requestId: string | null; userAgent: string | null },
+  ): Promise<CaptureAnswer> {
+    if (frames.length < 1 || frames.length > MAX_FRAMES) {
+      throw new ValidationError(`send 1 to ${MAX_FRAMES} frames, not ${frames.length}`);
+    }
+    const session = await this.authorizeCapture(id, token);
+    // Only the file signature before an attempt is spent: something that is not an image is the client's error.
+    if (frames.some((frame) => sniffFormat(frame) === null)) {
+      throw new InvalidImageError(
+        'INPUT_NOT_AN_IMAGE',
+        'every frame must be a JPEG, PNG or WebP image',
+      );
+    }
+    const attempt = await this.options.store.claimAttempt(id, this.now());
+    if (attempt === null) {
+      await this.authorizeCapture(id, token); // names why (expired, exhausted, used) …
+      throw new SessionExhaustedError(`session ${id} has no attempts left`); // … or a racer took the last one
+    }
+    // Hashing the frames overlaps the model's queue: both decode, neither waits for the other.
+    const [prints, records] = await Promise.all([
+      Promise.all(frames.map((frame) => fingerprintFrame(frame, this.capturing.maxPixels))),
+      Promise.all(
+        frames.map(async (frame) => {
+          const outcome = await this.capturing.checks.submit({
+            tenant: session.tenant,
+            image: frame,
+            // The session holds the subject (in its stored form); a frame's check is redeemable only through it.
+            subject: null,
+            clientRequestId: null,
+            // The model explains frames it does not find live; the session's own rationale covers the rest.
+            explain: 'auto',
+            caller: { kind: 'session', id },
+            requestId: request.requestId,
+            userAgent: request.userAgent,
+          });
+          return outcome.stored.record;
+        }),
+      ),
+    ]);
+    const replayed = await this.isReplayed(session, prints);
+    const isStatic = framesAreStatic(prints, this.options.config.staticMeanDifference);
+    const verdict = decideAttempt(
+      records,
+      { replayed, static: isStatic },
+      session.maxAttempts - attempt,
+    );
+    const earlierChecks = session.result?.checkIds ?? [];
+    await this.options.store.recordAttempt(
+      session,
+      {
+        final: verdict.final,
+        result: {
+          decision: verdict.decision,
+          liveness: verdict.liveness,
+          rationale: verdict.rationale,
+          attackMedium: verdict.attackMedium,
+          reasons: verdict.reasons,
+          checkIds: [...earlierChecks, ...records.map((record: AuditRecord) => record.checkId)],
+          judgedAt: this.now().toISOString(),
+        },
+      },
+      prints.map(({ sha256, dhash }) => ({ sha256, dhash })),
+    );
+    return verdict.client;
+  }
+
+  private async isReplayed(
+    session: SessionRow,
+    prints: readonly FrameFingerprint[],
+  ): Promise<boolean> {
+    const { replayWindowDays, replayMaxDistance } = this.options.config;
+    const since = new Date(this.now().getTime() - replayWindowDays * 86_400_000);
+    for (const print of prints) {
+      const matches = await this.options.store.findReplays(
+        session.tenant,
+        print,
+        since,
+        replayMaxDistance,
+      );
+      // Near copies within one session are a person holding still between retries; the same bytes never are.
+      if (matches.some((match) => match.kind === 'identical' || match.sessionId !== session.id)) {
+        return true;
+      }
+    }
+    return false;
   }
 }

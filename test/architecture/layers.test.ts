@@ -28,7 +28,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   sessions: ['service', 'store', 'audit', 'auth', 'config', 'image', 'kernel'],
   capture: ['client', 'kernel'],
   hooks: ['service', 'sessions', 'audit', 'config', 'inference', 'kernel'],
-  cognito: ['service', 'audit', 'kernel'],
+  cognito: ['service', 'sessions', 'audit', 'kernel'],
   guard: ['service', 'sessions', 'client', 'audit', 'inference', 'kernel'],
   http: [
     'service',

@@ -159,7 +159,7 @@ describe('ifasGuard (plain function, any framework)', () => {
 describe('session mode: the login names a liveness session completed on the capture page', () => {
   async function judgedSession(target: RunningServer, frames: Buffer[]): Promise<string> {
     const created = await target.service.sessions.create(
-      { tenant: 'acme', scopes: new Set(), caller: { kind: 'api-key', id: 'k' } },
+      { tenant: 'acme', createdBy: 'api-key:k' },
       { subject: 'grace', purpose: 'login', ttlSeconds: 120, maxAttempts: 3 },
     );
     await target.service.sessions.capture(created.id, created.captureToken, frames, {
