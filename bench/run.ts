@@ -25,7 +25,7 @@ import { IfasEngine, sessionPolicy } from '../src/inference/engine.js';
 import { argmaxRow, decoderStep, greedyContinue } from '../src/inference/generate.js';
 import { KvCache } from '../src/inference/kv-cache.js';
 import { TokenEmbeddings } from '../src/inference/token-embeddings.js';
-import { GRAPH_IO } from '../src/model/manifest.js';
+import { GRAPH_IO, kvCacheType } from '../src/model/manifest.js';
 import { defaultModelDir, projectRoot } from '../src/project-root.js';
 import { float32Tensor, int64Tensor, OnnxSession } from '../src/runtime/onnx.js';
 
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
   const embeddings = new TokenEmbeddings(embed, manifest.decoder.hiddenSize);
   const prefix = await embeddings.embed(manifest.prompt.prefixIds);
   const suffix = await embeddings.embed(manifest.prompt.suffixIds);
-  const emptyCache = KvCache.empty(manifest.decoder).feeds;
+  const emptyCache = KvCache.empty(manifest.decoder, kvCacheType(manifest)).feeds;
   const rawScore = async (): Promise<void> => {
     const out = await vision.run({
       [GRAPH_IO.vision.input]: float32Tensor(pixels.data, pixels.dims),
@@ -245,7 +245,7 @@ async function main(): Promise<void> {
         graphs,
         prompt,
         promptIds.length,
-        KvCache.empty(manifest.decoder),
+        KvCache.empty(manifest.decoder, kvCacheType(manifest)),
       );
       const first = argmaxRow(prefill.logits, 0, manifest.decoder.vocabSize);
       const rest = await greedyContinue(graphs, first, prefill.cache, {

@@ -50,7 +50,7 @@ echo "== model factory end to end: public-domain photos → attacks → SCF → 
 FACTORY="$REPORTS/factory"
 PY="training/.venv/bin/python"
 export PYTHONPATH=training
-$PY -m ifas.data.build_dataset --sources dlib-voc,matplotlib-hopper --live 2 --attacks 1 --size 32 \
+$PY -m ifas.data.build_dataset --sources dlib-voc,matplotlib-hopper --live 2 --attacks 1 --size 32 --scene 64 \
   --out "$FACTORY/data" > "$FACTORY.build.log" 2>&1 || { cat "$FACTORY.build.log"; exit 1; }
 $PY -m ifas.scf.run --data "$FACTORY/data"
 $PY -m ifas.train --data "$FACTORY/data" --out "$FACTORY/run" --preset tiny --steps 30 --batch 16 --vocab 600 \
@@ -64,11 +64,14 @@ node -e '
   const fs = require("fs");
   const py = JSON.parse(fs.readFileSync(process.argv[1], "utf8")).atDevThreshold;
   const ts = JSON.parse(fs.readFileSync(process.argv[2], "utf8")).atModelThreshold;
-  console.log(`factory: Python AUC ${py.auc.toFixed(4)} HTER ${py.hter.toFixed(4)} | TypeScript AUC ${ts.auc.toFixed(4)} HTER ${ts.hter.toFixed(4)}`);
-  if (Math.abs(py.auc - ts.auc) > 0.01 || Math.abs(py.hter - ts.hter) > 0.02) { console.error("Python and TypeScript evaluations disagree"); process.exit(1); }
+  console.log(`factory: Python AUC ${py.auc.toFixed(4)} HTER ${py.hter.toFixed(4)} ECE ${py.ece.toFixed(4)} | TypeScript AUC ${ts.auc.toFixed(4)} HTER ${ts.hter.toFixed(4)} ECE ${ts.ece.toFixed(4)}`);
+  if (Math.abs(py.auc - ts.auc) > 0.01 || Math.abs(py.hter - ts.hter) > 0.02 || Math.abs(py.ece - ts.ece) > 0.02) { console.error("Python and TypeScript evaluations disagree"); process.exit(1); }
 ' "$FACTORY/eval/report.json" "$FACTORY/ts-eval.json"
 node dist/src/cli/main.js check samples/grace-hopper.jpg --explain --model "$FACTORY/ifas-ci" --max-tokens 8
 unset PYTHONPATH
+
+echo "== bring your own model: tiny Hugging Face checkpoints → import → LoRA/GAC steps → export → ifas check parity"
+HF_SMOKE_SKIP_BUILD=1 bash training/scripts/hf-smoke.sh
 
 echo "== the README's first steps: npm start, post a photo, read it back from /v1/audit, verify"
 bash scripts/readme-walkthrough.sh

@@ -4,10 +4,14 @@
  * Runs the runtime over an evaluation folder (images + labels.jsonl, see src/eval/eval-folder.ts) and
  * prints the same PAD metrics as training/ifas/evaluate.py: at the model's threshold (fixed on dev) and,
  * labelled as the benchmark line's optimistic convention, at the folder's own EER threshold. Images the
- * face stage refuses (uncertain) are counted and left out of the metrics.
+ * face stage refuses (uncertain) are counted and left out of the metrics. The liveness is the package's
+ * calibrated probability, so ECE is reported too. For the cross-simulator protocol, point --data at a
+ * folder exported from the other simulator's set (training/ifas/data/export_split.py writes its name
+ * into meta.json, which is echoed here).
  */
 
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { readEvalFolder } from '../eval/eval-folder.js';
 import { type EvalReport, type EvalSample, evaluate } from '../eval/metrics.js';
@@ -37,9 +41,23 @@ function formatReport(title: string, report: EvalReport): string[] {
     .join(', ');
   return [
     `${title} (threshold ${report.threshold.toFixed(4)}):`,
-    `  AUC ${percent(report.auc)}  EER ${percent(report.eer)}  HTER ${percent(report.hter)}  TPR@FPR=1% ${percent(report.tprAtFpr1)}`,
+    `  AUC ${percent(report.auc)}  EER ${percent(report.eer)}  HTER ${percent(report.hter)}  TPR@FPR=1% ${percent(report.tprAtFpr1)}  ECE ${report.ece.toFixed(4)}`,
     `  APCER ${percent(report.apcer)} (${byType})  BPCER ${percent(report.bpcer)}`,
   ];
+}
+
+const folderMetaSchema = z
+  .object({ simulator: z.string().optional(), split: z.string().optional() })
+  .passthrough();
+
+/** The folder's optional meta.json (which simulator and split it was exported from); {} when absent. */
+async function readFolderMeta(dir: string): Promise<z.infer<typeof folderMetaSchema>> {
+  const text = await readFile(join(dir, 'meta.json'), 'utf8').catch(() => null);
+  if (text === null) {
+    return {};
+  }
+  const parsed = folderMetaSchema.safeParse(JSON.parse(text));
+  return parsed.success ? parsed.data : {};
 }
 
 export async function runEval(argv: string[], io: Output): Promise<number> {
@@ -62,6 +80,7 @@ export async function runEval(argv: string[], io: Output): Promise<number> {
   let engine: IfasEngine;
   try {
     const items = await readEvalFolder(opts.data);
+    const folderMeta = await readFolderMeta(opts.data);
     engine = await IfasEngine.load(
       opts.model ?? defaultModelDir(),
       opts['no-detect'] ? { faceDetector: false } : {},
@@ -90,6 +109,8 @@ export async function runEval(argv: string[], io: Output): Promise<number> {
         JSON.stringify(
           {
             model: engine.model,
+            data: folderMeta,
+            calibration: engine.manifest.calibration ?? null,
             samples: { live, attack: samples.length - live },
             uncertain,
             atModelThreshold: atModel,
@@ -103,6 +124,9 @@ export async function runEval(argv: string[], io: Output): Promise<number> {
       io.out(
         `model ${engine.model.name} ${engine.model.version} (${engine.model.status}); ${samples.length} judged (${live} live, ${samples.length - live} attack); uncertain: ${JSON.stringify(uncertain)}`,
       );
+      if (folderMeta.simulator) {
+        io.out(`data: simulator ${folderMeta.simulator}, split ${folderMeta.split ?? '?'}`);
+      }
       for (const line of [
         ...formatReport("at the model's threshold (fixed on dev)", atModel),
         ...formatReport(

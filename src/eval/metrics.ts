@@ -5,7 +5,8 @@
  * Label 1 = bona fide (live), 0 = attack; score = liveness; accepted as live when score ≥ threshold.
  * APCER (attacks accepted, per type and overall), BPCER (bona fide rejected), HTER = mean of the two,
  * EER on the 0…1 grid in 1e-4 steps minimising |APCER − BPCER| (lowest threshold on ties), AUC with
- * ties counted ½, TPR at APCER ≤ 1 %.
+ * ties counted ½, TPR at APCER ≤ 1 %, and the expected calibration error of the liveness read as P(live)
+ * (15 equal-width bins, score 1 in the last; training/ifas/calibration.py).
  */
 
 export interface EvalSample {
@@ -25,6 +26,7 @@ export interface EvalReport {
   bpcer: number;
   apcerByType: Record<string, number>;
   tprAtFpr1: number;
+  ece: number;
 }
 
 const GRID_STEPS = 10_000;
@@ -108,6 +110,32 @@ export function tprAtFpr(samples: readonly EvalSample[], fpr = 0.01): number {
   return best;
 }
 
+export const ECE_BINS = 15;
+
+/** Σ over bins of (share of samples) · |fraction live − mean score|. */
+export function expectedCalibrationError(samples: readonly EvalSample[], bins = ECE_BINS): number {
+  if (samples.length === 0) {
+    return Number.NaN;
+  }
+  const count = new Array<number>(bins).fill(0);
+  const scoreSum = new Array<number>(bins).fill(0);
+  const liveSum = new Array<number>(bins).fill(0);
+  for (const { score, label } of samples) {
+    const bin = Math.min(Math.floor(score * bins), bins - 1);
+    count[bin] = (count[bin] ?? 0) + 1;
+    scoreSum[bin] = (scoreSum[bin] ?? 0) + score;
+    liveSum[bin] = (liveSum[bin] ?? 0) + label;
+  }
+  let ece = 0;
+  for (let bin = 0; bin < bins; bin += 1) {
+    const n = count[bin] ?? 0;
+    if (n > 0) {
+      ece += (n / samples.length) * Math.abs((liveSum[bin] ?? 0) / n - (scoreSum[bin] ?? 0) / n);
+    }
+  }
+  return ece;
+}
+
 export function evaluate(samples: readonly EvalSample[], threshold: number): EvalReport {
   const { apcer, bpcer } = apcerBpcer(samples, threshold);
   const apcerByType: Record<string, number> = {};
@@ -126,5 +154,6 @@ export function evaluate(samples: readonly EvalSample[], threshold: number): Eva
     bpcer,
     apcerByType,
     tprAtFpr1: tprAtFpr(samples),
+    ece: expectedCalibrationError(samples),
   };
 }

@@ -22,7 +22,7 @@ import { centreSquare } from '../image/affine-sample.js';
 import { type DecodedImage, decodeImage } from '../image/decode-image.js';
 import { toPixelValues } from '../image/preprocess.js';
 import { loadModelPackage, type ModelPackage } from '../model/load-package.js';
-import { GRAPH_IO, type Manifest } from '../model/manifest.js';
+import { GRAPH_IO, kvCacheType, type Manifest } from '../model/manifest.js';
 import {
   type ExecutionProvider,
   float32Tensor,
@@ -278,11 +278,16 @@ export class IfasEngine {
     embeds.set(visualTokens, this.prefixEmbeds.length);
     embeds.set(this.suffixEmbeds, this.prefixEmbeds.length + visualTokens.length);
     const length = embeds.length / manifest.decoder.hiddenSize;
-    const prefill = await decoderStep(this.graphs, embeds, length, KvCache.empty(manifest.decoder));
+    const prefill = await decoderStep(
+      this.graphs,
+      embeds,
+      length,
+      KvCache.empty(manifest.decoder, kvCacheType(manifest)),
+    );
     const { live, spoof } = manifest.judgment;
     const liveLogit = prefill.logits[live.tokenId] ?? Number.NEGATIVE_INFINITY;
     const spoofLogit = prefill.logits[spoof.tokenId] ?? Number.NEGATIVE_INFINITY;
-    const liveness = livenessFromLogits(liveLogit, spoofLogit);
+    const liveness = livenessFromLogits(liveLogit, spoofLogit, manifest.calibration?.temperature);
     const judgment: Judgment = liveLogit >= spoofLogit ? 'live' : 'spoof';
     const decision: Judgment = liveness >= threshold ? 'live' : 'spoof';
     timings.prefillMs = lap();

@@ -1,13 +1,14 @@
 /**
  * Key/value cache for the decoder graph: a record of named tensors, driven by the graph's I/O names.
  *
- * Layout per layer: past_key_values.{i}.key|value, (1, kvHeads, P, headDim). `fromPresent` renames the
+ * Layout per layer: past_key_values.{i}.key|value, (1, kvHeads, P, headDim), float32 or float16 as the
+ * manifest's `precision.kvCache` says (fp16 tensors pass through untouched). `fromPresent` renames the
  * decoder's present.* outputs into the next step's past_key_values.* feeds without copying.
  */
 
 import { InferenceFailedError } from '../errors.js';
-import { GRAPH_IO, type Manifest } from '../model/manifest.js';
-import { float32Tensor, type Tensor } from '../runtime/onnx.js';
+import { GRAPH_IO, type Manifest, type TensorType } from '../model/manifest.js';
+import { emptyTensor, type Tensor } from '../runtime/onnx.js';
 
 export class KvCache {
   private constructor(
@@ -15,13 +16,13 @@ export class KvCache {
     readonly length: number,
   ) {}
 
-  /** A cache with P = 0 positions, for the prefill. */
-  static empty(decoder: Manifest['decoder']): KvCache {
+  /** A cache with P = 0 positions, for the prefill, in the package's cache precision. */
+  static empty(decoder: Manifest['decoder'], type: TensorType = 'float32'): KvCache {
     const feeds: Record<string, Tensor> = {};
     const dims = [1, decoder.kvHeads, 0, decoder.headDim];
     for (let layer = 0; layer < decoder.layers; layer++) {
-      feeds[GRAPH_IO.decoder.pastKey(layer)] = float32Tensor(new Float32Array(0), dims);
-      feeds[GRAPH_IO.decoder.pastValue(layer)] = float32Tensor(new Float32Array(0), dims);
+      feeds[GRAPH_IO.decoder.pastKey(layer)] = emptyTensor(type, dims);
+      feeds[GRAPH_IO.decoder.pastValue(layer)] = emptyTensor(type, dims);
     }
     return new KvCache(feeds, 0);
   }

@@ -9,7 +9,8 @@
 import { z } from 'zod';
 
 export const MANIFEST_FILE = 'manifest.json';
-export const SUPPORTED_FORMAT_VERSION = 1;
+/** 1: float32 graphs; 2 adds `precision` (fp16 weights / KV cache) and `externalData` (graphs over 2 GB). */
+export const SUPPORTED_FORMAT_VERSIONS = [1, 2] as const;
 
 /** Graph I/O names, as transformers.js and Optimum spell them. */
 export const GRAPH_IO = {
@@ -36,10 +37,11 @@ export const relativePath = z
   });
 const tokenId = z.number().int().nonnegative();
 export const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex SHA-256');
+const tensorType = z.enum(['float32', 'float16']);
 
 export const manifestSchema = z
   .object({
-    formatVersion: z.literal(SUPPORTED_FORMAT_VERSION),
+    formatVersion: z.literal(SUPPORTED_FORMAT_VERSIONS),
     name: z.string().min(1),
     version: z.string().min(1),
     /** untrained: random weights; reference: trained on simulated attacks only; production: real PAD data. */
@@ -92,6 +94,28 @@ export const manifestSchema = z
       textDecoder: relativePath.optional(),
     }),
     threshold: z.object({ value: z.number().min(0).max(1), provenance: z.string().min(1) }),
+    /**
+     * How weights are stored (fp16 initializers are cast to float32 inside the graph) and the element
+     * type of the decoder's past_key_values / present tensors. Pixels, embeddings and logits stay float32.
+     */
+    precision: z.object({ weights: tensorType, kvCache: tensorType }).optional(),
+    /** Graph path → the ONNX external-data files onnxruntime reads beside it (each hashed in `files`). */
+    externalData: z.record(relativePath, z.array(relativePath)).optional(),
+    /** Temperature scaling fitted on dev: liveness = σ((logit_Yes − logit_No) / temperature); the
+     * threshold is on that calibrated liveness; scores in [low, high) form the dev-set `uncertain` band. */
+    calibration: z
+      .object({
+        method: z.literal('temperature'),
+        temperature: z.number().positive().max(1000),
+        uncertainBand: z
+          .tuple([z.number().min(0).max(1), z.number().min(0).max(1)])
+          .refine(
+            ([low, high]) => low <= high,
+            'uncertainBand must be [low, high] with low ≤ high',
+          ),
+        provenance: z.string().min(1),
+      })
+      .optional(),
     files: z.record(relativePath, sha256),
   })
   .superRefine((manifest, ctx) => {
@@ -103,10 +127,36 @@ export const manifestSchema = z
       manifest.graphs.decoder,
       ...(manifest.graphs.textDecoder ? [manifest.graphs.textDecoder] : []),
     ];
-    for (const path of referenced) {
+    const external = Object.entries(manifest.externalData ?? {});
+    for (const path of [...referenced, ...external.flatMap(([, data]) => data)]) {
       if (!(path in manifest.files)) {
         ctx.addIssue({ code: 'custom', path: ['files'], message: `no SHA-256 listed for ${path}` });
       }
+    }
+    const graphs: string[] = Object.values(manifest.graphs).filter((path) => path !== undefined);
+    for (const [graph] of external) {
+      if (!graphs.includes(graph)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['externalData'],
+          message: `${graph} is not a graph`,
+        });
+      }
+    }
+    const hasV2Fields = manifest.precision !== undefined || manifest.externalData !== undefined;
+    if (manifest.formatVersion === 2 && manifest.precision === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['precision'],
+        message: 'formatVersion 2 declares precision',
+      });
+    }
+    if (manifest.formatVersion === 1 && hasV2Fields) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['formatVersion'],
+        message: 'precision and externalData need formatVersion 2',
+      });
     }
     const { live, spoof } = manifest.judgment;
     if (live.tokenId === spoof.tokenId) {
@@ -135,3 +185,9 @@ export const manifestSchema = z
   });
 
 export type Manifest = z.infer<typeof manifestSchema>;
+export type TensorType = z.infer<typeof tensorType>;
+
+/** Element type of the decoder's KV cache tensors (float32 unless the package declares fp16). */
+export function kvCacheType(manifest: Manifest): TensorType {
+  return manifest.precision?.kvCache ?? 'float32';
+}

@@ -35,6 +35,13 @@ export function float32Tensor(data: Float32Array, dims: readonly number[]): Tens
   return new ort.Tensor('float32', data, dims);
 }
 
+/** A tensor with no elements (an empty KV cache); float16 data is raw Uint16 bits, as Node 20 has no Float16Array. */
+export function emptyTensor(type: 'float32' | 'float16', dims: readonly number[]): Tensor {
+  return type === 'float16'
+    ? new ort.Tensor('float16', new Uint16Array(0), dims)
+    : new ort.Tensor('float32', new Float32Array(0), dims);
+}
+
 export function int64Tensor(data: BigInt64Array, dims: readonly number[]): Tensor {
   return new ort.Tensor('int64', data, dims);
 }

@@ -47,7 +47,19 @@ describe('Function: runEval (ifas eval)', () => {
   it('prints a readable report', async () => {
     const { io, out } = capture();
     await runEval(['--data', await evalFolder(), '--model', TINY_PACKAGE, '--no-detect'], io);
-    expect(out.join('\n')).toMatch(/AUC .* EER .* HTER .* TPR@FPR=1%/);
+    expect(out.join('\n')).toMatch(/AUC .* EER .* HTER .* TPR@FPR=1% .* ECE \d\.\d{4}/);
+  });
+
+  it('names the simulator an exported folder came from (cross-simulator protocol)', async () => {
+    const dir = await evalFolder();
+    await writeFile(join(dir, 'meta.json'), JSON.stringify({ simulator: 'b', split: 'test' }));
+    const json = capture();
+    await runEval(['--data', dir, '--model', TINY_PACKAGE, '--no-detect', '--json'], json.io);
+    const report = JSON.parse(json.out.join('\n')) as { data: { simulator?: string } };
+    expect(report.data.simulator).toBe('b');
+    const text = capture();
+    await runEval(['--data', dir, '--model', TINY_PACKAGE, '--no-detect'], text.io);
+    expect(text.out.join('\n')).toContain('data: simulator b, split test');
   });
 
   it('rejects a malformed labels file with a typed error and exit code 1', async () => {

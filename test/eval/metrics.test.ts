@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type EvalSample, evaluate } from '../../src/eval/metrics.js';
+import { type EvalSample, evaluate, expectedCalibrationError } from '../../src/eval/metrics.js';
 import { FIXTURES } from '../support/fixtures.js';
 
 interface VectorCase {
@@ -19,6 +19,7 @@ interface VectorCase {
     bpcer: number;
     apcer_by_type: Record<string, number>;
     tpr_at_fpr_1: number;
+    ece: number;
   };
 }
 
@@ -46,6 +47,7 @@ describe('Function: evaluate (same numbers as training/ifas/metrics.py)', () => 
     close(report.apcer, vector.expected.apcer);
     close(report.bpcer, vector.expected.bpcer);
     close(report.tprAtFpr1, vector.expected.tpr_at_fpr_1);
+    close(report.ece, vector.expected.ece);
     for (const [type, value] of Object.entries(vector.expected.apcer_by_type)) {
       close(report.apcerByType[type] ?? Number.NaN, value);
     }
@@ -60,5 +62,19 @@ describe('Function: evaluate (same numbers as training/ifas/metrics.py)', () => 
     ];
     const report = evaluate(samples, 0.5);
     expect([report.auc, report.eer, report.hter, report.tprAtFpr1]).toEqual([1, 0, 0, 1]);
+  });
+});
+
+describe('Function: expectedCalibrationError', () => {
+  it('weighs each bin’s gap between fraction live and mean score by its share of samples', () => {
+    const samples = [
+      { score: 0.05, label: 0 as const, type: 'print' },
+      { score: 0.05, label: 1 as const, type: 'live' },
+      { score: 0.95, label: 1 as const, type: 'live' },
+      { score: 1, label: 1 as const, type: 'live' },
+    ];
+    // bin 0: |0.5 − 0.05| · 2/4; bin 14 (score 1 included): |1 − 0.975| · 2/4
+    expect(expectedCalibrationError(samples)).toBeCloseTo(0.45 * 0.5 + 0.025 * 0.5, 12);
+    expect(expectedCalibrationError([])).toBeNaN();
   });
 });

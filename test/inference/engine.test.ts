@@ -1,11 +1,18 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InferenceAbortedError } from '../../src/errors.js';
 import { decodeImage } from '../../src/image/decode-image.js';
 import { toPixelValues } from '../../src/image/preprocess.js';
 import { IfasEngine } from '../../src/inference/engine.js';
 import { float32Tensor, OnnxSession } from '../../src/runtime/onnx.js';
-import { FACE_32, type Goldens, readGoldens, TINY_PACKAGE } from '../support/fixtures.js';
+import {
+  copyTinyPackage,
+  FACE_32,
+  type Goldens,
+  readGoldens,
+  TINY_PACKAGE,
+} from '../support/fixtures.js';
 
 let engine: IfasEngine;
 let goldens: Goldens;
@@ -21,6 +28,28 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await engine.dispose();
+});
+
+describe('Class: IfasEngine with a calibrated package', () => {
+  it('applies the manifest temperature to the judgment logits: σ(logit(p) / T)', async () => {
+    const dir = await copyTinyPackage();
+    const file = join(dir, 'manifest.json');
+    const manifest = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    manifest.calibration = {
+      method: 'temperature',
+      temperature: 3,
+      uncertainBand: [0.2, 0.4],
+      provenance: 'test',
+    };
+    await writeFile(file, JSON.stringify(manifest));
+    const calibrated = await IfasEngine.load(dir, { intraOpThreads: 1, faceDetector: false });
+    const result = await calibrated.check(face);
+    const raw = goldens.liveness;
+    const expected = 1 / (1 + Math.exp(-Math.log(raw / (1 - raw)) / 3));
+    expect(Math.abs((result.liveness ?? Number.NaN) - expected)).toBeLessThan(1e-4);
+    expect(Math.abs(expected - raw)).toBeGreaterThan(1e-3); // the golden is not already at 0.5
+    await calibrated.dispose();
+  });
 });
 
 describe('Class: IfasEngine (onnxruntime-node vs PyTorch goldens)', () => {

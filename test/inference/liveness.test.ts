@@ -7,6 +7,16 @@ describe('Function: livenessFromLogits', () => {
     expect(livenessFromLogits(Math.log(3), 0)).toBeCloseTo(0.75, 12);
   });
 
+  it('divides the logit difference by the calibration temperature', () => {
+    // σ(ln 3 / 2) = √3 / (√3 + 1)
+    expect(livenessFromLogits(Math.log(3), 0, 2)).toBeCloseTo(
+      Math.sqrt(3) / (Math.sqrt(3) + 1),
+      12,
+    );
+    expect(livenessFromLogits(5, 1, 4)).toBeCloseTo(livenessFromLogits(1, 0), 12);
+    expect(livenessFromLogits(2, 0, 0.5)).toBeGreaterThan(livenessFromLogits(2, 0));
+  });
+
   it('stays finite for extreme logits', () => {
     expect(livenessFromLogits(1000, -1000)).toBe(1);
     expect(livenessFromLogits(-1000, 1000)).toBe(0);

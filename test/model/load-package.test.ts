@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ModelPackageError } from '../../src/errors.js';
 import { loadModelPackage } from '../../src/model/load-package.js';
-import { copyTinyPackage, TINY_PACKAGE } from '../support/fixtures.js';
+import { copyTinyPackage, HF_TINY_PACKAGE, TINY_PACKAGE } from '../support/fixtures.js';
 
 async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
   const error = await promise.then(
@@ -22,6 +22,10 @@ async function editManifest(
   const manifest = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
   edit(manifest);
   await writeFile(file, JSON.stringify(manifest));
+}
+
+function calibration(temperature: number, uncertainBand: [number, number]): object {
+  return { calibration: { method: 'temperature', temperature, uncertainBand, provenance: 'dev' } };
 }
 
 describe('Function: loadModelPackage', () => {
@@ -46,6 +50,47 @@ describe('Function: loadModelPackage', () => {
     await expectCode(loadModelPackage(dir), 'MODEL_FILE_TAMPERED');
   });
 
+  it('refuses a package whose ONNX external-data file was changed', async () => {
+    // Prepare
+    const dir = await copyTinyPackage(HF_TINY_PACKAGE);
+    await appendFile(join(dir, 'decoder_model_merged.onnx.data'), Buffer.from([0]));
+    // Act, Assess
+    await expectCode(loadModelPackage(dir), 'MODEL_FILE_TAMPERED');
+  });
+
+  it.each([
+    [
+      'format 2 without precision',
+      (m: Record<string, unknown>) => {
+        delete m.precision;
+      },
+    ],
+    [
+      'precision under format 1',
+      (m: Record<string, unknown>) => Object.assign(m, { formatVersion: 1 }),
+    ],
+    [
+      'external data without a hash',
+      (m: Record<string, unknown>) => {
+        const files = m.files as Record<string, string>;
+        delete files['decoder_model_merged.onnx.data'];
+      },
+    ],
+    [
+      'external data of a file that is not a graph',
+      (m: Record<string, unknown>) => Object.assign(m, { externalData: { 'tokenizer.json': [] } }),
+    ],
+    [
+      'an unknown cache precision',
+      (m: Record<string, unknown>) =>
+        Object.assign(m, { precision: { weights: 'float16', kvCache: 'int8' } }),
+    ],
+  ])('refuses an imported-package manifest with %s', async (_name, edit) => {
+    const dir = await copyTinyPackage(HF_TINY_PACKAGE);
+    await editManifest(dir, edit);
+    await expectCode(loadModelPackage(dir, { verifyHashes: false }), 'MODEL_MANIFEST_INVALID');
+  });
+
   it('refuses a folder without a manifest', async () => {
     await expectCode(
       loadModelPackage(join(TINY_PACKAGE, 'transformers-js')),
@@ -62,7 +107,7 @@ describe('Function: loadModelPackage', () => {
   it.each([
     [
       'an unknown format version',
-      (m: Record<string, unknown>) => Object.assign(m, { formatVersion: 2 }),
+      (m: Record<string, unknown>) => Object.assign(m, { formatVersion: 3 }),
     ],
     [
       'a path escaping the package',
@@ -81,6 +126,14 @@ describe('Function: loadModelPackage', () => {
       (m: Record<string, unknown>) => {
         delete m.threshold;
       },
+    ],
+    [
+      'an uncertain band whose low end is above its high end',
+      (m: Record<string, unknown>) => Object.assign(m, calibration(2, [0.6, 0.4])),
+    ],
+    [
+      'a non-positive calibration temperature',
+      (m: Record<string, unknown>) => Object.assign(m, calibration(0, [0.4, 0.6])),
     ],
   ])('refuses a manifest with %s', async (_name, edit) => {
     const dir = await copyTinyPackage();

@@ -7,6 +7,7 @@ A checkpoint is a `torch.save` dict:
   status        "untrained" | "reference" | "production" (copied into the manifest and the card)
   threshold     {"value": float, "provenance": str}
   training      free-form facts for the model card (data, steps, metrics); {} when untrained
+  calibration   {"method": "temperature", "temperature", "uncertainBand": [low, high], "provenance", …} or absent
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Checkpoint:
     threshold: float
     threshold_provenance: str
     training: dict = field(default_factory=dict)
+    calibration: dict | None = None
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -43,6 +45,7 @@ class Checkpoint:
                 "status": self.status,
                 "threshold": {"value": self.threshold, "provenance": self.threshold_provenance},
                 "training": self.training,
+                **({"calibration": self.calibration} if self.calibration else {}),
             },
             path,
         )
@@ -60,4 +63,9 @@ class Checkpoint:
             threshold=data["threshold"]["value"],
             threshold_provenance=data["threshold"]["provenance"],
             training=data.get("training", {}),
+            calibration=data.get("calibration"),
         )
+
+    @property
+    def temperature(self) -> float:
+        return float(self.calibration["temperature"]) if self.calibration else 1.0

@@ -15,10 +15,15 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
 
 ConnectorKind = Literal["gac", "mlp"]
+BackboneKind = Literal["vit", "efficientnet_lite0"]
 
 
 @dataclass(frozen=True)
 class VisionConfig:
+    # "vit": the from-scratch ViT (vision_encoder.py); "efficientnet_lite0": the ImageNet-pretrained CNN
+    # (cnn_stage_encoder.py), whose stages stand in for layers (layers = 7, patch_size = its stride 32).
+    backbone: BackboneKind = "vit"
+    frozen_stages: int = 0  # efficientnet_lite0 only: stem + this many stages keep their ImageNet weights
     image_size: int = 64  # square input side in pixels
     patch_size: int = 8  # (image_size / patch_size)² patch tokens
     channels: int = 3
@@ -32,6 +37,12 @@ class VisionConfig:
     def num_patches(self) -> int:
         side = self.image_size // self.patch_size
         return side * side
+
+    @property
+    def num_context_tokens(self) -> int:
+        """Tokens the connector's cross-attention (or the MLP projector) sees: the patches, plus the stage
+        tokens for the CNN encoder."""
+        return self.num_patches + (self.layers if self.backbone == "efficientnet_lite0" else 0)
 
     def __post_init__(self) -> None:
         assert self.image_size % self.patch_size == 0, "image_size must be a multiple of patch_size"
@@ -83,7 +94,7 @@ class IFASConfig:
         """How many tokens the connector hands the decoder."""
         if self.connector.kind == "gac":
             return self.connector.num_queries + self.vision.layers  # |Q_P| + L
-        return self.vision.num_patches  # MLP projector: one token per patch
+        return self.vision.num_context_tokens  # MLP projector: one token per patch (and stage)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -102,6 +113,12 @@ class IFASConfig:
 
     def with_connector(self, kind: ConnectorKind) -> "IFASConfig":
         return replace(self, connector=replace(self.connector, kind=kind))
+
+    def with_image_size(self, size: int) -> "IFASConfig":
+        return replace(self, vision=replace(self.vision, image_size=size))
+
+    def with_frozen_stages(self, stages: int) -> "IFASConfig":
+        return replace(self, vision=replace(self.vision, frozen_stages=stages))
 
 
 PRESETS: dict[str, IFASConfig] = {
@@ -124,6 +141,30 @@ PRESETS: dict[str, IFASConfig] = {
         decoder=DecoderConfig(
             vocab_size=1024, hidden_size=128, layers=3, heads=4, kv_heads=2, intermediate_size=344,
             max_positions=160,
+        ),
+    ),
+    # The pretrained reference model: EfficientNet-Lite0 (ImageNet) at its native 224², GAC over 7 stage
+    # tokens + 12 queries, the mini decoder. The whole backbone stays frozen (its outputs are cached during
+    # training, which is what a 2-core machine affords); `--frozen-stages 3` fine-tunes stages 4–7.
+    "lite0": IFASConfig(
+        name="ifas-lite0",
+        vision=VisionConfig(backbone="efficientnet_lite0", frozen_stages=7, image_size=224, patch_size=32,
+                            width=128, layers=7, heads=4),
+        connector=ConnectorConfig(num_queries=12, heads=4),
+        decoder=DecoderConfig(
+            vocab_size=1024, hidden_size=128, layers=3, heads=4, kv_heads=2, intermediate_size=344,
+            max_positions=160,
+        ),
+    ),
+    # Tests: the same encoder at 64², a tiny decoder.
+    "lite0-tiny": IFASConfig(
+        name="ifas-lite0-tiny",
+        vision=VisionConfig(backbone="efficientnet_lite0", frozen_stages=3, image_size=64, patch_size=32,
+                            width=32, layers=7, heads=2),
+        connector=ConnectorConfig(num_queries=4, heads=2),
+        decoder=DecoderConfig(
+            vocab_size=512, hidden_size=32, layers=2, heads=4, kv_heads=2, intermediate_size=88,
+            max_positions=128,
         ),
     ),
     # Between the two: a ViT-S/16 at 224² behind an 8-layer decoder, for benchmarks where compute dominates.

@@ -7,7 +7,12 @@ Metrics (ifas.metrics, identical in TypeScript): AUC, EER, HTER/APCER/BPCER at t
 dev (the checkpoint's), the same at the test split's own EER threshold (the benchmark line's optimistic
 convention, labelled as such), TPR@FPR=1 %, APCER per attack type. Interpretability on generated
 rationales: consistency (a rationale names an attack medium exactly when the judgment is spoof) and,
-on attacks judged spoof, whether it names the correct medium.
+on attacks judged spoof, whether it names the correct medium. Calibration: the liveness is the checkpoint's
+temperature-calibrated probability; ECE and a reliability diagram (reliability.png) are reported.
+
+Cross-simulator protocol: `--data` may be a set built by the other simulator (build_dataset --simulator b);
+the report names the simulator the checkpoint was trained on and the one tested, e.g. train on A, test on B:
+  ... ifas.evaluate --checkpoint runs/lite0-a/final.pt --data training/runs/data/sim-b --split test --out …
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
+from .calibration import reliability_bins, reliability_diagram
 from .checkpoint import Checkpoint
 from .data.dataset import VqaBatches, load_records
 from .metrics import eer_threshold, report
@@ -68,6 +74,13 @@ def rationales(ckpt: Checkpoint, batches: VqaBatches, records, limit: int | None
     return out
 
 
+def _band_share(scores: np.ndarray, band: list[float] | None) -> float | None:
+    """Fraction of samples whose liveness falls in the uncertain band [low, high)."""
+    if not band:
+        return None
+    return round(float(((scores >= band[0]) & (scores < band[1])).mean()), 4)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", type=Path, required=True)
@@ -81,10 +94,12 @@ def main(argv: list[str] | None = None) -> None:
     ckpt = Checkpoint.load(args.checkpoint)
     records = [r for r in load_records(args.data) if r.split == args.split
                and (args.family is None or r.family in ("live", args.family))]
-    batches = VqaBatches(args.data, records, {}, "judgment_only", ckpt.tokenizer, IMAGE_MEAN, IMAGE_STD)
+    batches = VqaBatches(args.data, records, {}, "judgment_only", ckpt.tokenizer, IMAGE_MEAN, IMAGE_STD,
+                         image_size=ckpt.model.cfg.vision.image_size)
     tok = ckpt.tokenizer
     scores = liveness_scores(ckpt.model, batches, records, encode(tok, PREFIX_TEXT), encode(tok, SUFFIX_TEXT),
-                             (single_token_id(tok, LIVE_WORD), single_token_id(tok, SPOOF_WORD)))
+                             (single_token_id(tok, LIVE_WORD), single_token_id(tok, SPOOF_WORD)),
+                             temperature=ckpt.temperature)
     labels = np.array([1 if r.family == "live" else 0 for r in records])
     types = [r.family for r in records]
     if any(r.video for r in records):  # benchmark convention: one score per video, the mean of its frames
@@ -104,10 +119,21 @@ def main(argv: list[str] | None = None) -> None:
     correct_medium = sum(medium_named(text) == r.family for r, (_, text) in spoof_hits)
 
     args.out.mkdir(parents=True, exist_ok=True)
+    trained_on = ckpt.training.get("data", {}).get("simulator", "a")
+    summary_path = args.data / "summary.json"
+    tested_on = json.loads(summary_path.read_text()).get("simulator", "a") if summary_path.exists() else "?"
     roc_image(scores, labels, args.out / "roc.png", f"ROC, {args.split} split, AUC {at_dev.auc:.4f}")
+    reliability_diagram(scores, labels, args.out / "reliability.png",
+                        f"Reliability, {args.split} split (simulator {tested_on}), T = {ckpt.temperature}")
     result = {
         "split": args.split,
         "family": args.family,
+        "simulator": {"trainedOn": trained_on, "testedOn": tested_on,
+                      "protocol": "same simulator" if trained_on == tested_on else "cross-simulator"},
+        "calibration": {"temperature": ckpt.temperature, "ece": round(at_dev.ece, 6),
+                        "uncertainBand": (ckpt.calibration or {}).get("uncertainBand"),
+                        "inUncertainBand": _band_share(scores, (ckpt.calibration or {}).get("uncertainBand")),
+                        "bins": reliability_bins(scores, labels)},
         "samples": {"live": int(labels.sum()), "attack": int((1 - labels).sum())},
         "atDevThreshold": at_dev.as_dict(),
         "atTestEerThreshold (benchmark convention, optimistic)": at_test_eer.as_dict(),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .cnn_stage_encoder import CnnStageEncoder
 from .config import IFASConfig
 from .gac import GloballyAwareConnector
 from .llama_decoder import KVCache, LlamaDecoder
@@ -24,7 +25,9 @@ class IFASModel(nn.Module):
     def __init__(self, cfg: IFASConfig) -> None:
         super().__init__()
         self.cfg = cfg
-        self.vision = VisionEncoder(cfg.vision)
+        self.vision: nn.Module = (
+            CnnStageEncoder(cfg.vision) if cfg.vision.backbone == "efficientnet_lite0" else VisionEncoder(cfg.vision)
+        )
         llm_width = cfg.decoder.hidden_size
         if cfg.connector.kind == "gac":
             self.connector: nn.Module = GloballyAwareConnector(cfg.vision, cfg.connector, llm_width)
@@ -63,7 +66,17 @@ class IFASModel(nn.Module):
     ) -> torch.Tensor:
         """Teacher forcing: answer_ids (B, A), right-padded → logits (B, A, V), where logits[:, k]
         predicts answer_ids[:, k] (position 0 is the judgment word, predicted from the prompt's end)."""
-        prompt = self.prompt_embeds(self.encode_image(pixel_values), prefix_ids, suffix_ids)  # (B, Lp, d)
+        return self.answer_logits_from_tokens(self.encode_image(pixel_values), prefix_ids, suffix_ids, answer_ids)
+
+    def answer_logits_from_tokens(
+        self,
+        visual_tokens: torch.Tensor,
+        prefix_ids: list[int],
+        suffix_ids: list[int],
+        answer_ids: torch.Tensor,
+    ) -> torch.Tensor:
+        """`answer_logits` after the vision side: visual_tokens (B, Nv, d_llm) → logits (B, A, V)."""
+        prompt = self.prompt_embeds(visual_tokens, prefix_ids, suffix_ids)  # (B, Lp, d)
         answer = self.decoder.embed_tokens(answer_ids[:, :-1])  # (B, A-1, d): the last token predicts nothing
         logits, _ = self.prefill(torch.cat([prompt, answer], dim=1))  # (B, Lp+A-1, V)
         return logits[:, prompt.shape[1] - 1 :]

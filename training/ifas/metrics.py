@@ -10,6 +10,7 @@ score = liveness (higher = more live); a sample is accepted as live when score �
          (FLIP's convention), ties broken by the lowest threshold
   AUC    probability a random live sample outscores a random attack (ties count ½)
   TPR@FPR=1%  largest bona fide acceptance with APCER ≤ 1 %
+  ECE    expected calibration error of the liveness as P(live), 15 equal-width bins (ifas.calibration)
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from .calibration import expected_calibration_error
 
 GRID = np.round(np.arange(0, 10001) / 10000, 4)
 
@@ -75,6 +78,7 @@ class Report:
     bpcer: float
     apcer_by_type: dict[str, float]
     tpr_at_fpr_1: float
+    ece: float
 
     def as_dict(self) -> dict:
         return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
@@ -90,4 +94,4 @@ def report(scores: np.ndarray, labels: np.ndarray, types: list[str], threshold: 
         by_type[family] = float((scores[mask] >= threshold).mean())
     eer_t, eer = eer_threshold(scores, labels)
     return Report(auc(scores, labels), eer, eer_t, threshold, (apcer + bpcer) / 2, apcer, bpcer, by_type,
-                  tpr_at_fpr(scores, labels))
+                  tpr_at_fpr(scores, labels), expected_calibration_error(scores, labels))

@@ -18,7 +18,7 @@ class MLPProjector(nn.Module):
         self.fc1 = nn.Linear(vision.width, llm_width)
         self.act = nn.GELU()
         self.fc2 = nn.Linear(llm_width, llm_width)
-        self.num_tokens = vision.num_patches
+        self.num_tokens = vision.num_context_tokens
 
     def forward(self, layer_cls: torch.Tensor, patch_tokens: torch.Tensor) -> torch.Tensor:
         """layer_cls (B, L, D) is ignored; patch_tokens (B, N, D) → visual tokens (B, N, d_llm)."""

@@ -85,7 +85,8 @@ class OrtPackage:
         logits, cache = self.prefill(pixel_values)
         live_id = self.manifest["judgment"]["live"]["tokenId"]
         spoof_id = self.manifest["judgment"]["spoof"]["tokenId"]
-        pair = np.array([logits[live_id], logits[spoof_id]], dtype=np.float64)
+        temperature = float(self.manifest.get("calibration", {}).get("temperature", 1.0))  # as the runtime
+        pair = np.array([logits[live_id], logits[spoof_id]], dtype=np.float64) / temperature
         pair = np.exp(pair - pair.max())
         liveness = float(pair[0] / pair.sum())
         current = live_id if logits[live_id] >= logits[spoof_id] else spoof_id

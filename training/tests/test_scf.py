@@ -23,7 +23,7 @@ def samples(n: int = 160) -> list[Sample]:
     out = []
     for i in range(n):
         family = ["live", "print", "replay", "mask"][i % 4]
-        _, params = bona_fide(face, rng) if family == "live" else ATTACKS[family](face, rng)
+        _, params = bona_fide(face, rng, face.shape[0]) if family == "live" else ATTACKS[family](face, rng, face.shape[0])
         out.append(Sample(f"s{i}", f"id{i // 8}", family, params))
     return out
 

