@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test of the project, TypeScript and Python, from a fresh checkout: installs what it needs
-# (npm packages, the pinned Python environment, a PostgreSQL server), then lint, type-check, build,
+# (npm packages, the pinned Python environment, Debian's Chromium, a PostgreSQL server), then lint, type-check, build,
 # unit, parity, store and durability tests, an end-to-end check that a freshly exported package runs
 # under the TypeScript CLI, and the README's API walkthrough.
 set -euo pipefail
@@ -13,6 +13,11 @@ npm ci --no-audit --no-fund --loglevel=error
 bash scripts/setup-python.sh
 bash scripts/fetch-dlib-faces.sh
 bash scripts/fetch-embedder-sources.sh
+echo "== Chromium for the capture page's browser tests (Debian's package, driven by playwright-core)"
+if ! command -v chromium > /dev/null; then
+  apt-get install -y chromium > /dev/null 2>&1 || { apt-get update > /dev/null && apt-get install -y chromium > /dev/null; }
+fi
+chromium --version 2>/dev/null | head -1
 echo "== PostgreSQL server for the audit-store tests (installed from Debian's archive when missing)"
 bash scripts/start-postgres.sh
 trap 'bash scripts/start-postgres.sh --stop' EXIT
@@ -20,9 +25,10 @@ trap 'bash scripts/start-postgres.sh --stop' EXIT
 echo "== lint and type-check"
 npx biome check .
 npx tsc -p tsconfig.json --noEmit
-npm run build --silent
+npx tsc -p src/capture/browser/tsconfig.json   # the capture page and <ifas-capture>, with the DOM library
+npm run build --silent                          # tsc, then esbuild bundles the capture page into dist/capture
 
-echo "== TypeScript tests (vitest)"
+echo "== TypeScript tests (vitest; the capture page's run in Chromium with a fake camera)"
 npx vitest run --reporter=default --reporter=json --outputFile="$REPORTS/vitest.json"
 
 echo "== Python tests (pytest)"

@@ -12,6 +12,7 @@ import type { AuditStore } from '../audit/audit-store.js';
 import { ImageVault } from '../audit/image-vault.js';
 import { openAuditStore } from '../audit/open-audit-store.js';
 import { jwtVerifier } from '../auth/jwt-verifier.js';
+import { requiresReference } from '../config/identity-config.js';
 import { type CheckpointKeys, checkpointKeysFor } from '../config/local-secrets.js';
 import type { ServiceConfig } from '../config/service-config.js';
 import { FlagDelivery } from '../flags/deliver.js';
@@ -33,6 +34,8 @@ import { RemoteJudge } from '../remote/remote-judge.js';
 import { CheckService } from '../service/check-service.js';
 import { ModelSlot } from '../service/model-slot.js';
 import { ServiceMetrics } from '../service/service-metrics.js';
+import { SessionService } from '../sessions/session-service.js';
+import { SessionStore } from '../sessions/session-store.js';
 import { openSqlDialect, sqlDialectConfigFor } from '../store/sql-dialect.js';
 import { subjectPolicyFor } from './subject-policy.js';
 
@@ -44,6 +47,7 @@ export interface Service {
   modelLoaded: Promise<void>;
   queue: InferenceQueue;
   checks: CheckService;
+  sessions: SessionService;
   subjectPolicy: SubjectPolicy;
   checkpointKeys: CheckpointKeys;
   setSigningKey: SetSigningKey;
@@ -136,9 +140,19 @@ export async function buildService(
         tenantClaim: jwt.tenantClaim,
       })
     : undefined;
-  const hooks = new HookDecider(config.hooks, checks, store, subjectPolicy);
+  const sessions = new SessionService({
+    store: await SessionStore.open(db),
+    checks,
+    subjectPolicy,
+    config: config.sessions,
+    publicUrl: config.publicUrl,
+    maxPixels: config.limits.maxPixels,
+    requireReference: (tenant) => requiresReference(config.identity.policy, tenant),
+  });
+  const hooks = new HookDecider(config.hooks, checks, store, subjectPolicy, sessions);
   const app = createApp({
     hooks: { config: config.hooks, decider: hooks, answers: await HookAnswerStore.open(db) },
+    sessions,
     store,
     checks,
     model,
@@ -161,6 +175,7 @@ export async function buildService(
     modelLoaded,
     queue,
     checks,
+    sessions,
     subjectPolicy,
     checkpointKeys,
     setSigningKey,

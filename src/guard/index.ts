@@ -16,3 +16,9 @@ export {
   ifasGuard,
   ifasGuardMiddleware,
 } from './ifas-guard.js';
+export {
+  inProcessSessions,
+  remoteSessions,
+  type SessionClient,
+  type SessionRedeemOutcome,
+} from './session-clients.js';
