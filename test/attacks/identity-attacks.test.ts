@@ -394,6 +394,20 @@ describe('Attacker cases on liveness sessions (each next to its legitimate twin)
     expect((await guardApp()(own.id)).status).toBe(403);
   });
 
+  it('a live session for a subject without a reference, where the tenant requires one → denied', async () => {
+    const session = await completed(photos.attacker, 'no-reference-yet', 231, 'initech');
+    expect(session.status).toBe('passed'); // live, and nothing to match against …
+    expect(await sessionHook('no-reference-yet', session.id, INITECH)).toMatchObject({
+      action: 'deny',
+      reason: 'reference_required', // … but initech requires an enrolled face
+    });
+    // The twin: globex does not require one, so the same kind of session passes there.
+    const globex = await completed(photos.attacker, 'no-reference-yet', 232, 'globex');
+    expect(await sessionHook('no-reference-yet', globex.id, GLOBEX)).toMatchObject({
+      action: 'allow',
+    });
+  });
+
   it('an expired session → denied', async () => {
     const old = await completed(await mirrored(photos.holder), VICTIM, 221);
     expect(old.status).toBe('passed');
