@@ -41,7 +41,8 @@ export interface GuardOptions {
   onUnavailable?: 'deny' | 'allow';
   /**
    * Deny subjects without an enrolled reference face (a live face must also be the account's face).
-   * Default: the service's tenant policy in-process (IFAS_IDENTITY), false over HTTP.
+   * Default: the service's tenant policy in-process (IFAS_IDENTITY), false over HTTP in image mode; in
+   * session mode the service always applies its tenant policy when it redeems the session.
    */
   requireReference?: boolean;
   /** Told about every denial with its full verdict (decision, rationale), for the host's own logs. */
