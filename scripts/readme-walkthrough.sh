@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's first steps, exactly as a newcomer runs them: `npm start` (reference model, SQLite,
 # bootstrap key), then post the sample photo, read the decision back from /v1/audit and verify the
-# chain. Uses a scratch data folder and port so it never touches a developer's ./data.
+# chain; then create a liveness session, fetch its capture page and read the session back. Uses a scratch data folder and port so it never touches a developer's ./data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK="$(mktemp -d)"
@@ -33,4 +33,15 @@ echo "$AUDIT" | jq -e --arg id "$ID" '.records | length == 1 and .[0].record.che
 echo "$VERIFY" | jq -e '.ok == true and .checked == 1' >/dev/null || { echo "verify failed: $VERIFY"; exit 1; }
 UNAUTH=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/v1/audit")
 [ "$UNAUTH" = 401 ] || { echo "expected 401 without a key, got $UNAUTH"; exit 1; }
-echo "walkthrough: $(echo "$CHECK" | jq -r '"\(.decision) liveness=\(.liveness) rationale: \(.rationale)"'); audit verify ok"
+# The session walkthrough: create a session, open its capture page, read the session back.
+S=$(curl -sf -H "Authorization: Bearer $KEY" -H 'content-type: application/json' \
+  -d "{\"subject\":\"grace\",\"purpose\":\"login\",\"returnUrl\":\"$BASE/healthz\"}" "$BASE/v1/sessions")
+PAGE_URL=$(echo "$S" | jq -r .captureUrl)
+case "$PAGE_URL" in "$BASE/capture/"*"#token=cap_"*) ;; *) echo "unexpected captureUrl: $PAGE_URL"; exit 1 ;; esac
+PAGE_HEADERS=$(curl -sf -D - -o "$WORK/capture.html" "${PAGE_URL%%#*}")
+echo "$PAGE_HEADERS" | grep -qi "^content-security-policy: default-src 'none'" || { echo "capture page without its CSP"; exit 1; }
+grep -q '<ifas-capture' "$WORK/capture.html" || { echo "no capture component on the page"; exit 1; }
+curl -sf "$BASE/capture/assets/capture-page.js" -o /dev/null || { echo "capture script not built"; exit 1; }
+SESSION=$(curl -sf -H "Authorization: Bearer $KEY" "$BASE/v1/sessions/$(echo "$S" | jq -r .id)")
+echo "$SESSION" | jq -e '.status == "created" and .attempts == 0' >/dev/null || { echo "session: $SESSION"; exit 1; }
+echo "walkthrough: $(echo "$CHECK" | jq -r '"\(.decision) liveness=\(.liveness) rationale: \(.rationale)"'); audit verify ok; session page served"

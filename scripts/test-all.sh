@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Every test of the project, TypeScript and Python, from a fresh checkout: installs what it needs
-# (npm packages, the pinned Python environment, a PostgreSQL server), then lint, type-check, build,
-# unit, parity, store and durability tests, the deployment artefacts (CDK, osls, linters), an
-# end-to-end check that a freshly exported package runs under the TypeScript CLI, and the README's
-# API walkthrough.
+# (npm packages, the pinned Python environment, Debian's Chromium, a PostgreSQL server), then lint,
+# type-check, build, unit, parity, store and durability tests, browser tests, the deployment artefacts
+# (CDK, osls, linters), an end-to-end check that a freshly exported package runs under the TypeScript
+# CLI, and the README's API walkthrough.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ONNXRUNTIME_NODE_INSTALL=skip   # onnxruntime-node's postinstall would fetch CUDA binaries
@@ -14,6 +14,11 @@ npm ci --no-audit --no-fund --loglevel=error
 bash scripts/setup-python.sh
 bash scripts/fetch-dlib-faces.sh
 bash scripts/fetch-embedder-sources.sh
+echo "== Chromium for the capture page's browser tests (Debian's package, driven by playwright-core)"
+if ! command -v chromium > /dev/null; then
+  apt-get install -y chromium > /dev/null 2>&1 || { apt-get update > /dev/null && apt-get install -y chromium > /dev/null; }
+fi
+chromium --version 2>/dev/null | head -1
 echo "== PostgreSQL server for the audit-store tests (installed from Debian's archive when missing)"
 bash scripts/start-postgres.sh
 trap 'bash scripts/start-postgres.sh --stop' EXIT
@@ -21,9 +26,10 @@ trap 'bash scripts/start-postgres.sh --stop' EXIT
 echo "== lint and type-check"
 npx biome check .
 npx tsc -p tsconfig.json --noEmit
-npm run build --silent
+npx tsc -p src/capture/browser/tsconfig.json   # the capture page and <ifas-capture>, with the DOM library
+npm run build --silent                          # tsc, then esbuild bundles the capture page into dist/capture
 
-echo "== TypeScript tests (vitest)"
+echo "== TypeScript tests (vitest; the capture page's run in Chromium with a fake camera)"
 npx vitest run --reporter=default --reporter=json --outputFile="$REPORTS/vitest.json"
 
 echo "== deployment artefacts: cdk synth, sls package, cfn-lint, hadolint (scripts/check-deploy.sh)"

@@ -39,9 +39,13 @@ export const ERROR_CODES = [
   'HOOK_REPLAYED',
   'LIVENESS_FAILED',
   'LIVENESS_NO_IMAGE',
+  'LIVENESS_NO_SESSION',
+  'LIVENESS_SESSION_REFUSED',
   'LIVENESS_UNAVAILABLE',
   'REFERENCE_REJECTED',
   'STORE_BUSY',
+  'SESSION_EXPIRED',
+  'SESSION_EXHAUSTED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -289,27 +293,41 @@ export class InputFileNotFoundError extends AppError {
 const LIVENESS_STATUS = {
   LIVENESS_FAILED: 403,
   LIVENESS_NO_IMAGE: 400,
+  LIVENESS_NO_SESSION: 400,
+  LIVENESS_SESSION_REFUSED: 403,
   LIVENESS_UNAVAILABLE: 503,
 } as const;
 
 /**
  * The guard middleware's refusals: the face check did not pass — not live, or not the account's face —
- * (403), the login carried no face image (400), or no decision could be had (503).
+ * (403), the login carried no face image or names no liveness session (400), the session cannot be
+ * used (403), or no decision could be had (503).
  */
 export class LivenessRefusedError extends AppError {
   readonly title = 'Liveness check did not pass';
   readonly status: number;
   constructor(
-    readonly code: Extract<
-      ErrorCode,
-      'LIVENESS_FAILED' | 'LIVENESS_NO_IMAGE' | 'LIVENESS_UNAVAILABLE'
-    >,
+    readonly code: keyof typeof LIVENESS_STATUS,
     message: string,
     options?: AppErrorOptions,
   ) {
     super(message, options);
     this.status = LIVENESS_STATUS[code];
   }
+}
+
+/** A liveness session past its expiry time refuses captures (410). */
+export class SessionExpiredError extends AppError {
+  readonly code = 'SESSION_EXPIRED';
+  readonly status = 410;
+  readonly title = 'Liveness session expired';
+}
+
+/** A liveness session whose attempts are used up refuses captures (410). */
+export class SessionExhaustedError extends AppError {
+  readonly code = 'SESSION_EXHAUSTED';
+  readonly status = 410;
+  readonly title = 'Liveness session has no attempts left';
 }
 
 /** What a code needs besides its message to be rebuilt elsewhere (over the infer wire). */
@@ -371,10 +389,14 @@ const ERROR_FACTORIES: Record<ErrorCode, ErrorFactory> = {
   HOOK_REPLAYED: plain(HookReplayError),
   LIVENESS_FAILED: withCode(LivenessRefusedError, 'LIVENESS_FAILED'),
   LIVENESS_NO_IMAGE: withCode(LivenessRefusedError, 'LIVENESS_NO_IMAGE'),
+  LIVENESS_NO_SESSION: withCode(LivenessRefusedError, 'LIVENESS_NO_SESSION'),
+  LIVENESS_SESSION_REFUSED: withCode(LivenessRefusedError, 'LIVENESS_SESSION_REFUSED'),
   LIVENESS_UNAVAILABLE: withCode(LivenessRefusedError, 'LIVENESS_UNAVAILABLE'),
   REFERENCE_REJECTED: plain(ReferenceRejectedError),
   STORE_BUSY: (message, extras) =>
     new StoreBusyError(extras.retryAfterSeconds ?? 1, message, optionsOf(extras)),
+  SESSION_EXPIRED: plain(SessionExpiredError),
+  SESSION_EXHAUSTED: plain(SessionExhaustedError),
 };
 
 export function isErrorCode(code: string): code is ErrorCode {

@@ -14,6 +14,7 @@ import { HeadCheckpointer } from '../audit/head-checkpointer.js';
 import { ImageVault } from '../audit/image-vault.js';
 import { openAuditStore } from '../audit/open-audit-store.js';
 import { jwtVerifier } from '../auth/jwt-verifier.js';
+import { requiresReference } from '../config/identity-config.js';
 import { type CheckpointKeys, checkpointKeysFor } from '../config/local-secrets.js';
 import type { ServiceConfig } from '../config/service-config.js';
 import { FlagDelivery } from '../flags/deliver.js';
@@ -35,6 +36,8 @@ import { RemoteJudge } from '../remote/remote-judge.js';
 import { CheckService } from '../service/check-service.js';
 import { ModelSlot } from '../service/model-slot.js';
 import { ServiceMetrics } from '../service/service-metrics.js';
+import { SessionService } from '../sessions/session-service.js';
+import { SessionStore } from '../sessions/session-store.js';
 import { openSqlDialect } from '../store/sql-dialect.js';
 import { subjectPolicyFor } from './subject-policy.js';
 
@@ -46,6 +49,7 @@ export interface Service {
   modelLoaded: Promise<void>;
   queue: InferenceQueue;
   checks: CheckService;
+  sessions: SessionService;
   subjectPolicy: SubjectPolicy;
   checkpointKeys: CheckpointKeys;
   setSigningKey: SetSigningKey;
@@ -169,9 +173,19 @@ export async function buildService(
         tenantClaim: jwt.tenantClaim,
       })
     : undefined;
-  const hooks = new HookDecider(config.hooks, checks, store, subjectPolicy);
+  const sessions = new SessionService({
+    store: await SessionStore.open(db),
+    checks,
+    subjectPolicy,
+    config: config.sessions,
+    publicUrl: config.publicUrl,
+    maxPixels: config.limits.maxPixels,
+    requireReference: (tenant) => requiresReference(config.identity.policy, tenant),
+  });
+  const hooks = new HookDecider(config.hooks, checks, store, subjectPolicy, sessions);
   const app = createApp({
     hooks: { config: config.hooks, decider: hooks },
+    sessions,
     store,
     checks,
     model,
@@ -195,6 +209,7 @@ export async function buildService(
     modelLoaded,
     queue,
     checks,
+    sessions,
     subjectPolicy,
     checkpointKeys,
     setSigningKey,

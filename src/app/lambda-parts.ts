@@ -19,7 +19,7 @@ import type { Service, ServiceParts } from './build-service.js';
 import { loadSecretsIntoEnv } from './lambda-environment.js';
 import { subjectPolicyFor } from './subject-policy.js';
 
-function once<T>(make: () => Promise<T>): () => Promise<T> {
+export function once<T>(make: () => Promise<T>): () => Promise<T> {
   let made: Promise<T> | null = null;
   return () => {
     made ??= make().catch((error: unknown) => {

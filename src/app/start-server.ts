@@ -68,8 +68,25 @@ export async function startServer(
         log(`housekeeping failed: ${error instanceof Error ? error.message : String(error)}`),
     );
   };
+  const forgetOldCaptures = (): void => {
+    service.sessions.purgeOld().then(
+      (purged) => {
+        if (purged.hashes + purged.sessions > 0) {
+          log(`retention: forgot ${purged.hashes} capture hashes and ${purged.sessions} sessions`);
+        }
+      },
+      (error: unknown) =>
+        log(
+          `session housekeeping failed: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+    );
+  };
   housekeeping();
-  const retention = setInterval(housekeeping, HOUR_MS);
+  forgetOldCaptures();
+  const retention = setInterval(() => {
+    housekeeping();
+    forgetOldCaptures();
+  }, HOUR_MS);
   retention.unref();
 
   return {

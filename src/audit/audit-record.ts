@@ -52,7 +52,10 @@ export const auditRecordSchema = z.object({
     requestId: z.string().nullable(),
     clientRequestId: z.string().nullable(),
     /** Which credential asked: an API key id or a JWT subject, never the secret. */
-    caller: z.object({ kind: z.enum(['api-key', 'jwt', 'cli', 'hook', 'lambda']), id: z.string() }),
+    caller: z.object({
+      kind: z.enum(['api-key', 'jwt', 'cli', 'hook', 'lambda', 'session']),
+      id: z.string(),
+    }),
     userAgent: z.string().max(256).nullable(),
   }),
 });

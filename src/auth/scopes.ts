@@ -11,6 +11,8 @@ export const SCOPES = [
   'metrics:read',
   'images:read',
   'subjects:write',
+  'sessions:write',
+  'sessions:read',
 ] as const;
 export const scopeSchema = z.enum(SCOPES);
 export type Scope = z.infer<typeof scopeSchema>;

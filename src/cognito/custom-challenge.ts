@@ -24,6 +24,7 @@ import type {
 import type { SubjectPolicy } from '../audit/audit-record.js';
 import type { AuditStore } from '../audit/audit-store.js';
 import { redeemCheck } from '../service/redeem-check.js';
+import type { SessionLedger } from '../sessions/session-ledger.js';
 
 export const CHALLENGE = 'IFAS_LIVENESS';
 const CUSTOM_CHALLENGE = 'CUSTOM_CHALLENGE' as const;
@@ -39,7 +40,17 @@ export interface ChallengeSettings {
   flow: CognitoFlow;
 }
 
+/** Session mode: the challenge is a liveness session created for the user, answered with its id. */
+export interface SessionChallengeSettings {
+  sessions: SessionLedger;
+  tenant: string;
+  ttlSeconds: number;
+  maxAttempts: number;
+}
+
 export interface VerifySettings {
+  /** Redeems session-id answers (session mode); without it only check ids are accepted. */
+  sessions?: SessionLedger;
   store: AuditStore;
   subjectPolicy: SubjectPolicy;
   tenant: string;
@@ -119,7 +130,69 @@ export function createAuthChallenge(
   return event;
 }
 
-/** VerifyAuthChallengeResponse: the answer is a check id; the decision comes from the audit store. */
+/**
+ * CreateAuthChallenge in session mode: creates a liveness session for the user's `sub` on the server
+ * and hands the client its capture URL (capture token in the fragment); the client opens it and answers
+ * the challenge with the session id. The browser never holds an API key, and the session belongs to
+ * this challenge only.
+ */
+export async function createSessionChallenge(
+  event: CreateAuthChallengeTriggerEvent,
+  settings: SessionChallengeSettings,
+  now = new Date(),
+): Promise<CreateAuthChallengeTriggerEvent> {
+  const subject = event.request.userAttributes.sub ?? '';
+  const created = await settings.sessions.create(
+    { tenant: settings.tenant, createdBy: `cognito:${event.userPoolId}` },
+    {
+      subject,
+      purpose: 'login',
+      ttlSeconds: settings.ttlSeconds,
+      maxAttempts: settings.maxAttempts,
+    },
+  );
+  event.response.publicChallengeParameters = {
+    challenge: CHALLENGE,
+    captureUrl: created.captureUrl,
+    sessionId: created.id,
+    expiresAt: created.expiresAt,
+  };
+  event.response.privateChallengeParameters = {
+    issuedAt: now.toISOString(),
+    sessionId: created.id,
+  };
+  event.response.challengeMetadata = CHALLENGE;
+  return event;
+}
+
+async function verifySessionAnswer(
+  event: VerifyAuthChallengeResponseTriggerEvent,
+  settings: VerifySettings,
+  sessionId: string,
+  subject: string,
+): Promise<string | null> {
+  // Only the session this challenge created answers it: no session from another login or user.
+  if (!settings.sessions || sessionId !== event.request.privateChallengeParameters.sessionId) {
+    return 'session_not_this_challenge';
+  }
+  const redemption = await settings.sessions.redeem({
+    tenant: settings.tenant,
+    sessionId,
+    subject,
+    maxAgeSeconds: settings.maxCheckAgeSeconds,
+    usedBy: `cognito:${event.userPoolId}`,
+    requireReference: settings.requireReference,
+  });
+  if (!redemption.ok) return redemption.reason;
+  return redemption.session.decision === 'live'
+    ? null
+    : `decision_${redemption.session.decision ?? 'none'}`;
+}
+
+/**
+ * VerifyAuthChallengeResponse: the answer is a check id, or in session mode the challenge's session id;
+ * the decision comes from the audit store or the session store, never from the client.
+ */
 export async function verifyAuthChallenge(
   event: VerifyAuthChallengeResponseTriggerEvent,
   settings: VerifySettings,
@@ -132,6 +205,12 @@ export async function verifyAuthChallenge(
   };
   const checkId = event.request.challengeAnswer.trim();
   const subject = event.request.userAttributes.sub;
+  if (subject && /^ses_[A-Za-z0-9_-]{10,60}$/.test(checkId)) {
+    const refusal = await verifySessionAnswer(event, settings, checkId, subject);
+    if (refusal) return refuse(refusal);
+    event.response.answerCorrect = true;
+    return event;
+  }
   const issuedAt = Date.parse(event.request.privateChallengeParameters.issuedAt ?? '');
   if (!subject || !/^chk_[A-Za-z0-9_-]{1,60}$/.test(checkId) || Number.isNaN(issuedAt)) {
     return refuse('malformed answer or challenge');

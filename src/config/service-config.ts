@@ -13,6 +13,7 @@ import { parseEnv } from './env.js';
 import { type FlagConfig, flagConfigSchema } from './flag-config.js';
 import { type HookConfig, hookConfigSchema } from './hook-config.js';
 import { type IdentityConfig, identityConfigSchema } from './identity-config.js';
+import { type SessionConfig, sessionConfigSchema } from './session-config.js';
 
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -77,6 +78,8 @@ const envSchema = z
     IFAS_FLAGS_FILE: z.string().optional(),
     IFAS_HOOKS: z.string().optional(),
     IFAS_HOOKS_FILE: z.string().optional(),
+    IFAS_SESSIONS: z.string().optional(),
+    IFAS_SESSIONS_FILE: z.string().optional(),
     IFAS_SET_SIGNING_KEY_FILE: z.string().optional(),
     IFAS_OUTBOX_POLL_MS: positiveInt.default(5_000),
     IFAS_RETAIN_IMAGES_KEY: z.base64().optional(),
@@ -193,6 +196,8 @@ export interface ServiceConfig {
   flags: FlagConfig;
   /** Inbound identity-provider hooks: IFAS_HOOKS JSON or IFAS_HOOKS_FILE. */
   hooks: HookConfig;
+  /** Liveness sessions (allowed capture origins per tenant, replay window): IFAS_SESSIONS JSON or IFAS_SESSIONS_FILE. */
+  sessions: SessionConfig;
   setSigningKeyFile: string;
   outboxPollMs: number;
   /** Opt-in encrypted image retention: AES-256-GCM key and days kept; null keeps no images. */
@@ -314,6 +319,12 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
     publicUrl: (e.IFAS_PUBLIC_URL ?? `http://${e.IFAS_HOST}:${e.IFAS_PORT}`).replace(/\/$/, ''),
     flags: jsonSection('IFAS_FLAGS', e.IFAS_FLAGS, e.IFAS_FLAGS_FILE, flagConfigSchema),
     hooks: jsonSection('IFAS_HOOKS', e.IFAS_HOOKS, e.IFAS_HOOKS_FILE, hookConfigSchema),
+    sessions: jsonSection(
+      'IFAS_SESSIONS',
+      e.IFAS_SESSIONS,
+      e.IFAS_SESSIONS_FILE,
+      sessionConfigSchema,
+    ),
     setSigningKeyFile: resolve(
       e.IFAS_SET_SIGNING_KEY_FILE ?? join(dataDir, 'set-signing-es256.pem'),
     ),

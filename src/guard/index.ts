@@ -17,3 +17,8 @@ export {
   ifasGuard,
   ifasGuardMiddleware,
 } from './ifas-guard.js';
+export {
+  remoteSessions,
+  type SessionClient,
+  type SessionRedeemOutcome,
+} from './session-clients.js';

@@ -12,11 +12,15 @@ import { type IdentityFailure, identityFailure } from '../face/face-match.js';
 import type { Decision, ExplainMode } from '../inference/check-result.js';
 import type { CheckService } from '../service/check-service.js';
 import { type RedeemFailure, redeemCheck } from '../service/redeem-check.js';
+import type { SessionRedeemFailure } from '../sessions/session-ledger.js';
+import type { SessionService } from '../sessions/session-service.js';
 
 export interface HookQuestion {
   tenant: string;
   subject: string;
   checkId?: string;
+  /** A liveness session to redeem (same tenant, same subject, judged, single use). */
+  sessionId?: string;
   image?: Uint8Array;
   clientRequestId?: string;
   explain?: ExplainMode;
@@ -26,8 +30,10 @@ export interface HookQuestion {
 
 export interface HookAnswer {
   action: HookAction;
-  reason: Decision | 'budget_exceeded' | RedeemFailure | IdentityFailure;
+  reason: Decision | 'budget_exceeded' | RedeemFailure | SessionRedeemFailure | IdentityFailure;
   checkId: string | null;
+  /** Set when the hook redeemed a session. */
+  sessionId?: string;
   decision: Decision | null;
   liveness: number | null;
   rationale: string | null;
@@ -41,6 +47,7 @@ export class HookDecider {
     private readonly checks: CheckService,
     private readonly store: AuditStore,
     private readonly subjectPolicy: SubjectPolicy,
+    private readonly sessions?: SessionService,
   ) {}
 
   private requireReference(tenant: string): boolean {
@@ -84,7 +91,36 @@ export class HookDecider {
     };
   }
 
+  private async redeemSession(question: HookQuestion, sessionId: string): Promise<HookAnswer> {
+    const redemption = this.sessions
+      ? await this.sessions.redeem({
+          tenant: question.tenant,
+          sessionId,
+          subject: question.subject,
+          maxAgeSeconds: this.config.maxCheckAgeSeconds,
+          usedBy: question.via,
+          requireReference: this.requireReference(question.tenant),
+        })
+      : ({ ok: false, reason: 'session_not_found' } as const);
+    if (!redemption.ok) return { ...this.refusal(redemption.reason, 'deny', null), sessionId };
+    const session = redemption.session;
+    const decision = session.decision ?? 'uncertain';
+    return {
+      action:
+        decision === 'live' ? 'allow' : decision === 'spoof' ? 'deny' : this.config.onUncertain,
+      reason: decision,
+      checkId: session.checkIds.at(-1) ?? null,
+      sessionId,
+      decision,
+      liveness: session.liveness,
+      rationale: session.rationale,
+      attackMedium: session.attackMedium,
+      qualityReason: null,
+    };
+  }
+
   private async decide(question: HookQuestion): Promise<HookAnswer> {
+    if (question.sessionId !== undefined) return this.redeemSession(question, question.sessionId);
     if (question.image) {
       const caller: Caller = { kind: 'hook', id: question.via };
       const outcome = await this.checks.submit({

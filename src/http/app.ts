@@ -28,14 +28,17 @@ import type { FaceReferences } from '../identity/face-references.js';
 import type { CheckService } from '../service/check-service.js';
 import type { ModelSlot } from '../service/model-slot.js';
 import type { ServiceMetrics } from '../service/service-metrics.js';
+import type { SessionService } from '../sessions/session-service.js';
 import type { AppEnv } from './app-env.js';
 import { registerAuditRoutes } from './audit-routes.js';
+import { isCapturePagePath, registerCapturePage } from './capture-page-routes.js';
 import { registerCheckRoutes } from './check-routes.js';
 import { renderDocsPage } from './docs-page.js';
 import { registerFlagRoutes } from './flag-routes.js';
 import { registerHookRoutes } from './hook-routes.js';
 import { registerOpsRoutes } from './ops-routes.js';
 import { problemResponse } from './problem.js';
+import { isCapturePath, registerSessionRoutes } from './session-routes.js';
 import { registerSubjectRoutes } from './subject-routes.js';
 
 export interface AppDependencies {
@@ -47,6 +50,8 @@ export interface AppDependencies {
   /** Where the newest anchored checkpoint of each chain is read back from, for verification. */
   anchors?: AnchorSource;
   hooks: { config: HookConfig; decider: HookDecider };
+  /** Liveness sessions and the capture page. */
+  sessions: SessionService;
   setSigningKey: SetSigningKey;
   /** The SET issuer and base of the published JWKS. */
   publicUrl: string;
@@ -143,8 +148,11 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   app.use(async function authenticateUnlessPublic(c, next) {
     // Hooks authenticate by their signature (hook-routes.ts), not by a bearer credential.
     const signedHook = c.req.path.startsWith('/v1/hooks/');
+    // Captures authenticate by their session's capture token; the capture page and its assets are public.
     if (
       signedHook ||
+      isCapturePath(c.req.path) ||
+      isCapturePagePath(c.req.path) ||
       PUBLIC_PATHS.has(c.req.path) ||
       (deps.publicDocs && DOC_PATHS.has(c.req.path))
     ) {
@@ -167,6 +175,12 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     setSigningKey: deps.setSigningKey,
     publicUrl: deps.publicUrl,
   });
+  registerSessionRoutes(app, {
+    sessions: deps.sessions,
+    ...deps.limits,
+    maxRedeemAgeSeconds: deps.hooks.config.maxCheckAgeSeconds,
+  });
+  registerCapturePage(app, { sessions: deps.sessions });
   registerAuditRoutes(app, {
     store: deps.store,
     checks: deps.checks,

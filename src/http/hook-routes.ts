@@ -42,13 +42,20 @@ export const verifyHookBodySchema = z
       .object({
         subject: z.string().min(1).max(256),
         checkId: z.string().min(1).max(64).optional(),
+        sessionId: z.string().min(1).max(64).optional(),
         image: z.base64().min(1).optional(),
         clientRequestId: z.string().min(1).max(128).optional(),
         explain: z.enum(EXPLAIN_MODES).optional(),
       })
-      .refine((data) => (data.checkId === undefined) !== (data.image === undefined), {
-        message: 'send exactly one of checkId (look up a check) or image (run one)',
-      }),
+      .refine(
+        (data) =>
+          [data.checkId, data.sessionId, data.image].filter((field) => field !== undefined)
+            .length === 1,
+        {
+          message:
+            'send exactly one of checkId (look up a check), sessionId (redeem a session) or image (run one)',
+        },
+      ),
   })
   .openapi('VerifyHookRequest');
 
@@ -57,9 +64,10 @@ const hookAnswerSchema = z
     action: z.enum(['allow', 'deny', 'step_up']),
     reason: z.string().openapi({
       description:
-        'live, spoof, uncertain, budget_exceeded, check_not_found, subject_mismatch, check_expired, check_already_used, face_mismatch, reference_required',
+        'live, spoof, uncertain, budget_exceeded, check_not_found, subject_mismatch, check_expired, check_already_used, face_mismatch, reference_required, session_not_found, session_not_judged, session_expired, session_already_used',
     }),
     checkId: z.string().nullable(),
+    sessionId: z.string().optional(),
     decision: z.enum(DECISIONS).nullable(),
     liveness: z.number().nullable(),
     rationale: z.string().nullable(),
@@ -74,7 +82,7 @@ const verifyHook = createRoute({
   summary: 'Identity-provider hook: allow, deny or step up a login on a liveness check',
   description:
     'Signed with Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature). Runs a check on ' +
-    '`image` or redeems `checkId` (same subject, recent, single use), within the configured time budget.',
+    '`image`, or redeems `checkId` or `sessionId` (same subject, recent, single use), within the configured time budget.',
   request: { body: { content: { 'application/json': { schema: verifyHookBodySchema } } } },
   responses: {
     200: {
@@ -177,6 +185,7 @@ export function registerHookRoutes(app: OpenAPIHono<AppEnv>, options: HookRouteO
         subject: data.subject,
         via: `standard-webhooks:${headers['webhook-id']}`,
         ...(data.checkId !== undefined ? { checkId: data.checkId } : {}),
+        ...(data.sessionId !== undefined ? { sessionId: data.sessionId } : {}),
         ...(data.image !== undefined ? { image: Buffer.from(data.image, 'base64') } : {}),
         ...(data.clientRequestId ? { clientRequestId: data.clientRequestId } : {}),
         ...(data.explain ? { explain: data.explain } : {}),

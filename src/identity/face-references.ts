@@ -85,7 +85,17 @@ export class FaceReferences {
     image: Uint8Array,
     face: JudgedFace,
   ): Promise<FaceMatch | null> {
-    const reference = await this.store.get(tenant, this.key(tenant, subject));
+    return this.matchStored(tenant, this.key(tenant, subject), image, face);
+  }
+
+  /** The same, for a subject already in its stored form (a liveness session keeps only that). */
+  async matchStored(
+    tenant: string,
+    storedSubject: string,
+    image: Uint8Array,
+    face: JudgedFace,
+  ): Promise<FaceMatch | null> {
+    const reference = await this.store.get(tenant, storedSubject);
     if (!reference) return null;
     if (reference.model !== this.model) {
       // A reference made by another embedding model cannot be compared; it must be re-enrolled.

@@ -39,6 +39,12 @@ export interface CheckRequest {
   tenant: string;
   image: Uint8Array;
   subject: string | null;
+  /**
+   * A liveness session's frame: the stored form of the session's subject, whose enrolled reference the
+   * face is matched against without recording the subject on the check (so the frame's check cannot
+   * be redeemed on its own, only through its session).
+   */
+  matchStoredSubject?: string;
   clientRequestId: string | null;
   explain: ExplainMode;
   caller: Caller;
@@ -222,8 +228,17 @@ export class CheckService {
   /** The judged face against the subject's reference; null without subject, face or reference. */
   private async matchFor(request: CheckRequest, result: CheckResult): Promise<FaceMatch | null> {
     const references = this.options.references;
-    if (!references || request.subject === null || result.face === null) return null;
-    return references.match(request.tenant, request.subject, request.image, result.face);
+    if (!references || result.face === null) return null;
+    if (request.subject !== null) {
+      return references.match(request.tenant, request.subject, request.image, result.face);
+    }
+    if (request.matchStoredSubject === undefined) return null;
+    return references.matchStored(
+      request.tenant,
+      request.matchStoredSubject,
+      request.image,
+      result.face,
+    );
   }
 
   get references(): FaceReferences | undefined {

@@ -26,12 +26,17 @@ const ALLOWED: Record<string, readonly string[]> = {
   remote: ['inference', 'auth', 'kernel'],
   eval: ['inference', 'kernel'],
   service: ['identity', 'audit', 'flags', 'config', 'inference', 'face', 'kernel'],
-  hooks: ['service', 'audit', 'auth', 'config', 'inference', 'face', 'kernel'],
-  cognito: ['service', 'audit', 'kernel'],
+  client: ['kernel'],
+  sessions: ['service', 'store', 'audit', 'auth', 'config', 'image', 'face', 'kernel'],
+  capture: ['client', 'kernel'],
+  hooks: ['service', 'sessions', 'audit', 'auth', 'config', 'inference', 'face', 'kernel'],
+  cognito: ['service', 'sessions', 'audit', 'kernel'],
   // decisions.ts and face-match.ts only: the guard is also the light package ifas-guard-client.
-  guard: ['inference', 'face', 'kernel'],
+  guard: ['client', 'inference', 'face', 'kernel'],
   http: [
     'service',
+    'sessions',
+    'capture',
     'hooks',
     'identity',
     'flags',
@@ -44,6 +49,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   ],
   app: [
     'http',
+    'sessions',
     'remote',
     'cognito',
     'guard',

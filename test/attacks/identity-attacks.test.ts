@@ -3,26 +3,29 @@
  * one service (tiny model, real face detector and embedder, reference faces on, SQLite audit file):
  * the identity-provider hook, the Cognito triggers, the guard middleware and the Auth0 recipe. Every
  * case has its legitimate twin next to it, so a denial is not just the service denying everything.
- *
- * Liveness sessions (issue: liveness sessions) are not on this branch: the "session" cases run on
- * single-use check ids, the binding this branch has.
+ * The same cases run twice: on single-use check ids, and on liveness sessions (capture page frames,
+ * redeemed by the hook, the guard's session mode and Cognito's session mode).
  */
 
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Hono } from 'hono';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../../src/app/build-service.js';
 import {
   type GuardVariables,
   ifasGuardMiddleware,
   inProcessChecks,
+  inProcessSessions,
   remoteChecks,
 } from '../../src/app/guard.js';
+import { createSessionChallenge, verifyAuthChallenge } from '../../src/cognito/custom-challenge.js';
 import { projectRoot } from '../../src/project-root.js';
 import { hs256, type PostLoginAction, runPostLogin } from '../support/auth0-actions.js';
 import { createEvent, defineEvent, verifyEvent } from '../support/cognito-events.js';
+import { cameraFrames } from '../support/frames.js';
 import { IDENTITY_ENV, type IdentityPhotos, identityPhotos } from '../support/identity-photos.js';
 import { keyFor, recordCheck, testServiceEnv } from '../support/service.js';
 import { signedHookRequest } from '../support/signed-hook.js';
@@ -60,17 +63,20 @@ let photos: IdentityPhotos;
 const check = (image: Buffer, subject: string, tenant = 'acme') =>
   recordCheck(service, { tenant, subject, image });
 
-async function hook(
-  subject: string,
-  checkId: string,
+/** The identity-provider hook redeeming a check id or (with `{ sessionId }`) a liveness session. */
+async function verifyHook(
+  data: { subject: string; checkId?: string; sessionId?: string },
   secret = ACME,
 ): Promise<Record<string, unknown>> {
   const res = await service.app.request(
     '/v1/hooks/verify',
-    signedHookRequest({ type: 'liveness.verify', data: { subject, checkId } }, secret),
+    signedHookRequest({ type: 'liveness.verify', data }, secret),
   );
   return (await res.json()) as Record<string, unknown>;
 }
+
+const hook = (subject: string, checkId: string, secret = ACME) =>
+  verifyHook({ subject, checkId }, secret);
 
 async function cognitoVerify(subject: string, checkId: string): Promise<boolean> {
   const created = await cognito.createHandler(createEvent(subject, []));
@@ -268,6 +274,148 @@ describe('Attacker cases (each next to its legitimate twin)', () => {
     } finally {
       await new Promise((resolve) => running.close(resolve));
     }
+  });
+});
+
+describe('Attacker cases on liveness sessions (each next to its legitimate twin)', () => {
+  // Every session of a tenant must show a new capture (the replay defence compares frame hashes across
+  // sessions), so each session here uses its own photo or its mirror image (a distant difference hash).
+  const mirrored = (image: Buffer) => sharp(image).flop().png().toBuffer();
+
+  /** A session created for `subject` and completed with camera-like frames of `face`; its id and the client's answer. */
+  async function completed(
+    face: Buffer,
+    subject: string,
+    seed: number,
+    tenant = 'acme',
+  ): Promise<{ id: string; status: string }> {
+    const created = await service.sessions.create(
+      { tenant, createdBy: 'test' },
+      { subject, purpose: 'login', ttlSeconds: 120, maxAttempts: 1 },
+    );
+    const answer = await service.sessions.capture(
+      created.id,
+      created.captureToken,
+      await cameraFrames(face, 3, seed),
+      { requestId: null, userAgent: null },
+    );
+    return { id: created.id, status: answer.status };
+  }
+
+  const sessionHook = (subject: string, sessionId: string, secret = ACME) =>
+    verifyHook({ subject, sessionId }, secret);
+
+  const guardApp = () => {
+    const app = new Hono<{ Variables: GuardVariables }>();
+    app.post(
+      '/login',
+      ifasGuardMiddleware({ sessions: inProcessSessions(service.sessions, 'acme') }),
+      (c) => c.text('signed in'),
+    );
+    return (sessionId: string) => {
+      const body = new FormData();
+      body.append('username', VICTIM);
+      body.append('livenessSessionId', sessionId);
+      return app.request('/login', { method: 'POST', body });
+    };
+  };
+
+  /** Cognito in session mode: Create makes the session for the user's sub, the client completes it, Verify redeems it. */
+  async function cognitoSession(face: Buffer, seed: number): Promise<boolean> {
+    const created = await createSessionChallenge(createEvent(VICTIM, []), {
+      sessions: service.sessions,
+      tenant: 'acme',
+      ttlSeconds: 120,
+      maxAttempts: 1,
+    });
+    const { sessionId, captureUrl } = created.response.publicChallengeParameters;
+    const token = new URL(captureUrl ?? '').hash.replace('#token=', '');
+    await service.sessions.capture(sessionId ?? '', token, await cameraFrames(face, 3, seed), {
+      requestId: null,
+      userAgent: null,
+    });
+    const verified = await verifyAuthChallenge(
+      verifyEvent(VICTIM, created.response.privateChallengeParameters, sessionId ?? ''),
+      {
+        sessions: service.sessions,
+        store: service.store,
+        subjectPolicy: service.subjectPolicy,
+        tenant: 'acme',
+        maxCheckAgeSeconds: 60,
+        requireReference: false,
+      },
+    );
+    return verified.response.answerCorrect;
+  }
+
+  it("the attacker's own live face in a session for the victim, whose reference is enrolled → denied (capture page, hook, guard, Cognito)", async () => {
+    const attacker = await completed(photos.attacker, VICTIM, 201);
+    expect(attacker.status).toBe('failed'); // told like a spoof: no hint that the face was the problem
+    const view = await service.sessions.view('acme', attacker.id);
+    expect(view).toMatchObject({ decision: 'live', match: { matched: false } });
+    expect(view.reasons).toContain('face_mismatch');
+    for (const checkId of view.checkIds) {
+      const frame = await service.store.findCheck('acme', checkId);
+      expect(frame?.record.subject).toBeNull(); // a frame is redeemable only through its session …
+      expect(frame?.record.match?.matched).toBe(false); // … and carries its match
+    }
+    expect(await sessionHook(VICTIM, attacker.id)).toMatchObject({
+      action: 'deny',
+      reason: 'face_mismatch',
+    });
+    const denied = await guardApp()(attacker.id);
+    expect(denied.status).toBe(403);
+    expect(await denied.json()).toMatchObject({ code: 'LIVENESS_FAILED' });
+    expect(await cognitoSession(await mirrored(photos.attacker), 202)).toBe(false);
+    // The twin: the victim's own face in a session passes every path.
+    const own = await completed(photos.holderAgain, VICTIM, 203);
+    expect(own.status).toBe('passed');
+    expect((await service.sessions.view('acme', own.id)).match?.matched).toBe(true);
+    expect((await guardApp()(own.id)).status).toBe(200);
+    expect(await cognitoSession(photos.holder, 204)).toBe(true);
+  });
+
+  it("another subject's, another tenant's or a reused session → denied", async () => {
+    const own = await completed(await mirrored(photos.holderAgain), VICTIM, 211);
+    expect(own.status).toBe('passed');
+    expect(await sessionHook('attacker-account', own.id)).toMatchObject({
+      action: 'deny',
+      reason: 'subject_mismatch',
+    });
+    expect(await sessionHook(VICTIM, own.id, GLOBEX)).toMatchObject({
+      action: 'deny',
+      reason: 'session_not_found',
+    });
+    expect(await sessionHook(VICTIM, own.id)).toMatchObject({ action: 'allow', sessionId: own.id });
+    expect(await sessionHook(VICTIM, own.id)).toMatchObject({
+      action: 'deny',
+      reason: 'session_already_used',
+    });
+    expect((await guardApp()(own.id)).status).toBe(403);
+  });
+
+  it('a live session for a subject without a reference, where the tenant requires one → denied', async () => {
+    const session = await completed(photos.attacker, 'no-reference-yet', 231, 'initech');
+    expect(session.status).toBe('passed'); // live, and nothing to match against …
+    expect(await sessionHook('no-reference-yet', session.id, INITECH)).toMatchObject({
+      action: 'deny',
+      reason: 'reference_required', // … but initech requires an enrolled face
+    });
+    // The twin: globex does not require one, so the same kind of session passes there.
+    const globex = await completed(photos.attacker, 'no-reference-yet', 232, 'globex');
+    expect(await sessionHook('no-reference-yet', globex.id, GLOBEX)).toMatchObject({
+      action: 'allow',
+    });
+  });
+
+  it('an expired session → denied', async () => {
+    const old = await completed(await mirrored(photos.holder), VICTIM, 221);
+    expect(old.status).toBe('passed');
+    await new Promise((resolve) => setTimeout(resolve, 2_200)); // maxCheckAgeSeconds is 2 here
+    expect(await sessionHook(VICTIM, old.id)).toMatchObject({
+      action: 'deny',
+      reason: 'session_expired',
+    });
   });
 });
 

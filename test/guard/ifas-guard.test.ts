@@ -7,11 +7,14 @@ import {
   ifasGuard,
   ifasGuardMiddleware,
   inProcessChecks,
+  inProcessSessions,
   remoteChecks,
+  remoteSessions,
 } from '../../src/app/guard.js';
 import { type RunningServer, startServer } from '../../src/app/start-server.js';
 import { serviceConfigFromEnv } from '../../src/config/service-config.js';
 import { FACE_32 } from '../support/fixtures.js';
+import { cameraFrames } from '../support/frames.js';
 import { freePort } from '../support/receivers.js';
 import { keyFor, testServiceEnv } from '../support/service.js';
 
@@ -183,5 +186,89 @@ describe('ifasGuard (plain function, any framework)', () => {
     expect(await request.json()).toMatchObject({ email: 'grace@example.com' }); // body still readable
     const stored = await live.service.store.findCheck('acme', verdict.check?.id ?? '');
     expect(stored?.record.subject).not.toBeNull();
+  });
+});
+
+describe('session mode: the login names a liveness session completed on the capture page', () => {
+  async function judgedSession(target: RunningServer, frames: Buffer[]): Promise<string> {
+    const created = await target.service.sessions.create(
+      { tenant: 'acme', createdBy: 'api-key:k' },
+      { subject: 'grace', purpose: 'login', ttlSeconds: 120, maxAttempts: 3 },
+    );
+    await target.service.sessions.capture(created.id, created.captureToken, frames, {
+      requestId: null,
+      userAgent: null,
+    });
+    return created.id;
+  }
+
+  function sessionLogin(sessionId: string | null, username = 'grace'): FormData {
+    const form = new FormData();
+    form.append('username', username);
+    form.append('password', 'hunter2');
+    if (sessionId) form.append('livenessSessionId', sessionId);
+    return form;
+  }
+
+  it('lets a judged live session through once (in-process), for its own subject only', async () => {
+    const sessionId = await judgedSession(live, await cameraFrames(face, 3, 101));
+    const denied: GuardVerdict[] = [];
+    const app = hostApp(
+      ifasGuardMiddleware({
+        sessions: inProcessSessions(live.service.sessions, 'acme'),
+        onDenied: (verdict) => denied.push(verdict),
+      }),
+    );
+    const stranger = await app.request('/login', {
+      method: 'POST',
+      body: sessionLogin(sessionId, 'mallory'),
+    });
+    expect(stranger.status).toBe(403);
+    expect(await stranger.json()).toMatchObject({ code: 'LIVENESS_SESSION_REFUSED' });
+    const res = await app.request('/login', { method: 'POST', body: sessionLogin(sessionId) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('ifas-check-id')).toBe(sessionId);
+    const again = await app.request('/login', { method: 'POST', body: sessionLogin(sessionId) });
+    expect(again.status).toBe(403);
+    // The untrusted client hears only that the session cannot be used; the host hears why.
+    const problem = (await again.json()) as { code: string; detail: string };
+    expect(problem.code).toBe('LIVENESS_SESSION_REFUSED');
+    expect(problem.detail).not.toMatch(/session_already_used/);
+    expect(denied.at(-1)).toMatchObject({ reason: 'session_refused' });
+    const last = denied.at(-1);
+    expect(last && !last.allowed ? last.detail : '').toMatch(/session_already_used/);
+    const none = await app.request('/login', { method: 'POST', body: sessionLogin(null) });
+    expect(none.status).toBe(400);
+  });
+
+  it('stops a session judged spoof (remote, typed client over HTTP); the rationale goes to the host only', async () => {
+    const [still] = await cameraFrames(face, 1, 103);
+    const sessionId = await judgedSession(strict, [still as Buffer, still as Buffer]);
+    const key = await keyFor(strict.service, 'acme', ['sessions:write']);
+    const denied: GuardVerdict[] = [];
+    const app = hostApp(
+      ifasGuardMiddleware({
+        sessions: remoteSessions({ baseUrl: strict.url, apiKey: key }),
+        onDenied: (verdict) => denied.push(verdict),
+      }),
+    );
+    const res = await app.request('/login', { method: 'POST', body: sessionLogin(sessionId) });
+    expect(res.status).toBe(403);
+    const problem = (await res.json()) as Record<string, unknown>;
+    expect(problem).toMatchObject({ code: 'LIVENESS_FAILED', retryable: true });
+    expect(problem).not.toHaveProperty('decision');
+    expect(JSON.stringify(problem)).not.toMatch(/still image|liveness \d/);
+    expect(denied[0]).toMatchObject({ reason: 'decision', check: { decision: 'spoof' } });
+    expect(denied[0]?.allowed ? '' : denied[0]?.detail).toMatch(/one still image/);
+    const wrongKey = hostApp(
+      ifasGuardMiddleware({
+        sessions: remoteSessions({ baseUrl: strict.url, apiKey: 'ifas_x_y' }),
+      }),
+    );
+    const refused = await wrongKey.request('/login', {
+      method: 'POST',
+      body: sessionLogin(sessionId),
+    });
+    expect(refused.status).toBe(400);
   });
 });

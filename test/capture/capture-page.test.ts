@@ -1,0 +1,212 @@
+/**
+ * The capture page in a real browser: Debian's Chromium driven by playwright-core, its camera a fake
+ * device playing a video made from samples/ at test time. Screenshots of each state go to a temporary
+ * folder, or to docs/images/ with IFAS_UPDATE_SCREENSHOTS=1 (the README shows those).
+ */
+
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../../src/app/start-server.js';
+import { buildCaptureAssets } from '../../src/capture/build-capture-assets.js';
+import { serviceConfigFromEnv } from '../../src/config/service-config.js';
+import { projectRoot } from '../../src/project-root.js';
+import { openSqlDialect, type SqlDialect } from '../../src/store/sql-dialect.js';
+import { writeFakeCamera } from '../support/fake-camera.js';
+import { SAMPLE_PORTRAIT } from '../support/fixtures.js';
+import { keyFor, testServiceEnv } from '../support/service.js';
+
+const CHROMIUM = process.env.IFAS_CHROMIUM ?? '/usr/bin/chromium';
+const PHONE = { width: 390, height: 760 };
+
+let server: RunningServer;
+let browser: Browser;
+let db: SqlDialect;
+let key: string;
+let shots: string;
+let receiver: Server;
+let returnBase: string;
+const returned: Array<{ url: string; headers: IncomingHttpHeaders }> = [];
+
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are JSON that the assertions check
+type Json = any;
+
+async function api(path: string, init: RequestInit = {}): Promise<Json> {
+  const res = await fetch(`${server.url}${path}`, {
+    ...init,
+    headers: {
+      authorization: `Bearer ${key}`,
+      'content-type': 'application/json',
+      ...init.headers,
+    },
+  });
+  return res.json();
+}
+
+async function createSession(body: Record<string, unknown> = {}): Promise<Json> {
+  return api('/v1/sessions', {
+    method: 'POST',
+    body: JSON.stringify({ subject: 'ada@acme.test', purpose: 'login', ...body }),
+  });
+}
+
+/** The capture URL as a browser would open it (the server listens on a port chosen at start). */
+function pageUrl(created: Json): string {
+  const url = new URL(created.captureUrl);
+  return `${server.url}${url.pathname}${url.hash}`;
+}
+
+async function openPage(camera: boolean): Promise<Page> {
+  const context = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 1 });
+  if (camera) await context.grantPermissions(['camera'], { origin: server.url });
+  return context.newPage();
+}
+
+const outcomeOf = (page: Page) =>
+  page
+    .waitForSelector('ifas-capture[data-outcome]', { timeout: 20_000 })
+    .then(async (element) => element.getAttribute('data-outcome'));
+
+const resultText = (page: Page) =>
+  page
+    .locator('ifas-capture')
+    .evaluate((element) => element.shadowRoot?.querySelector('.result')?.textContent);
+
+async function takePhoto(page: Page, shot?: string): Promise<void> {
+  await page.getByRole('button', { name: 'Start the camera' }).click();
+  const take = page.getByRole('button', { name: 'Take my photo' });
+  await take.waitFor();
+  // Evaluated in the page (a string: this file is type-checked without the DOM library).
+  await page.waitForFunction(
+    "(() => { const v = document.querySelector('ifas-capture')?.shadowRoot?.querySelector('video'); return !!v && v.readyState >= 2 && v.videoWidth > 0; })()",
+  );
+  if (shot) await page.screenshot({ path: join(shots, shot) });
+  // The keyboard works as well as a pointer: the button has focus after the camera starts.
+  await page.keyboard.press('Enter');
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `no Chromium at ${CHROMIUM}: apt-get install -y chromium (scripts/test-all.sh does)`,
+    );
+  }
+  await buildCaptureAssets();
+  const work = await mkdtemp(join(tmpdir(), 'ifas-capture-'));
+  shots =
+    process.env.IFAS_UPDATE_SCREENSHOTS === '1'
+      ? join(projectRoot(), 'docs', 'images')
+      : join(work, 'shots');
+  await mkdir(shots, { recursive: true });
+  const video = join(work, 'camera.y4m');
+  await writeFakeCamera(SAMPLE_PORTRAIT, video);
+  receiver = createServer((req, res) => {
+    returned.push({ url: req.url ?? '', headers: req.headers });
+    res.setHeader('content-type', 'text/html');
+    res.end('<!doctype html><title>Back at the app</title><p>Back at the app.</p>');
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  returnBase = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  const dataDir = join(work, 'data');
+  server = await startServer(
+    serviceConfigFromEnv(await testServiceEnv({ IFAS_PORT: '0', IFAS_DATA_DIR: dataDir })),
+    () => undefined,
+  );
+  await server.service.modelLoaded;
+  key = await keyFor(server.service, 'acme', ['sessions:write', 'sessions:read']);
+  db = await openSqlDialect({ kind: 'sqlite', path: join(dataDir, 'stores.sqlite') });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${video}`,
+      '--deny-permission-prompts',
+    ],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await db?.close();
+  await server?.stop();
+  await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
+});
+
+describe('the capture page in Chromium with a fake camera', () => {
+  it('passes a live sample end to end, then returns to the app with the session id and no token', async () => {
+    const created = await createSession({ returnUrl: `${returnBase}/login/done` });
+    const page = await openPage(true);
+    const csp: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) csp.push(message.text());
+    });
+    const started = performance.now();
+    await page.goto(pageUrl(created));
+    // The token leaves the address bar at once (history, bookmarks, any later Referer).
+    expect(page.url()).not.toContain('token=');
+    await takePhoto(page, 'capture-ready.png');
+    expect(await outcomeOf(page)).toBe('passed');
+    console.log(
+      `capture page: camera start to decision ${(performance.now() - started).toFixed(0)} ms`,
+    );
+    expect(await resultText(page)).toMatch(/verified/);
+    await page.screenshot({ path: join(shots, 'capture-passed.png') });
+    await page.waitForURL(`${returnBase}/login/done?sessionId=${created.id}`, { timeout: 10_000 });
+    const back = returned.find((entry) => entry.url.startsWith('/login/done'));
+    expect(back?.url).toBe(`/login/done?sessionId=${created.id}`);
+    expect(back?.headers.referer).toBeUndefined();
+    expect(csp).toEqual([]);
+
+    const session = await api(`/v1/sessions/${created.id}`);
+    expect(session).toMatchObject({ status: 'judged', decision: 'live', attempts: 1 });
+    expect(session.checkIds).toHaveLength(3);
+    expect(session.rationale).toMatch(/^Live\. 3 frame\(s\): 3 live\./);
+    await page.context().close();
+  });
+
+  it('shows an expired session as expired without starting the camera', async () => {
+    const created = await createSession();
+    await db.run('UPDATE liveness_sessions SET expires_at = ? WHERE id = ?', [
+      new Date(Date.now() - 1000).toISOString(),
+      created.id,
+    ]);
+    const page = await openPage(true);
+    await page.goto(pageUrl(created));
+    expect(await outcomeOf(page)).toBe('expired');
+    expect(await resultText(page)).toMatch(/expired/);
+    await page.screenshot({ path: join(shots, 'capture-expired.png') });
+    await page.context().close();
+  });
+
+  it('explains a denied camera permission', async () => {
+    const created = await createSession();
+    const page = await openPage(false);
+    await page.goto(pageUrl(created));
+    await page.getByRole('button', { name: 'Start the camera' }).click();
+    expect(await outcomeOf(page)).toBe('denied');
+    expect(await resultText(page)).toMatch(/Camera access was denied/);
+    await page.screenshot({ path: join(shots, 'capture-denied.png') });
+    expect((await api(`/v1/sessions/${created.id}`)).attempts).toBe(0);
+    await page.context().close();
+  });
+
+  it('fails a camera that replays what an earlier session already captured', async () => {
+    // The fake camera loops the same video: its frames copy the first test's capture.
+    const created = await createSession();
+    const page = await openPage(true);
+    await page.goto(pageUrl(created));
+    await takePhoto(page);
+    expect(await outcomeOf(page)).toBe('failed');
+    expect(await resultText(page)).toMatch(/could not confirm/);
+    await page.screenshot({ path: join(shots, 'capture-failed.png') });
+    const session = await api(`/v1/sessions/${created.id}`);
+    expect(session).toMatchObject({ status: 'judged', decision: 'spoof' });
+    expect(session.reasons).toContain('replayed_capture');
+    await page.context().close();
+  });
+});
