@@ -292,6 +292,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit/checkpoints/latest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The newest signed checkpoints of the caller's chain
+         * @description The newest purge checkpoint (where the stored chain starts), the newest head checkpoint in the database and the newest one anchored outside it, each Ed25519-signed over RFC 8785 canonical JSON (see the audit log section of the documentation), so anyone with the public key can check them.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The checkpoints (null where there is none). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LatestCheckpoints"];
+                    };
+                };
+                /** @description No credential, or a wrong, expired or revoked one (WWW-Authenticate says which). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The credential lacks the scope this route needs. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit/verify": {
         parameters: {
             query?: never;
@@ -301,7 +358,7 @@ export interface paths {
         };
         /**
          * Verify the hash chain of the audit log
-         * @description Recomputes every link from the latest signed checkpoint (or genesis) and reports the first break.
+         * @description Recomputes every link from the latest purge checkpoint (or genesis), checks the filter columns against the hashed records and the chain against every signed head checkpoint (including the newest one anchored outside the database), and reports the first break.
          */
         get: {
             parameters: {
@@ -760,6 +817,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description A delivery of the same eventId is still being handled. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Not a registration inline hook request. */
                 422: {
                     headers: {
@@ -821,7 +887,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The webhook-id was seen before. */
+                /** @description A delivery with the same webhook-id is still being handled. */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -1320,6 +1386,10 @@ export interface components {
                 reason: string;
                 seq: number | null;
             } | null;
+            /** @description The newest signed head checkpoint the chain was checked against. */
+            newestCommitment: {
+                [key: string]: unknown;
+            } | null;
             ok: boolean;
             tenant: string;
         };
@@ -1435,6 +1505,18 @@ export interface components {
             image: string;
             /** @description Your id for the person; stored as given or as a keyed hash, by policy. */
             subject?: string;
+        };
+        LatestCheckpoints: {
+            anchored: {
+                [key: string]: unknown;
+            } | null;
+            head: {
+                [key: string]: unknown;
+            } | null;
+            purge: {
+                [key: string]: unknown;
+            } | null;
+            tenant: string;
         };
         ModelRef: {
             name: string;

@@ -119,7 +119,7 @@ beforeAll(async () => {
   );
   await server.service.modelLoaded;
   key = await keyFor(server.service, 'acme', ['sessions:write', 'sessions:read']);
-  db = await openSqlDialect({ kind: 'sqlite', path: join(dataDir, 'stores.sqlite') });
+  db = await openSqlDialect({ kind: 'sqlite', path: join(dataDir, 'audit.sqlite') });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [

@@ -7,6 +7,7 @@ import { projectRoot } from '../../src/project-root.js';
 
 const run = promisify(execFile);
 const PACKAGE = join(projectRoot(), 'packages', 'guard-client');
+const RUNTIME_DEPENDENCIES = new Set(['zod', 'openapi-fetch']);
 
 interface Packed {
   size: number;
@@ -30,12 +31,13 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('packages/guard-client (ifas-guard-client)', () => {
-  it('publishes the guard alone: zod its only dependency, only its own compiled files', async () => {
+  it('publishes the guard alone: zod and openapi-fetch its only dependencies, only its own compiled files', async () => {
     const manifest = JSON.parse(await readFile(join(PACKAGE, 'package.json'), 'utf8')) as Record<
       string,
       unknown
     >;
-    expect(manifest.dependencies).toEqual({ zod: '4.6.7' }); // face-match's schema
+    // zod: face-match's schema; openapi-fetch: the typed API client behind remoteSessions.
+    expect(manifest.dependencies).toEqual({ 'openapi-fetch': '0.17.0', zod: '4.6.7' });
     expect(manifest.peerDependenciesMeta).toEqual({ hono: { optional: true } });
     expect(packed.files.map((f) => f.path).sort()).toEqual(
       expect.arrayContaining(['dist/guard/index.js', 'dist/guard/index.d.ts', 'package.json']),
@@ -44,12 +46,13 @@ describe('packages/guard-client (ifas-guard-client)', () => {
     expect(packed.size).toBeLessThan(50 * 1024);
   });
 
-  it('imports nothing at run time but its own files and zod', async () => {
+  it('imports nothing at run time but its own files, zod and openapi-fetch', async () => {
     const outside: string[] = [];
     for (const file of emitted) {
       const text = await readFile(join(PACKAGE, 'dist', file), 'utf8');
       for (const match of text.matchAll(/^(?:import|export)\s[^;]*?\bfrom\s+'([^']+)'/gms)) {
-        if (!match[1]?.startsWith('.') && match[1] !== 'zod') outside.push(`${file}: ${match[1]}`);
+        if (!match[1]?.startsWith('.') && !RUNTIME_DEPENDENCIES.has(match[1] ?? ''))
+          outside.push(`${file}: ${match[1]}`);
       }
     }
     expect(outside).toEqual([]);
@@ -62,6 +65,7 @@ describe('packages/guard-client (ifas-guard-client)', () => {
       'ifasGuard',
       'ifasGuardMiddleware',
       'remoteChecks',
+      'remoteSessions',
     ]);
   });
 });

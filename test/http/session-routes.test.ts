@@ -87,8 +87,8 @@ beforeAll(async () => {
   creator = await keyFor(service, 'acme', ['sessions:write', 'sessions:read']);
   reader = await keyFor(service, 'acme', ['checks:read', 'audit:read']);
   otherTenant = await keyFor(service, 'globex', ['sessions:write', 'sessions:read']);
-  // The session table itself, to move a session's clock or attempts without waiting.
-  db = await openSqlDialect({ kind: 'sqlite', path: join(dataDir, 'stores.sqlite') });
+  // The session table itself (in the audit database), to move a session's clock or attempts without waiting.
+  db = await openSqlDialect({ kind: 'sqlite', path: join(dataDir, 'audit.sqlite') });
 });
 
 afterAll(async () => {
