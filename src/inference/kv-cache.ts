@@ -30,22 +30,19 @@ export class KvCache {
 
   /** Row `row` of a batched prefill's present.* outputs, as a batch-of-one cache. */
   static fromBatchRow(outputs: Record<string, Tensor>, layers: number, row: number): KvCache {
-    const feeds: Record<string, Tensor> = {};
-    let length = 0;
-    for (let layer = 0; layer < layers; layer++) {
-      const key = outputs[GRAPH_IO.decoder.presentKey(layer)];
-      const value = outputs[GRAPH_IO.decoder.presentValue(layer)];
-      if (!key || !value) {
-        throw new InferenceFailedError(`decoder output present.${layer}.* missing`);
-      }
-      feeds[GRAPH_IO.decoder.pastKey(layer)] = batchRow(key, row);
-      feeds[GRAPH_IO.decoder.pastValue(layer)] = batchRow(value, row);
-      length = key.dims[2] ?? 0;
-    }
-    return new KvCache(feeds, length);
+    return KvCache.fromOutputs(outputs, layers, (tensor) => batchRow(tensor, row));
   }
 
   static fromPresent(outputs: Record<string, Tensor>, layers: number): KvCache {
+    return KvCache.fromOutputs(outputs, layers, (tensor) => tensor);
+  }
+
+  /** present.{i}.* → past_key_values.{i}.*, each tensor passed through `take`. */
+  private static fromOutputs(
+    outputs: Record<string, Tensor>,
+    layers: number,
+    take: (tensor: Tensor) => Tensor,
+  ): KvCache {
     const feeds: Record<string, Tensor> = {};
     let length = 0;
     for (let layer = 0; layer < layers; layer++) {
@@ -54,8 +51,8 @@ export class KvCache {
       if (!key || !value) {
         throw new InferenceFailedError(`decoder output present.${layer}.* missing`);
       }
-      feeds[GRAPH_IO.decoder.pastKey(layer)] = key;
-      feeds[GRAPH_IO.decoder.pastValue(layer)] = value;
+      feeds[GRAPH_IO.decoder.pastKey(layer)] = take(key);
+      feeds[GRAPH_IO.decoder.pastValue(layer)] = take(value);
       length = key.dims[2] ?? 0;
     }
     return new KvCache(feeds, length);
