@@ -4,6 +4,9 @@
  */
 
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT, UnsecuredJWT } from 'jose';
+
+type KeyLike = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+
 import { type Receiver, startReceiver } from './receivers.js';
 
 export const CALLER = 'ifas-aws-caller@project.iam.gserviceaccount.com';
@@ -38,7 +41,7 @@ export async function startGoogleTokens(): Promise<GoogleTokens> {
     email_verified: true,
     ...claims,
   });
-  const signWith = (privateKey: CryptoKey, claims: JWTPayload, expiresIn: string | number) =>
+  const signWith = (privateKey: KeyLike, claims: JWTPayload, expiresIn: string | number) =>
     new SignJWT(withDefaults(claims))
       .setProtectedHeader({ alg: 'RS256', kid: 'local-1', typ: 'JWT' })
       .setIssuedAt()
