@@ -28,7 +28,8 @@ const inferContainerEnvSchema = z
       .string()
       .min(16, 'IFAS_INFER_TOKEN (16+ characters) is required')
       .optional(),
-    IFAS_INFER_AUDIENCE: z.url().optional(),
+    // Empty counts as unset: the Cloud Run template fills it only for iam.
+    IFAS_INFER_AUDIENCE: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
     IFAS_INFER_ALLOWED_EMAILS: z
       .string()
       .transform((list) =>
