@@ -150,7 +150,7 @@ export async function buildService(
     concurrency: queueConcurrencyFor(config),
     maxWaiting: config.limits.queueMaxWaiting,
   });
-  const metrics = new ServiceMetrics(queue);
+  const metrics = new ServiceMetrics(queue, model);
   const setSigningKey = await setSigningKeyFor(config);
   const dispatcher = new OutboxDispatcher(
     store,

@@ -100,6 +100,16 @@ describe('buildService with IFAS_WORKERS=2 (the serving path of `ifas serve`)', 
     expect(fromPixels?.matched).toBe(true);
   });
 
+  it('reports the running workers and their crashes in /metrics', async () => {
+    const reader = await keyFor(service, 'acme', ['metrics:read']);
+    const res = await service.app.request('/metrics', {
+      headers: { authorization: `Bearer ${reader}` },
+    });
+    const text = await res.text();
+    expect(text).toMatch(/^ifas_model_workers 2$/m);
+    expect(text).toMatch(/^ifas_model_worker_crashes_total 0$/m);
+  });
+
   it('records every package it verified (model, detector, embedder) in one verified-files record', async () => {
     const record = JSON.parse(
       await readFile(join(home, '.cache', 'ifas-guard', 'verified-files.json'), 'utf8'),
