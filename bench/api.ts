@@ -15,7 +15,7 @@
  *       The services run side by side and their blocks alternate, so drift hits all alike.
  *
  *   npm run bench:api -- [--iterations 40] [--postgres postgres://…] [--load-seconds 6]
- *   npm run bench:api -- --workers-only [--load-seconds 6] [--rounds 2] [--json FILE]
+ *   npm run bench:api -- --workers-only [--load-seconds 6] [--rounds 2] [--json FILE] [--batches 1,2,8]
  */
 
 import { readFile, writeFile } from 'node:fs/promises';
@@ -27,6 +27,7 @@ import { buildService, type Service } from '../src/app/build-service.js';
 import { auditRecordFor } from '../src/audit/audit-record.js';
 import { standardWebhookHeaders } from '../src/audit/standard-webhook-headers.js';
 import { issueApiKey } from '../src/auth/api-keys.js';
+import { modelWorkerSettings } from '../src/config/model-workers.js';
 import { serviceConfigFromEnv } from '../src/config/service-config.js';
 import { projectRoot } from '../src/project-root.js';
 
@@ -38,6 +39,8 @@ const { values: args } = parseArgs({
     'workers-only': { type: 'boolean', default: false },
     rounds: { type: 'string', default: '2' },
     json: { type: 'string' },
+    /** With --workers-only: compare these batch sizes, all with IFAS_WORKERS=auto (first = baseline). */
+    batches: { type: 'string' },
   },
 });
 const loadSeconds = Number(args['load-seconds']);
@@ -239,12 +242,21 @@ function percentile(sorted: number[], p: number): number {
 
 async function workerPoolThroughput(): Promise<Record<string, unknown>> {
   const rounds = Number(args.rounds);
-  const contenders = [
-    { label: `IFAS_WORKERS=auto (${availableParallelism()} cores), batch 8`, env: {} },
-    { label: 'IFAS_WORKERS=1, batch 8', env: { IFAS_WORKERS: '1' } },
-    { label: 'IFAS_WORKERS=auto, batch 1', env: { IFAS_BATCH_MAX: '1' } },
-    { label: 'IFAS_WORKERS=0 (main thread), batch 8', env: { IFAS_WORKERS: '0' } },
-  ];
+  const batchSizes = args.batches?.split(',').map((b) => b.trim());
+  const batch = modelWorkerSettings({}).batchMax; // the default on CPU
+  const contenders = batchSizes
+    ? batchSizes.map((b) => ({
+        label: `IFAS_WORKERS=auto, IFAS_BATCH_MAX=${b}`,
+        env: { IFAS_BATCH_MAX: b },
+      }))
+    : [
+        { label: `IFAS_WORKERS=auto (${availableParallelism()} cores), batch ${batch}`, env: {} },
+        { label: `IFAS_WORKERS=1, batch ${batch}`, env: { IFAS_WORKERS: '1' } },
+        { label: 'IFAS_WORKERS=auto, batch 1', env: { IFAS_BATCH_MAX: '1' } },
+        { label: `IFAS_WORKERS=0 (main thread), batch ${batch}`, env: { IFAS_WORKERS: '0' } },
+      ];
+  // The baseline: one worker, or the first batch size given.
+  const baseIndex = batchSizes ? 0 : 1;
   const running = [];
   for (const contender of contenders) {
     const svc = await service(contender.env);
@@ -265,10 +277,10 @@ async function workerPoolThroughput(): Promise<Record<string, unknown>> {
       p99Ms: percentile(latencies, 0.99),
     };
   });
-  const base = figures[1]?.checksPerSecond ?? Number.NaN;
+  const base = figures[baseIndex]?.checksPerSecond ?? Number.NaN;
   for (const f of figures) {
     console.log(
-      `(i) ${f.label}: ${f.checksPerSecond.toFixed(1)} checks/s at 8 clients (÷ one worker ${(f.checksPerSecond / base).toFixed(2)}); p99 ÷ p50 ${f.p99Ms.toFixed(1)} ÷ ${f.p50Ms.toFixed(1)} ms = ${(f.p99Ms / f.p50Ms).toFixed(2)}`,
+      `(i) ${f.label}: ${f.checksPerSecond.toFixed(1)} checks/s at 8 clients (÷ ${batchSizes ? 'first' : 'one worker'} ${(f.checksPerSecond / base).toFixed(2)}); p99 ÷ p50 ${f.p99Ms.toFixed(1)} ÷ ${f.p50Ms.toFixed(1)} ms = ${(f.p99Ms / f.p50Ms).toFixed(2)}`,
     );
   }
   for (const r of running) {
@@ -282,7 +294,9 @@ async function workerPoolThroughput(): Promise<Record<string, unknown>> {
     loadSeconds,
     rounds,
     contenders: figures,
-    poolThroughputRatio: (figures[0]?.checksPerSecond ?? Number.NaN) / base,
+    ...(batchSizes
+      ? {}
+      : { poolThroughputRatio: (figures[0]?.checksPerSecond ?? Number.NaN) / base }),
   };
 }
 

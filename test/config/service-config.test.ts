@@ -14,9 +14,12 @@ describe('Function: serviceConfigFromEnv', () => {
     expect(config.modelWorkers).toEqual({
       workers: 'auto',
       threadsPerWorker: null,
-      batchMax: 8,
+      batchMax: 2,
       batchWaitMs: 4,
     });
+    // A GPU batches more by default; an explicit size wins either way.
+    expect(serviceConfigFromEnv({ IFAS_EXECUTION_PROVIDER: 'cuda' }).modelWorkers.batchMax).toBe(8);
+    expect(serviceConfigFromEnv({ IFAS_BATCH_MAX: '5' }).modelWorkers.batchMax).toBe(5);
     expect(config.limits).toMatchObject({
       queueConcurrency: null,
       queueMaxWaiting: 16,
