@@ -9,8 +9,8 @@
  * - WebhookWitnessSink: POSTs each checkpoint to a witness (Standard Webhooks signature), which keeps
  *   its own copy — a third party the database's owner cannot edit.
  *
- * (An S3 bucket with Object Lock is the intended deployment sink; it is not built here: the
- * `@aws-sdk/client-s3` package is not among this project's dependencies yet.)
+ * The deployment sink, an S3 bucket with Object Lock (one write-once object per checkpoint), is
+ * app/s3-anchor-sink.ts: the AWS SDK stays out of audit/.
  */
 
 import { open, readFile } from 'node:fs/promises';
@@ -29,7 +29,8 @@ export interface AnchorSource {
   tenants(): Promise<string[]>;
 }
 
-const anchoredSchema = z.object({
+/** A checkpoint as anchored (one line of the file, one S3 object's body). */
+export const anchoredSchema = z.object({
   tenant: z.string().min(1),
   kind: z.enum(['purge', 'head']),
   seq: z.number().int().min(0),

@@ -6,8 +6,8 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { z } from 'zod';
+import { anchorSinksFor } from '../app/anchor-sinks.js';
 import { subjectPolicyFor } from '../app/subject-policy.js';
-import { FileAnchorSink } from '../audit/anchor-sink.js';
 import { csvHeader, csvLine, ndjsonLine } from '../audit/audit-export.js';
 import { allMatching } from '../audit/audit-queries.js';
 import { subjectCandidates } from '../audit/audit-record.js';
@@ -99,7 +99,7 @@ async function run(action: string, opts: Options, store: AuditStore, io: Output)
   const config = serviceConfigFromEnv();
   if (action === 'verify') {
     const { publicKey } = await checkpointKeysFor(config);
-    const anchors = new FileAnchorSink(config.anchoring.file);
+    const anchors = anchorSinksFor(config.anchoring).source;
     // Tenants known to the database or to the anchor: a chain deleted with its registry still shows.
     const tenants = opts.tenant
       ? [opts.tenant]
