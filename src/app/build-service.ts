@@ -143,6 +143,7 @@ export async function buildService(
     sinks,
     { everyRecords: config.anchoring.everyRecords, everyMs: config.anchoring.everyMs },
     (line) => console.error(line),
+    (tenant) => anchors.newest(tenant),
   );
   const checks = new CheckService({
     onRecorded: () => checkpointer.recorded(),

@@ -52,6 +52,7 @@ export async function startServer(
     runHousekeeping(service.store, {
       retentionDays: config.retentionDays,
       checkpointKey: service.checkpointKeys.privateKey,
+      anchoredFor: (tenant) => service.anchors.newest(tenant),
     }).then(
       (report) => {
         for (const cp of report.checkpoints) {

@@ -26,10 +26,16 @@ export interface HousekeepingReport {
 
 export async function runHousekeeping(
   store: AuditStore,
-  options: { retentionDays: number | null; checkpointKey: KeyObject; now?: Date },
+  options: {
+    retentionDays: number | null;
+    checkpointKey: KeyObject;
+    now?: Date;
+    /** The newest anchored checkpoint per chain: nothing is signed or purged that disagrees with it. */
+    anchoredFor?: (tenant: string) => Promise<Checkpoint | null>;
+  },
 ): Promise<HousekeepingReport> {
   const now = options.now ?? new Date();
-  const heads = await store.checkpointHeads(options.checkpointKey, now);
+  const heads = await store.checkpointHeads(options.checkpointKey, now, options.anchoredFor);
   const purge =
     options.retentionDays === null
       ? { checkpoints: [], refused: [] }
@@ -37,6 +43,7 @@ export async function runHousekeeping(
           new Date(now.getTime() - options.retentionDays * DAY_MS),
           options.checkpointKey,
           now,
+          options.anchoredFor,
         );
   const images = await store.purgeExpiredImages(now);
   const hookMessages = await store.forgetHookMessagesBefore(

@@ -125,9 +125,11 @@ async function run(action: string, opts: Options, store: AuditStore, io: Output)
       return 2;
     }
     const { privateKey } = await checkpointKeysFor(config);
+    const anchors = anchorSinksFor(config.anchoring).source;
     const report = await runHousekeeping(store, {
       retentionDays: opts['older-than-days'],
       checkpointKey: privateKey,
+      anchoredFor: (tenant) => anchors.newest(tenant),
     });
     for (const cp of report.checkpoints)
       io.out(`${cp.tenant}: purged ${cp.purged} records up to seq ${cp.seq}; checkpoint signed`);

@@ -19,7 +19,7 @@ import { SqliteAuditStore } from '../../src/audit/sqlite-audit-store.js';
 import { serviceConfigFromEnv } from '../../src/config/service-config.js';
 import { sampleRecord } from '../support/audit-records.js';
 import { type FakeS3, startFakeS3 } from '../support/fake-s3.js';
-import { rawSqlite } from '../support/tamper.js';
+import { type RawDatabase, rawSqlite } from '../support/tamper.js';
 
 const fakes: FakeS3[] = [];
 afterAll(async () => {
@@ -62,6 +62,20 @@ async function setUp(mode: 'COMPLIANCE' | 'GOVERNANCE' = 'COMPLIANCE') {
     (line) => logged.push(line),
   );
   return { fake, path, store, keys, client, sink, checkpointer, logged };
+}
+
+/**
+ * The attacker (database write access, no key, no bucket) rewrites acme's record 3 (a spoof made
+ * live), recomputes every later hash and the head, and deletes the database's own head
+ * checkpoints: the database then verifies on its own.
+ */
+async function rewriteAndHide(raw: RawDatabase): Promise<void> {
+  await editBody(raw, 3, (b) => {
+    b.decision = 'live';
+  });
+  await raw.exec("UPDATE audit_records SET decision = 'live' WHERE tenant = 'acme' AND seq = 3");
+  await rechain(raw, 'acme', 3);
+  await raw.exec("DELETE FROM audit_head_checkpoints WHERE tenant = 'acme'");
 }
 
 const s3Code = async (promise: Promise<unknown>) => {
@@ -176,14 +190,7 @@ describe('S3AnchorSink', () => {
     for (let n = 1; n <= 6; n++) await t.store.append(sampleRecord(n));
     await t.checkpointer.checkpoint();
     const raw = await rawSqlite(t.path);
-    // The attacker rewrites a decision, recomputes every later hash and the head, and deletes the
-    // database's own checkpoints: the database now verifies on its own.
-    await editBody(raw, 3, (b) => {
-      b.decision = 'live';
-    });
-    await raw.exec("UPDATE audit_records SET decision = 'live' WHERE tenant = 'acme' AND seq = 3");
-    await rechain(raw, 'acme', 3);
-    await raw.exec("DELETE FROM audit_head_checkpoints WHERE tenant = 'acme'");
+    await rewriteAndHide(raw);
     await expect(t.store.verify('acme', t.keys.publicKey)).resolves.toMatchObject({ ok: true });
     await expect(
       t.store.verify('acme', t.keys.publicKey, await t.sink.newest('acme')),
@@ -209,6 +216,40 @@ describe('S3AnchorSink', () => {
         ),
       ),
     ).toBe('AccessDenied');
+    await raw.close();
+    await t.store.close();
+  });
+
+  it('refuses to sign (or purge) a rewrite whose database checkpoints were deleted: the anchor disagrees', async () => {
+    const t = await setUp();
+    const checkpointer = new HeadCheckpointer(
+      t.store,
+      t.keys.privateKey,
+      [t.sink],
+      { everyRecords: 1000, everyMs: 60_000 },
+      (line) => t.logged.push(line),
+      (tenant) => t.sink.newest(tenant),
+    );
+    for (let n = 1; n <= 4; n++) await t.store.append(sampleRecord(n));
+    await checkpointer.checkpoint();
+    const raw = await rawSqlite(t.path);
+    await rewriteAndHide(raw);
+    await t.store.append(sampleRecord(5));
+    // Without the anchor the next round would sign the rewritten chain; with it, it refuses.
+    const round = await checkpointer.checkpoint();
+    expect(round.checkpoints).toEqual([]);
+    expect(round.refused).toMatchObject([
+      { tenant: 'acme', firstBreak: { reason: 'checkpoint_mismatch' } },
+    ]);
+    expect(t.logged.join('\n')).toMatch(/audit checkpoint REFUSED for acme/);
+    const purge = await t.store.purgeBefore(
+      new Date('2100-01-01'),
+      t.keys.privateKey,
+      new Date(),
+      (tenant) => t.sink.newest(tenant),
+    );
+    expect(purge).toMatchObject({ checkpoints: [], refused: [{ tenant: 'acme' }] });
+    expect((await t.sink.newest('acme'))?.seq).toBe(4);
     await raw.close();
     await t.store.close();
   });
