@@ -14,7 +14,7 @@
 
 import type { KeyObject } from 'node:crypto';
 import type { AnchorSink } from './anchor-sink.js';
-import type { AuditStore, HeadCheckpointing } from './audit-store.js';
+import type { AuditLog, HeadCheckpointing } from './audit-store.js';
 import type { Checkpoint } from './checkpoint.js';
 
 export interface CheckpointSchedule {
@@ -29,7 +29,7 @@ export class HeadCheckpointer {
   private readonly backlog = new Map<string, Checkpoint[]>();
 
   constructor(
-    private readonly store: Pick<AuditStore, 'checkpointHeads'>,
+    private readonly store: Pick<AuditLog, 'checkpointHeads'>,
     private readonly signingKey: KeyObject,
     private readonly sinks: readonly AnchorSink[],
     private readonly schedule: CheckpointSchedule,

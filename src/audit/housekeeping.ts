@@ -7,8 +7,10 @@
  */
 
 import type { KeyObject } from 'node:crypto';
-import type { AuditStore, PurgeRefusal } from './audit-store.js';
+import type { AuditLog, PurgeRefusal } from './audit-store.js';
 import type { Checkpoint } from './checkpoint.js';
+import type { ReplayGuard } from './hook-deliveries.js';
+import type { RetainedImageStore } from './retained-image-table.js';
 
 const DAY_MS = 86_400_000;
 /** Far beyond the five-minute signature tolerance: a replay older than this fails its signature anyway. */
@@ -25,7 +27,7 @@ export interface HousekeepingReport {
 }
 
 export async function runHousekeeping(
-  store: AuditStore,
+  store: AuditLog & RetainedImageStore & ReplayGuard,
   options: {
     retentionDays: number | null;
     checkpointKey: KeyObject;

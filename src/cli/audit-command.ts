@@ -11,9 +11,11 @@ import { subjectPolicyFor } from '../app/subject-policy.js';
 import { csvHeader, csvLine, ndjsonLine } from '../audit/audit-export.js';
 import { allMatching } from '../audit/audit-queries.js';
 import { subjectCandidates } from '../audit/audit-record.js';
-import type { AuditQuery, AuditStore } from '../audit/audit-store.js';
+import type { AuditLog, AuditQuery } from '../audit/audit-store.js';
+import type { ReplayGuard } from '../audit/hook-deliveries.js';
 import { runHousekeeping } from '../audit/housekeeping.js';
 import { openAuditStore } from '../audit/open-audit-store.js';
+import type { RetainedImageStore } from '../audit/retained-image-table.js';
 import { checkpointKeysFor } from '../config/local-secrets.js';
 import { serviceConfigFromEnv } from '../config/service-config.js';
 import { DECISIONS } from '../inference/check-result.js';
@@ -71,7 +73,7 @@ async function queryOf(opts: Options, tenant: string): Promise<AuditQuery> {
 }
 
 async function exportTo(
-  store: AuditStore,
+  store: Pick<AuditLog, 'query'>,
   query: AuditQuery,
   format: 'ndjson' | 'csv',
   out: string | undefined,
@@ -95,7 +97,12 @@ async function exportTo(
   return count;
 }
 
-async function run(action: string, opts: Options, store: AuditStore, io: Output): Promise<number> {
+async function run(
+  action: string,
+  opts: Options,
+  store: AuditLog & RetainedImageStore & ReplayGuard,
+  io: Output,
+): Promise<number> {
   const config = serviceConfigFromEnv();
   if (action === 'verify') {
     const { publicKey } = await checkpointKeysFor(config);
