@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -11,6 +11,7 @@ import {
 import { afterAll, describe, expect, it } from 'vitest';
 import { editBody, rechain } from '../../bench/reliability/tamper-cases.js';
 import { anchorSinksFor } from '../../src/app/anchor-sinks.js';
+import { buildService } from '../../src/app/build-service.js';
 import { S3AnchorSink } from '../../src/app/s3-anchor-sink.js';
 import { anchorCatchUp } from '../../src/audit/anchor-catch-up.js';
 import { checkpointIsAuthentic } from '../../src/audit/checkpoint.js';
@@ -19,6 +20,7 @@ import { SqliteAuditStore } from '../../src/audit/sqlite-audit-store.js';
 import { serviceConfigFromEnv } from '../../src/config/service-config.js';
 import { sampleRecord } from '../support/audit-records.js';
 import { type FakeS3, startFakeS3 } from '../support/fake-s3.js';
+import { keyFor, testServiceEnv } from '../support/service.js';
 import { type RawDatabase, rawSqlite } from '../support/tamper.js';
 
 const fakes: FakeS3[] = [];
@@ -54,12 +56,14 @@ async function setUp(mode: 'COMPLIANCE' | 'GOVERNANCE' = 'COMPLIANCE') {
     retainDays: 30,
   });
   const logged: string[] = [];
+  // As the service builds it: each round checks the chains against the bucket before signing.
   const checkpointer = new HeadCheckpointer(
     store,
     keys.privateKey,
     [sink],
     { everyRecords: 1000, everyMs: 60_000 },
     (line) => logged.push(line),
+    (tenant) => sink.newest(tenant),
   );
   return { fake, path, store, keys, client, sink, checkpointer, logged };
 }
@@ -222,21 +226,13 @@ describe('S3AnchorSink', () => {
 
   it('refuses to sign (or purge) a rewrite whose database checkpoints were deleted: the anchor disagrees', async () => {
     const t = await setUp();
-    const checkpointer = new HeadCheckpointer(
-      t.store,
-      t.keys.privateKey,
-      [t.sink],
-      { everyRecords: 1000, everyMs: 60_000 },
-      (line) => t.logged.push(line),
-      (tenant) => t.sink.newest(tenant),
-    );
     for (let n = 1; n <= 4; n++) await t.store.append(sampleRecord(n));
-    await checkpointer.checkpoint();
+    await t.checkpointer.checkpoint();
     const raw = await rawSqlite(t.path);
     await rewriteAndHide(raw);
     await t.store.append(sampleRecord(5));
     // Without the anchor the next round would sign the rewritten chain; with it, it refuses.
-    const round = await checkpointer.checkpoint();
+    const round = await t.checkpointer.checkpoint();
     expect(round.checkpoints).toEqual([]);
     expect(round.refused).toMatchObject([
       { tenant: 'acme', firstBreak: { reason: 'checkpoint_mismatch' } },
@@ -258,15 +254,21 @@ describe('S3AnchorSink', () => {
     const t = await setUp();
     for (let n = 1; n <= 2; n++) await t.store.append(sampleRecord(n));
     await t.checkpointer.checkpoint();
+    // S3 down: appends go on; the round cannot read the anchor, so it signs nothing and fails.
     t.fake.outage = true;
-    for (let n = 3; n <= 5; n++) {
+    for (let n = 3; n <= 4; n++) {
       await expect(t.store.append(sampleRecord(n))).resolves.toMatchObject({ created: true });
     }
+    await expect(t.checkpointer.checkpoint()).rejects.toThrow(/reduce your request rate/i);
+    expect((await t.store.latestHeadCheckpoint('acme'))?.seq).toBe(2);
+    // S3 reads again but refuses writes: signed in the database, not anchored, kept for the next round.
+    t.fake.outage = false;
+    t.fake.refuseWrites = true;
+    await t.store.append(sampleRecord(5));
     const during = await t.checkpointer.checkpoint();
-    // Signed in the database, not anchored: the round reports it and keeps it for the next.
     expect(during.checkpoints.map((c) => c.seq)).toEqual([5]);
     expect(t.logged.join('\n')).toMatch(/anchor s3: checkpoint acme#5 not published: .*reduce/i);
-    t.fake.outage = false;
+    t.fake.refuseWrites = false;
     expect((await t.sink.newest('acme'))?.seq).toBe(2);
     await t.store.append(sampleRecord(6));
     await t.checkpointer.checkpoint();
@@ -285,13 +287,13 @@ describe('S3AnchorSink', () => {
     const t = await setUp();
     for (let n = 1; n <= 3; n++) await t.store.append(sampleRecord(n));
     await t.store.append(sampleRecord(1, { tenant: 'globex' }));
-    t.fake.outage = true;
+    t.fake.refuseWrites = true;
     await t.checkpointer.checkpoint(); // signed, publish failed; this process then goes away
     await expect(anchorCatchUp(t.store, t.sink)).resolves.toMatchObject({
       published: [],
       failed: [{ tenant: 'acme' }, { tenant: 'globex' }],
     });
-    t.fake.outage = false;
+    t.fake.refuseWrites = false;
     const report = await anchorCatchUp(t.store, t.sink);
     expect(report.published.map((c) => `${c.tenant}#${c.seq}`)).toEqual(['acme#3', 'globex#1']);
     expect((await anchorCatchUp(t.store, t.sink)).published).toEqual([]); // nothing left to do
@@ -344,5 +346,41 @@ describe('Anchoring configuration', () => {
     ).toThrow(/IFAS_ANCHOR_S3_RETAIN_DAYS must be at least IFAS_RETENTION_DAYS/);
     // Without a bucket the anchor retention is irrelevant.
     expect(() => serviceConfigFromEnv({ IFAS_RETENTION_DAYS: '730' })).not.toThrow();
+  });
+});
+
+describe('The service with an S3 anchor bucket', () => {
+  it('anchors in the bucket only, and the verify route reads the bucket: a hidden rewrite is reported', async () => {
+    const fake = await startFakeS3('acme-ifas-anchors');
+    fakes.push(fake);
+    const env = await testServiceEnv({
+      IFAS_ANCHOR_S3_BUCKET: fake.bucket,
+      IFAS_ANCHOR_S3_MODE: 'GOVERNANCE',
+      IFAS_ANCHOR_S3_RETAIN_DAYS: '2',
+    });
+    const service = await buildService(serviceConfigFromEnv(env), { s3Client: clientFor(fake) });
+    try {
+      expect(service.anchors.name).toBe('s3');
+      for (let n = 1; n <= 4; n++) await service.store.append(sampleRecord(n));
+      await service.checkpointer.checkpoint();
+      const auditor = { authorization: `Bearer ${await keyFor(service, 'acme', ['audit:read'])}` };
+      const latest = await service.app.request('/v1/audit/checkpoints/latest', {
+        headers: auditor,
+      });
+      expect(await latest.json()).toMatchObject({ anchored: { kind: 'head', seq: 4 } });
+      expect([...fake.objects.values()].map((o) => o.mode)).toEqual(['GOVERNANCE']);
+      await expect(readdir(env.IFAS_DATA_DIR ?? '')).resolves.not.toContain('audit-anchors.ndjson');
+
+      const raw = await rawSqlite(join(env.IFAS_DATA_DIR ?? '', 'audit.sqlite'));
+      await rewriteAndHide(raw);
+      await raw.close();
+      const verify = await service.app.request('/v1/audit/verify', { headers: auditor });
+      expect(await verify.json()).toMatchObject({
+        ok: false,
+        firstBreak: { seq: 4, reason: 'checkpoint_mismatch' },
+      });
+    } finally {
+      await service.close();
+    }
   });
 });

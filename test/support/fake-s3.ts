@@ -10,7 +10,8 @@
  * - GetObject (with the stored checksum when x-amz-checksum-mode is ENABLED), ListObjectsV2 (prefix,
  *   delimiter, max-keys, continuation tokens), DeleteObject — refused while the retention lasts
  *   (GOVERNANCE: unless x-amz-bypass-governance-retention is sent).
- * - `outage = true` makes every request a 503 ServiceUnavailable, as during an S3 outage.
+ * - `outage = true` makes every request a 503 ServiceUnavailable, as during an S3 outage;
+ *   `refuseWrites = true` only the puts (reads still answer).
  *
  * The signature itself is not checked: the credentials are the test's own.
  */
@@ -35,6 +36,7 @@ export interface FakeS3 {
   /** Every request's method, path and query, in order. */
   requests: string[];
   outage: boolean;
+  refuseWrites: boolean;
   close(): Promise<void>;
 }
 
@@ -138,8 +140,9 @@ function listObjects(res: ServerResponse, fake: FakeS3, query: URLSearchParams):
 function handle(fake: FakeS3, req: IncomingMessage, body: Buffer, res: ServerResponse) {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   fake.requests.push(`${req.method} ${url.pathname}${url.search}`);
-  if (fake.outage)
+  if (fake.outage || (fake.refuseWrites && req.method === 'PUT')) {
     return sendError(res, 503, 'ServiceUnavailable', 'Please reduce your request rate.');
+  }
   if (!header(req, 'authorization')?.startsWith('AWS4-HMAC-SHA256 ')) {
     return sendError(res, 403, 'AccessDenied', 'requests must be signed (SigV4)');
   }
@@ -220,6 +223,7 @@ export async function startFakeS3(bucket = 'ifas-anchors'): Promise<FakeS3> {
     objects: new Map(),
     requests: [],
     outage: false,
+    refuseWrites: false,
     close: async () => undefined,
   };
   const server = createServer((req, res) => {
