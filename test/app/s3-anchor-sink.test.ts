@@ -379,6 +379,12 @@ describe('The service with an S3 anchor bucket', () => {
         ok: false,
         firstBreak: { seq: 4, reason: 'checkpoint_mismatch' },
       });
+      // No verdict that silently skipped the anchor while the bucket cannot be read.
+      fake.outage = true;
+      const blind = await service.app.request('/v1/audit/verify', { headers: auditor });
+      expect(blind.status).toBe(500);
+      expect(await blind.json()).toMatchObject({ code: 'INTERNAL_ERROR' });
+      fake.outage = false;
     } finally {
       await service.close();
     }
