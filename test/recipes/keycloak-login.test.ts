@@ -43,7 +43,7 @@ let userId: string;
 let configId: string;
 let sessionsKey: string;
 let readKey: string;
-let cameras: { holder: string; attacker: string };
+let cameras: { holder: string; attacker: string; holderMirrored: string };
 const browsers: Browser[] = [];
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are JSON that the assertions check
@@ -166,13 +166,17 @@ describe.skipIf(!KEYCLOAK_HOME)('Keycloak with the ifas-guard authenticator, end
   beforeAll(async () => {
     const work = await mkdtemp(join(tmpdir(), 'ifas-keycloak-'));
     const photos = await identityPhotos();
-    cameras = { holder: join(work, 'holder.y4m'), attacker: join(work, 'attacker.y4m') };
-    for (const [name, photo] of [
-      ['holder', photos.holderAgain],
-      ['attacker', photos.attacker],
-    ] as const) {
+    // Three different captures: the replay defence fails a session that shows an earlier one's frames.
+    const sources = {
+      holder: photos.holderAgain,
+      attacker: photos.attacker,
+      holderMirrored: await sharp(photos.holderAgain).flop().png().toBuffer(),
+    };
+    cameras = { holder: '', attacker: '', holderMirrored: '' };
+    for (const [name, photo] of Object.entries(sources) as Array<[keyof typeof sources, Buffer]>) {
       const file = join(work, `${name}.png`);
       await writeFile(file, await sharp(photo).png().toBuffer());
+      cameras[name] = join(work, `${name}.y4m`);
       await writeFakeCamera(file, cameras[name]);
     }
     app = await startReceiver(async () => ({
@@ -322,7 +326,7 @@ describe.skipIf(!KEYCLOAK_HOME)('Keycloak with the ifas-guard authenticator, end
     );
   }, 180_000);
 
-  it('fail-open lets an outage through, but never a refusal (401 bad key, 403 missing scope)', async () => {
+  it('fail-open lets an outage through, but never a refusal (401 bad key, 403 missing scope, 401 bad hook signature)', async () => {
     const closed = await freePort();
     await configure({ 'ifas.url': `http://127.0.0.1:${closed}`, 'ifas.failOpen': 'true' });
     const outage = await signIn(cameras.holder);
@@ -337,6 +341,27 @@ describe.skipIf(!KEYCLOAK_HOME)('Keycloak with the ifas-guard authenticator, end
       expect(end.code).toBeNull();
       expect(end.text).toContain('The face check could not be done right now');
     }
+
+    // The holder's own live face, but the redemption's signature is wrong: 401, never success.
+    await configure({
+      'ifas.secret': `whsec_${Buffer.alloc(32, 22).toString('base64')}`,
+      'ifas.failOpen': 'true',
+    });
+    const { page } = await signIn(cameras.holderMirrored);
+    const sessionId = await faceCheck(page);
+    const end = await outcome(page);
+    expect(end.code).toBeNull();
+    expect(end.text).toContain('The face check could not be done right now');
+    expect(await session(sessionId)).toMatchObject({
+      status: 'judged', // not redeemed: the hook refused the unsigned request
+      decision: 'live',
+      match: { matched: true },
+    });
+    // Keycloak's log: the bad key and the bad signature (401), the missing scope (403).
+    const refusals = (await readFile(keycloak.logFile, 'utf8')).match(
+      /refused the request with HTTP \d+/g,
+    );
+    expect(refusals?.map((line) => line.slice(-3))).toEqual(['401', '403', '401']);
     await configure({});
   }, 180_000);
 });
