@@ -52,4 +52,4 @@ if [[ ! -f "$CACHED/.augmented" ]]; then
   find "$CACHE_ROOT" -mindepth 1 -maxdepth 1 -name 'keycloak-*' ! -name "$(basename "$CACHED")*" -exec rm -rf {} +
   mv -T "$CACHED.partial.$$" "$CACHED" 2>/dev/null || rm -rf "$CACHED.partial.$$"
 fi
-echo "keycloak e2e: PASSED in a real Keycloak $VERSION (Java $(java -version 2>&1 | sed -n 's/.*version "\([^"]*\)".*/\1/p')): holder logged in, attacker's face denied, fail-open refused 401/403 ($(( $(date +%s) - started )) s)"
+echo "keycloak e2e: PASSED in a real Keycloak $VERSION (Java $(java -version 2>&1 | sed -n 's/.*version "\([^"]*\)".*/\1/p')): holder logged in (code, ID token sub), attacker's face denied on the error page, fail-open passes an outage but never a 401/403 ($(( $(date +%s) - started )) s)"
