@@ -72,7 +72,8 @@ public final class IfasLivenessAuthenticator implements Authenticator {
     LOG.infof("ifas-liveness: user %s session %s: %s (%s)", context.getUser().getId(), sessionId, action, reason);
     switch (action) {
       case "allow" -> context.success();
-      case "step_up" -> context.attempted(); // the flow's next alternative (e.g. OTP) runs
+      // As an ALTERNATIVE beside e.g. OTP, the next alternative runs; as REQUIRED, Keycloak fails the login.
+      case "step_up" -> context.attempted();
       default -> context.failure(AuthenticationFlowError.INVALID_CREDENTIALS, errorPage(context, "ifasFailed", Response.Status.FORBIDDEN));
     }
   }
