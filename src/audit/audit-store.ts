@@ -40,6 +40,8 @@ export interface AuditQuery {
   decision?: AuditRecord['decision'];
   attackMedium?: string;
   modelVersion?: string;
+  /** One check's record (the console's look-up by check id). */
+  checkId?: string;
   /** Cursor: only records after this sequence number. */
   afterSeq?: number;
   limit: number;

@@ -137,6 +137,7 @@ export class SqlAuditStore implements AuditStore {
       ['decision = ?', query.decision],
       ['attack_medium = ?', query.attackMedium],
       ['model_version = ?', query.modelVersion],
+      ['check_id = ?', query.checkId],
     ];
     for (const [clause, value] of filters) {
       if (value !== undefined) {
@@ -409,6 +410,10 @@ export class SqlAuditStore implements AuditStore {
 
   listOutbox(filter: OutboxFilter): Promise<OutboxEntry[]> {
     return this.outbox.listOutbox(filter);
+  }
+
+  requeueDeadOutbox(tenant: string, id: string, now?: Date): Promise<OutboxEntry | null> {
+    return this.outbox.requeueDeadOutbox(tenant, id, now);
   }
 
   claimHookMessage(tenant: string, messageId: string, now?: Date): Promise<HookClaim> {

@@ -36,6 +36,7 @@ import { registerCheckRoutes } from './check-routes.js';
 import { renderDocsPage } from './docs-page.js';
 import { registerFlagRoutes } from './flag-routes.js';
 import { registerHookRoutes } from './hook-routes.js';
+import { registerKeyRoutes } from './key-routes.js';
 import { registerOpsRoutes } from './ops-routes.js';
 import { problemResponse } from './problem.js';
 import { isCapturePath, registerSessionRoutes } from './session-routes.js';
@@ -61,6 +62,8 @@ export interface AppDependencies {
   publicDocs: boolean;
   /** Enrolled reference faces (IFAS_REFERENCE_KEY); absent: the subject routes answer 404. */
   references?: FaceReferences;
+  /** Called when a dead letter is requeued, so a running dispatcher tries it at once. */
+  onFlagRequeued?: () => void;
   /** Where unexpected errors go (never with request bodies or credentials). */
   logError?: (message: string, error: unknown) => void;
 }
@@ -174,6 +177,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     store: deps.store,
     setSigningKey: deps.setSigningKey,
     publicUrl: deps.publicUrl,
+    ...(deps.onFlagRequeued ? { onRequeued: deps.onFlagRequeued } : {}),
   });
   registerSessionRoutes(app, {
     sessions: deps.sessions,
@@ -187,6 +191,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     checkpointPublicKey: deps.checkpointPublicKey,
     ...(deps.anchors ? { anchors: deps.anchors } : {}),
   });
+  registerKeyRoutes(app, { keys: deps.store });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'apiKey',

@@ -149,6 +149,7 @@ export const auditQuerySchema = z.object({
   decision: z.enum(DECISIONS).optional(),
   attackMedium: z.string().min(1).max(64).optional(),
   modelVersion: z.string().min(1).max(64).optional(),
+  checkId: z.string().min(1).max(64).optional().openapi({ description: 'One check’s record.' }),
   cursor: z
     .string()
     .regex(/^\d+$/)
