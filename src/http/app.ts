@@ -33,6 +33,7 @@ import type { AppEnv } from './app-env.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { isCapturePagePath, registerCapturePage } from './capture-page-routes.js';
 import { registerCheckRoutes } from './check-routes.js';
+import { isConsolePagePath, registerConsolePage } from './console-page-routes.js';
 import { renderDocsPage } from './docs-page.js';
 import { registerFlagRoutes } from './flag-routes.js';
 import { registerHookRoutes } from './hook-routes.js';
@@ -156,6 +157,8 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
       signedHook ||
       isCapturePath(c.req.path) ||
       isCapturePagePath(c.req.path) ||
+      // The console page and its bundles hold nothing; its API calls carry the operator's credential.
+      isConsolePagePath(c.req.path) ||
       PUBLIC_PATHS.has(c.req.path) ||
       (deps.publicDocs && DOC_PATHS.has(c.req.path))
     ) {
@@ -192,6 +195,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     ...(deps.anchors ? { anchors: deps.anchors } : {}),
   });
   registerKeyRoutes(app, { keys: deps.store });
+  registerConsolePage(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'apiKey',
