@@ -6,9 +6,10 @@
  * temporary folder, or to docs/images/ with IFAS_UPDATE_SCREENSHOTS=1 (docs/console.md shows them).
  */
 
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/app/start-server.js';
@@ -25,6 +26,8 @@ const DESKTOP = { width: 1180, height: 820 };
 const PHONE = { width: 390, height: 760 };
 const WEBHOOK_SECRET = `whsec_${Buffer.alloc(32, 5).toString('base64')}`;
 const CREDENTIAL_LABEL = 'API key or identity-provider token (JWT)';
+const ISSUER = 'https://idp.example.test';
+const AUDIENCE = 'ifas-guard';
 
 let server: RunningServer;
 let browser: Browser;
@@ -35,6 +38,19 @@ let shots: string;
 let operator: string; // acme: audit:read, flags:write, keys:read
 let checksOnly: string; // acme: checks:write
 const ids: Record<string, string> = {};
+let idpKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+
+/** A token as the identity provider would issue it to an operator. */
+function idpToken(scope: string): Promise<string> {
+  return new SignJWT({ tenant: 'acme', scope })
+    .setProtectedHeader({ alg: 'ES256', kid: 'idp-1' })
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setSubject('operator@acme.test')
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .sign(idpKey);
+}
 
 const image = (name: string) => readFile(join(FIXTURES, 'images', name));
 
@@ -46,11 +62,11 @@ async function openConsole(viewport = DESKTOP): Promise<{ page: Page; csp: strin
   return { page, csp };
 }
 
-/** Signs in with the keyboard alone: type the key into the labelled field and press Enter. */
+/** Signs in from the keyboard: the credential into the labelled field, then Enter. */
 async function signIn(page: Page, credential: string): Promise<void> {
-  await page.getByLabel(CREDENTIAL_LABEL).focus();
-  await page.keyboard.type(credential);
-  await page.keyboard.press('Enter');
+  const field = page.getByLabel(CREDENTIAL_LABEL);
+  await field.fill(credential);
+  await field.press('Enter');
 }
 
 async function signedIn(credential = operator, viewport = DESKTOP) {
@@ -70,6 +86,11 @@ beforeAll(async () => {
   const work = await mkdtemp(join(tmpdir(), 'ifas-console-'));
   shots = await screenshotDir(work);
   dataDir = join(work, 'data');
+  const pair = await generateKeyPair('ES256', { extractable: true });
+  idpKey = pair.privateKey;
+  const jwksFile = join(work, 'jwks.json');
+  const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'idp-1', alg: 'ES256', use: 'sig' };
+  await writeFile(jwksFile, JSON.stringify({ keys: [jwk] }));
   receiver = await startReceiver(async () => ({ status: receiverUp ? 204 : 503 }));
   server = await startServer(
     serviceConfigFromEnv(
@@ -80,6 +101,10 @@ beforeAll(async () => {
         IFAS_MODEL_DIR: join(projectRoot(), 'models', 'ifas-lite0'),
         IFAS_MAX_NEW_TOKENS: '48',
         IFAS_OUTBOX_POLL_MS: '100',
+        IFAS_JWT_JWKS_FILE: jwksFile,
+        IFAS_JWT_ISSUER: ISSUER,
+        IFAS_JWT_AUDIENCE: AUDIENCE,
+        IFAS_JWT_ALGORITHMS: 'ES256',
         // A signed head checkpoint (anchored to a local file) once acme's five records are in.
         IFAS_CHECKPOINT_EVERY_RECORDS: '5',
         IFAS_FLAGS: JSON.stringify({
@@ -198,6 +223,19 @@ describe('the operator console in Chromium', () => {
     await page.screenshot({ path: join(shots, 'console-refused.png') });
     await signIn(page, `${checksOnly.slice(0, -4)}AAAA`);
     await alert.filter({ hasText: 'not accepted' }).waitFor();
+    await page.context().close();
+  });
+
+  it('signs in with an IdP token carrying audit:read, and refuses one without it', async () => {
+    const { page } = await openConsole();
+    await signIn(page, await idpToken('checks:read'));
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'This credential lacks the audit:read scope' })
+      .waitFor();
+    await signIn(page, await idpToken('audit:read'));
+    await page.getByText('Signed in to tenant acme').waitFor();
+    await expect.poll(() => rowsOf(page).count()).toBe(5);
     await page.context().close();
   });
 
