@@ -135,7 +135,7 @@ export function auditStoreContract(name: string, harness: StoreHarness): void {
       await store.close();
     });
 
-    it('filters by time, subject, decision, attack medium and model version, with a cursor', async () => {
+    it('filters by time, subject, decision, attack medium, model version and check id, with a cursor', async () => {
       const store = await filled(harness, 12);
       const seqs = async (q: Partial<Parameters<AuditStore['query']>[0]>) =>
         (await store.query({ tenant: 'acme', limit: 100, ...q })).map((r) => r.seq);
@@ -149,6 +149,9 @@ export function auditStoreContract(name: string, harness: StoreHarness): void {
       ).toEqual([4, 5]);
       expect(await seqs({ limit: 5, afterSeq: 5 })).toEqual([6, 7, 8, 9, 10]);
       expect(await seqs({ tenant: 'globex' })).toEqual([]);
+      const third = (await store.query({ tenant: 'acme', limit: 3 }))[2]?.record.checkId;
+      expect(await seqs({ checkId: third ?? '' })).toEqual([3]);
+      expect(await seqs({ tenant: 'globex', checkId: third ?? '' })).toEqual([]);
       const found = await store.findCheck(
         'acme',
         (await store.query({ tenant: 'acme', limit: 1 }))[0]?.record.checkId ?? '',
