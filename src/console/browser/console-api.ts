@@ -86,7 +86,12 @@ export function consoleApi(baseUrl: string, credential: string) {
     verify: () => settle(client.GET('/v1/audit/verify')),
     checkpoints: () => settle(client.GET('/v1/audit/checkpoints/latest')),
     flags: (status?: FlagStatus) =>
-      settle(client.GET('/v1/flags', { params: { query: status ? { status } : {} } })),
+      // The route's maximum page: the oldest 500 with that status.
+      settle(
+        client.GET('/v1/flags', {
+          params: { query: { limit: 500, ...(status ? { status } : {}) } },
+        }),
+      ),
     retryFlag: (id: string) =>
       settle(client.POST('/v1/flags/{id}/retry', { params: { path: { id } } })),
     keys: () => settle(client.GET('/v1/keys')),
