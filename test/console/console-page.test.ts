@@ -13,6 +13,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/app/start-server.js';
+import { revokeApiKey } from '../../src/auth/api-keys.js';
 import { serviceConfigFromEnv } from '../../src/config/service-config.js';
 import { buildConsoleAssets } from '../../src/console/build-console-assets.js';
 import { projectRoot } from '../../src/project-root.js';
@@ -270,6 +271,18 @@ describe('the operator console in Chromium', () => {
       expect(text).not.toContain(secret);
     }
     await page.screenshot({ path: join(shots, 'console-keys.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('signs out when the key is revoked mid-session, at its next call', async () => {
+    const shortLived = await keyFor(server.service, 'acme', ['audit:read']);
+    const { page } = await signedIn(shortLived);
+    await revokeApiKey(server.service.store, shortLived.split('_')[1] as string);
+    await page.getByRole('button', { name: 'Chain' }).click();
+    await page.getByRole('alert').filter({ hasText: 'not accepted' }).waitFor();
+    expect(await page.getByRole('alert').textContent()).toMatch(/Sign in again\.$/);
+    expect(await page.locator('#workspace').isHidden()).toBe(true);
+    expect(await page.getByLabel(CREDENTIAL_LABEL).isVisible()).toBe(true);
     await page.context().close();
   });
 

@@ -6,6 +6,7 @@
  */
 
 import {
+  type Answer,
   type AuditEntry,
   type ConsoleApi,
   consoleApi,
@@ -49,7 +50,7 @@ function show(view: View): void {
 }
 
 /** Runs a call for the signed-in session; its answer is dropped if the operator signed out meanwhile. */
-async function withApi<T>(
+async function withApi<T extends Answer<unknown> | readonly Answer<unknown>[]>(
   into: HTMLElement,
   call: (session: ConsoleApi) => Promise<T>,
 ): Promise<T | null> {
@@ -58,7 +59,17 @@ async function withApi<T>(
   into.setAttribute('aria-busy', 'true');
   try {
     const result = await call(session);
-    return api === session ? result : null;
+    if (api !== session) return null;
+    // A credential that stops working (revoked, expired) ends the session, not just this view.
+    const answers = (Array.isArray(result) ? result : [result]) as readonly Answer<unknown>[];
+    for (const answer of answers) {
+      if (!answer.ok && answer.status === 401) {
+        signOut();
+        warn(`${answer.message} Sign in again.`);
+        return null;
+      }
+    }
+    return result;
   } finally {
     into.removeAttribute('aria-busy');
   }
