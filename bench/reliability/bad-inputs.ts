@@ -215,6 +215,7 @@ function corpus(base: string, key: string, readOnlyKey: string): BadInput[] {
     'attackMedium=',
     'modelVersion=',
     'checkId=',
+    'order=sideways',
     `checkId=${'c'.repeat(500)}`,
     'from=2026-01-01T00:00:00Z&to=2025-01-01T00:00:00Z&decision=spoof&format=csv&subject=%00',
     "subject=' OR 1=1 --",

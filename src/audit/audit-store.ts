@@ -44,6 +44,12 @@ export interface AuditQuery {
   checkId?: string;
   /** Cursor: only records after this sequence number. */
   afterSeq?: number;
+  /**
+   * Newest first (the console's view): then the cursor is `beforeSeq`, only records before this
+   * sequence number, and `afterSeq` is ignored. Exports walk the chain in order.
+   */
+  newestFirst?: boolean;
+  beforeSeq?: number;
   limit: number;
 }
 

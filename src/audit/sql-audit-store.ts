@@ -129,8 +129,11 @@ export class SqlAuditStore implements AuditStore {
   }
 
   async query(query: AuditQuery): Promise<StoredRecord[]> {
-    const where = ['tenant = ?', 'seq > ?'];
-    const values: Array<string | number> = [query.tenant, query.afterSeq ?? 0];
+    const where = ['tenant = ?', query.newestFirst ? 'seq < ?' : 'seq > ?'];
+    const values: Array<string | number> = [
+      query.tenant,
+      query.newestFirst ? (query.beforeSeq ?? Number.MAX_SAFE_INTEGER) : (query.afterSeq ?? 0),
+    ];
     const filters: Array<[string, string | undefined]> = [
       ['time >= ?', query.from?.toISOString()],
       ['time < ?', query.to?.toISOString()],
@@ -151,7 +154,7 @@ export class SqlAuditStore implements AuditStore {
     }
     const rows = await this.sql.all<Row<RecordRow>>(
       `SELECT ${RECORD_COLUMNS} FROM audit_records WHERE ${where.join(' AND ')}
-       ORDER BY seq LIMIT ?`,
+       ORDER BY seq ${query.newestFirst ? 'DESC' : 'ASC'} LIMIT ?`,
       [...values, query.limit],
     );
     return rows.map(storedOf);

@@ -245,6 +245,8 @@ export interface paths {
                     from?: string;
                     limit?: number;
                     modelVersion?: string;
+                    /** @description json pages: asc = chain order (oldest first), desc = newest first. Exports are always in chain order. */
+                    order?: "asc" | "desc";
                     subject?: string;
                     /** @description Records before this time. */
                     to?: string;

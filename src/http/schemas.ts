@@ -155,6 +155,10 @@ export const auditQuerySchema = z.object({
     .regex(/^\d+$/)
     .optional()
     .openapi({ description: 'nextCursor of the previous page.' }),
+  order: z.enum(['asc', 'desc']).default('asc').openapi({
+    description:
+      'json pages: asc = chain order (oldest first), desc = newest first. Exports are always in chain order.',
+  }),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   format: z.enum(['json', 'ndjson', 'csv']).default('json').openapi({
     description: 'json: one page; ndjson and csv: every matching record, streamed.',

@@ -135,7 +135,7 @@ export function auditStoreContract(name: string, harness: StoreHarness): void {
       await store.close();
     });
 
-    it('filters by time, subject, decision, attack medium, model version and check id, with a cursor', async () => {
+    it('filters by time, subject, decision, attack medium, model version and check id, with a cursor either way', async () => {
       const store = await filled(harness, 12);
       const seqs = async (q: Partial<Parameters<AuditStore['query']>[0]>) =>
         (await store.query({ tenant: 'acme', limit: 100, ...q })).map((r) => r.seq);
@@ -148,6 +148,10 @@ export function auditStoreContract(name: string, harness: StoreHarness): void {
         await seqs({ from: new Date(Date.UTC(2026, 0, 4)), to: new Date(Date.UTC(2026, 0, 6)) }),
       ).toEqual([4, 5]);
       expect(await seqs({ limit: 5, afterSeq: 5 })).toEqual([6, 7, 8, 9, 10]);
+      expect(await seqs({ newestFirst: true, limit: 3 })).toEqual([12, 11, 10]);
+      expect(await seqs({ newestFirst: true, beforeSeq: 10, decision: 'spoof' })).toEqual([
+        7, 5, 1,
+      ]);
       expect(await seqs({ tenant: 'globex' })).toEqual([]);
       const third = (await store.query({ tenant: 'acme', limit: 3 }))[2]?.record.checkId;
       expect(await seqs({ checkId: third ?? '' })).toEqual([3]);

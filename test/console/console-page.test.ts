@@ -158,12 +158,27 @@ describe('the operator console in Chromium', () => {
     await signIn(page, operator);
     await page.getByText('Signed in to tenant acme').waitFor();
     await expect.poll(() => rowsOf(page).count()).toBe(5);
+    // Newest first.
+    expect(await rowsOf(page).first().getByRole('button').textContent()).toBe(ids.adaReplay);
     expect(page.url()).toBe(`${server.url}/console`);
     expect(await page.content()).not.toContain(operator);
     expect(await page.getByLabel(CREDENTIAL_LABEL).inputValue()).toBe('');
     await page.screenshot({ path: join(shots, 'console-records.png'), fullPage: true });
     expect(violations).toEqual([]);
     await page.context().close();
+  });
+
+  it('pages newest first through the API it uses (order=desc, cursor before the last seq)', async () => {
+    const page = async (query: string) => {
+      const res = await fetch(`${server.url}/v1/audit?order=desc&limit=2${query}`, {
+        headers: { authorization: `Bearer ${operator}` },
+      });
+      const body = (await res.json()) as { records: Array<{ seq: number }>; nextCursor: string };
+      return [body.records.map((r) => r.seq), body.nextCursor];
+    };
+    expect(await page('')).toEqual([[5, 4], '4']);
+    expect(await page('&cursor=4')).toEqual([[3, 2], '2']);
+    expect(await page('&cursor=2')).toEqual([[1], null]);
   });
 
   it('finds the right records by decision and subject, and by check id', async () => {

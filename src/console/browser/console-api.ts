@@ -75,11 +75,17 @@ export function consoleApi(baseUrl: string, credential: string) {
   });
   return {
     records: (filter: RecordFilter, cursor?: string) =>
-      // format=json answers one AuditPage (the route's other media types are the exports).
+      // Newest first; format=json answers one AuditPage (the route's other media types are exports).
       settle(
         client.GET('/v1/audit', {
           params: {
-            query: { ...filter, format: 'json', limit: 25, ...(cursor ? { cursor } : {}) },
+            query: {
+              ...filter,
+              format: 'json',
+              order: 'desc',
+              limit: 25,
+              ...(cursor ? { cursor } : {}),
+            },
           },
         }) as Promise<{ data?: AuditPage; error?: unknown; response: Response }>,
       ),
