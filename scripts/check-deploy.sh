@@ -22,7 +22,7 @@ npm run --prefix infra build --silent
 (cd infra && npx cdk synth --quiet --output "$OUT/cdk-default" > /dev/null)
 (cd infra && npx cdk synth --quiet --output "$OUT/cdk-full" -c stage=prod -c rdsProxy=true -c dbMultiAz=true \
   -c natGateways=2 -c alarmEmail=ops@example.com \
-  -c functions=api,infer,notify,retention,cognitoDefine,cognitoCreate,cognitoVerify > /dev/null)
+  -c functions=api,infer,notify,anchor,retention,cognitoDefine,cognitoCreate,cognitoVerify > /dev/null)
 "${LINT[@]}" "$OUT"/cdk-default/*.template.json "$OUT"/cdk-full/*.template.json
 ls "$OUT"/cdk-default/*.template.json "$OUT"/cdk-full/*.template.json | sed 's|.*/|  synthesised and linted: |'
 

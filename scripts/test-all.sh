@@ -93,6 +93,13 @@ else
   echo "keycloak: SKIPPED (no JDK or Maven on this machine)"
 fi
 
+echo "== Keycloak end to end: the provider JAR in a real Keycloak, Chromium logs in (scripts/keycloak-e2e.sh)"
+if command -v javac >/dev/null && command -v mvn >/dev/null; then
+  bash scripts/keycloak-e2e.sh
+else
+  echo "keycloak e2e: SKIPPED (no JDK or Maven on this machine)"
+fi
+
 echo "== face stage on real photos (dlib's public-domain examples)"
 node dist/scripts/evaluate-faces.js
 

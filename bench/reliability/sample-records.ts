@@ -22,7 +22,7 @@ export function sampleRecord(n: number, overrides: Partial<AuditRecord> = {}): A
     explain: 'auto',
     attackMedium: decision === 'spoof' ? 'screen' : null,
     qualityReason: decision === 'uncertain' ? 'too_dark' : null,
-    model: { name: 'ifas-mini', version: n > 5 ? '1.1.0' : '1.0.0', packageHash: 'a'.repeat(64) },
+    model: { name: 'ifas-lite0', version: n > 5 ? '2.1.0' : '2.0.0', packageHash: 'a'.repeat(64) },
     imageSha256: 'b'.repeat(64),
     imageRetainedUntil: null,
     request: {

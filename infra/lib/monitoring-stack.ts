@@ -116,7 +116,7 @@ export class MonitoringStack extends Stack {
         period: FIVE_MINUTES,
       }),
       1,
-      'a scheduled run (notify or retention) failed after its retries: see the dead-letter queue',
+      'a scheduled run (notify, anchor or retention) failed after its retries: see the dead-letter queue (an anchor run fails while S3 cannot take checkpoints)',
     );
 
     // The functions write one JSON line per event worth counting (functions/api.ts, notify.ts).
@@ -145,6 +145,17 @@ export class MonitoringStack extends Stack {
       ),
       5,
       'the model queue refused checks (QUEUE_FULL) five or more times in 5 minutes: raise memory or move inference out',
+    );
+    alarm(
+      'audit-chain-refused',
+      logMetric(
+        'AuditChainsRefused',
+        'anchor',
+        logs.FilterPattern.numberValue('$.anchoring.refused', '>', 0),
+        '$.anchoring.refused',
+      ),
+      1,
+      'an audit chain no longer agrees with its anchored checkpoint and was not signed: investigate tampering (ifas audit verify)',
     );
     alarm(
       'flag-dead-letters',

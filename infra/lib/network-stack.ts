@@ -56,6 +56,12 @@ export class NetworkStack extends Stack {
       });
     }
 
+    // The anchor bucket (and any S3 traffic) through a gateway endpoint: free, and off the NAT.
+    this.vpc.addGatewayEndpoint('S3Endpoint', {
+      service: ec2.GatewayVpcEndpointAwsService.S3,
+      subnets: [privateSubnets],
+    });
+
     new CfnOutput(this, 'PrivateSubnetIds', {
       value: Fn.join(',', this.vpc.selectSubnets(privateSubnets).subnetIds),
       exportName: exportName(settings.stage, 'PrivateSubnetIds'),

@@ -18,12 +18,17 @@ export interface InfraSettings {
   functions: string[];
   /** Where alarms are e-mailed ('' for none: subscribe to the topic yourself). */
   alarmEmail: string;
+  /** Object Lock mode of the audit anchor bucket: COMPLIANCE (nobody can delete early) or GOVERNANCE. */
+  anchorLockMode: 'COMPLIANCE' | 'GOVERNANCE';
+  /** Days each anchored checkpoint stays locked; at least the audit log's IFAS_RETENTION_DAYS. */
+  anchorRetentionDays: number;
 }
 
 const FUNCTION_NAMES = new Set([
   'api',
   'infer',
   'notify',
+  'anchor',
   'retention',
   'cognitoDefine',
   'cognitoCreate',
@@ -64,6 +69,18 @@ export function infraSettings(app: App): InfraSettings {
   const alarmEmail = text(app, 'alarmEmail');
   if (alarmEmail !== '' && !/^[^@\s]+@[^@\s]+$/.test(alarmEmail))
     throw new Error('alarmEmail is not an address');
+  const anchorLockMode = text(app, 'anchorLockMode');
+  if (anchorLockMode !== 'COMPLIANCE' && anchorLockMode !== 'GOVERNANCE') {
+    throw new Error('anchorLockMode must be COMPLIANCE or GOVERNANCE');
+  }
+  const anchorRetentionDays = Number(text(app, 'anchorRetentionDays'));
+  if (
+    !Number.isInteger(anchorRetentionDays) ||
+    anchorRetentionDays < 1 ||
+    anchorRetentionDays > 36_500
+  ) {
+    throw new Error('anchorRetentionDays must be a whole number of days, 1 to 36500');
+  }
   return {
     stage,
     natGateways,
@@ -72,6 +89,8 @@ export function infraSettings(app: App): InfraSettings {
     rdsProxy: flag(app, 'rdsProxy'),
     functions,
     alarmEmail,
+    anchorLockMode,
+    anchorRetentionDays,
   };
 }
 

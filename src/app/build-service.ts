@@ -6,8 +6,9 @@
 
 import { readFile } from 'node:fs/promises';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { FileAnchorSink, WebhookWitnessSink } from '../audit/anchor-sink.js';
+import type { AnchorSink, AnchorSource } from '../audit/anchor-sink.js';
 import type { SubjectPolicy } from '../audit/audit-record.js';
 import type { AuditStore } from '../audit/audit-store.js';
 import { HeadCheckpointer } from '../audit/head-checkpointer.js';
@@ -39,6 +40,7 @@ import { ServiceMetrics } from '../service/service-metrics.js';
 import { SessionService } from '../sessions/session-service.js';
 import { SessionStore } from '../sessions/session-store.js';
 import { openSqlDialect } from '../store/sql-dialect.js';
+import { anchorSinksFor } from './anchor-sinks.js';
 import { subjectPolicyFor } from './subject-policy.js';
 
 export interface Service {
@@ -56,7 +58,8 @@ export interface Service {
   dispatcher: OutboxDispatcher;
   /** Signs the chains' heads every N records / T seconds (started by the server) and at close. */
   checkpointer: HeadCheckpointer;
-  anchors: FileAnchorSink;
+  /** Where verification reads the newest anchored checkpoints: the S3 bucket, or the local file. */
+  anchors: AnchorSink & AnchorSource;
   close(): Promise<void>;
 }
 
@@ -78,6 +81,8 @@ function inferCredential(
 export interface ServiceParts {
   /** For IFAS_INFERENCE=lambda; the default client uses the function's own credentials and region. */
   lambdaClient?: LambdaClient;
+  /** For the S3 anchor bucket (IFAS_ANCHOR_S3_BUCKET); the default uses the process's credentials. */
+  s3Client?: S3Client;
 }
 
 function loadJudge(config: ServiceConfig, parts: ServiceParts): Promise<Judge> {
@@ -131,14 +136,14 @@ export async function buildService(
   const db = await openSqlDialect(config.store);
   const riskLevels = flags.enabled ? await RiskLevelStore.open(db) : undefined;
   const references = await openFaceReferences(config, subjectPolicy, db);
-  const anchors = new FileAnchorSink(config.anchoring.file);
-  const witness = config.anchoring.webhook;
+  const { sinks, source: anchors } = anchorSinksFor(config.anchoring, parts.s3Client);
   const checkpointer = new HeadCheckpointer(
     store,
     checkpointKeys.privateKey,
-    [anchors, ...(witness ? [new WebhookWitnessSink(witness.url, witness.secret)] : [])],
+    sinks,
     { everyRecords: config.anchoring.everyRecords, everyMs: config.anchoring.everyMs },
     (line) => console.error(line),
+    (tenant) => anchors.newest(tenant),
   );
   const checks = new CheckService({
     onRecorded: () => checkpointer.recorded(),

@@ -43,6 +43,8 @@ export function assertSharedState(config: ServiceConfig): void {
   if (config.subjectPolicy === 'keyed-hash' && config.subjectHashKey === null)
     missing.push('IFAS_SUBJECT_HASH_KEY');
   if (config.checkpointPrivateKey === null) missing.push('IFAS_CHECKPOINT_PRIVATE_KEY');
+  // A file in /tmp is no anchor: checkpoints must leave the database for the Object Lock bucket.
+  if (config.anchoring.s3 === null) missing.push('IFAS_ANCHOR_S3_BUCKET');
   const flagging = config.flags.receivers.length > 0;
   if (flagging && config.setSigningKeyPem === null) missing.push('IFAS_SET_SIGNING_KEY');
   if (missing.length > 0) {
@@ -87,5 +89,10 @@ export const lambdaDispatcher = once(async (): Promise<OutboxDispatcher> => {
 });
 
 export const lambdaCheckpointKeys = once(async () => checkpointKeysFor(await lambdaConfig()));
+
+/** The anchor sinks (the S3 bucket on Lambda); imported on first use, so Cognito never loads the S3 SDK. */
+export const lambdaAnchors = once(async () =>
+  (await import('./anchor-sinks.js')).anchorSinksFor((await lambdaConfig()).anchoring),
+);
 
 export const lambdaSubjectPolicy = once(async () => subjectPolicyFor(await lambdaConfig()));

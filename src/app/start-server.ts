@@ -7,6 +7,7 @@
 import { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { anchorCatchUp } from '../audit/anchor-catch-up.js';
 import { runHousekeeping } from '../audit/housekeeping.js';
 import type { ServiceConfig } from '../config/service-config.js';
 import { buildService, type Service } from './build-service.js';
@@ -46,12 +47,22 @@ export async function startServer(
   }
 
   service.checkpointer.start();
+  // What a previous process signed but could not anchor (the anchor was down at its shutdown).
+  anchorCatchUp(service.store, service.anchors).then(
+    ({ published, failed }) => {
+      for (const cp of published) log(`anchored ${cp.tenant}#${cp.seq} left over from before`);
+      for (const { tenant, error } of failed) log(`anchor catch-up for ${tenant} failed: ${error}`);
+    },
+    (error: unknown) =>
+      log(`anchor catch-up failed: ${error instanceof Error ? error.message : String(error)}`),
+  );
 
   // Housekeeping every hour: retention purge (when configured), expired images, old hook message ids.
   const housekeeping = (): void => {
     runHousekeeping(service.store, {
       retentionDays: config.retentionDays,
       checkpointKey: service.checkpointKeys.privateKey,
+      anchoredFor: (tenant) => service.anchors.newest(tenant),
     }).then(
       (report) => {
         for (const cp of report.checkpoints) {

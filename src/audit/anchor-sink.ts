@@ -9,11 +9,11 @@
  * - WebhookWitnessSink: POSTs each checkpoint to a witness (Standard Webhooks signature), which keeps
  *   its own copy — a third party the database's owner cannot edit.
  *
- * (An S3 bucket with Object Lock is the intended deployment sink; it is not built here: the
- * `@aws-sdk/client-s3` package is not among this project's dependencies yet.)
+ * The deployment sink, an S3 bucket with Object Lock (one write-once object per checkpoint), is
+ * app/s3-anchor-sink.ts: the AWS SDK stays out of audit/.
  */
 
-import { open, readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { z } from 'zod';
 import type { Checkpoint } from './checkpoint.js';
 import { standardWebhookHeaders } from './standard-webhook-headers.js';
@@ -29,7 +29,8 @@ export interface AnchorSource {
   tenants(): Promise<string[]>;
 }
 
-const anchoredSchema = z.object({
+/** A checkpoint as anchored (one line of the file, one S3 object's body). */
+export const anchoredSchema = z.object({
   tenant: z.string().min(1),
   kind: z.enum(['purge', 'head']),
   seq: z.number().int().min(0),
@@ -54,38 +55,64 @@ export class FileAnchorSink implements AnchorSink, AnchorSource {
     }
   }
 
-  private async all(): Promise<Checkpoint[]> {
-    let text: string;
+  /** Newest checkpoint per tenant from the lines read so far, and how far they reach (bytes). */
+  private readonly newestByTenant = new Map<string, Checkpoint>();
+  private readOffset = 0;
+
+  /**
+   * Reads only what was appended since the last call (the file is append-only), so checking every
+   * round against the anchor stays cheap however long the file grows. A file that shrank (replaced
+   * or rotated) is read again from the start.
+   */
+  private async catchUp(): Promise<void> {
+    let file: Awaited<ReturnType<typeof open>>;
     try {
-      text = await readFile(this.path, 'utf8');
+      file = await open(this.path, 'r');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw error;
     }
-    // A torn last line (a crash mid-append) is skipped; verification checks every signature anyway.
-    return text.split('\n').flatMap((line) => {
-      if (line.trim() === '') return [];
-      try {
-        const parsed = anchoredSchema.safeParse(JSON.parse(line));
-        return parsed.success ? [parsed.data] : [];
-      } catch {
-        return [];
+    try {
+      const { size } = await file.stat();
+      if (size < this.readOffset) {
+        this.newestByTenant.clear();
+        this.readOffset = 0;
       }
-    });
+      if (size === this.readOffset) return;
+      const bytes = Buffer.alloc(size - this.readOffset);
+      await file.read(bytes, 0, bytes.length, this.readOffset);
+      // Only whole lines: a line being appended right now is read next time.
+      const complete = bytes.subarray(0, bytes.lastIndexOf(0x0a) + 1);
+      this.readOffset += complete.length;
+      for (const line of complete.toString('utf8').split('\n')) this.index(line);
+    } finally {
+      await file.close();
+    }
+  }
+
+  /** A torn line (a crash mid-append) is skipped; verification checks every signature anyway. */
+  private index(line: string): void {
+    if (line.trim() === '') return;
+    try {
+      const parsed = anchoredSchema.safeParse(JSON.parse(line));
+      if (!parsed.success) return;
+      const known = this.newestByTenant.get(parsed.data.tenant);
+      if (!known || parsed.data.seq >= known.seq) {
+        this.newestByTenant.set(parsed.data.tenant, parsed.data);
+      }
+    } catch {
+      // not JSON
+    }
   }
 
   async newest(tenant: string): Promise<Checkpoint | null> {
-    let newest: Checkpoint | null = null;
-    for (const checkpoint of await this.all()) {
-      if (checkpoint.tenant === tenant && (!newest || checkpoint.seq >= newest.seq)) {
-        newest = checkpoint;
-      }
-    }
-    return newest;
+    await this.catchUp();
+    return this.newestByTenant.get(tenant) ?? null;
   }
 
   async tenants(): Promise<string[]> {
-    return [...new Set((await this.all()).map((c) => c.tenant))].sort();
+    await this.catchUp();
+    return [...this.newestByTenant.keys()].sort();
   }
 }
 

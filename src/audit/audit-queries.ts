@@ -2,11 +2,11 @@
  * Walking a tenant's audit log page by page, for exports that may be larger than memory.
  */
 
-import type { AuditQuery, AuditStore, StoredRecord } from './audit-store.js';
+import type { AuditLog, AuditQuery, StoredRecord } from './audit-store.js';
 
 /** Yields every record matching `query` (its limit is the page size), in chain order. */
 export async function* allMatching(
-  store: AuditStore,
+  store: Pick<AuditLog, 'query'>,
   query: AuditQuery,
 ): AsyncGenerator<StoredRecord> {
   let afterSeq = query.afterSeq ?? 0;

@@ -134,9 +134,14 @@ export interface AuditLog {
   ): Promise<StoreVerdict>;
   /**
    * Signs a head checkpoint for every chain whose head moved since its last one (after verifying
-   * the records in between), and registers tenants seen for the first time, signed.
+   * the records in between, and against `anchoredFor`'s newest anchored checkpoint, so that deleting
+   * the database's checkpoints cannot get a rewrite signed), and registers new tenants, signed.
    */
-  checkpointHeads(signingKey: KeyObject, now?: Date): Promise<HeadCheckpointing>;
+  checkpointHeads(
+    signingKey: KeyObject,
+    now?: Date,
+    anchoredFor?: (tenant: string) => Promise<Checkpoint | null>,
+  ): Promise<HeadCheckpointing>;
   /**
    * Deletes, per tenant, the records whose hashed time is before `cutoff` (a prefix of the chain),
    * under one signed purge checkpoint each; chains that do not verify are refused, not purged.

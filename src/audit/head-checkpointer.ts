@@ -6,12 +6,15 @@
  * appended after it can still be rewritten or dropped undetected until the next checkpoint — at most
  * N records or T seconds (plus the time to publish).
  *
- * A checkpoint that a sink failed to take is kept and offered again on the next round.
+ * A checkpoint that a sink failed to take is kept and offered again on the next round. Each round
+ * also checks the chains against the newest anchored checkpoint (`anchoredFor`) before signing, so
+ * an attacker who deletes the database's checkpoints cannot have the next one bless a rewrite; while
+ * the anchor cannot be read the round fails (logged) and appends go on unsigned until it can.
  */
 
 import type { KeyObject } from 'node:crypto';
 import type { AnchorSink } from './anchor-sink.js';
-import type { AuditStore, HeadCheckpointing } from './audit-store.js';
+import type { AuditLog, HeadCheckpointing } from './audit-store.js';
 import type { Checkpoint } from './checkpoint.js';
 
 export interface CheckpointSchedule {
@@ -26,11 +29,12 @@ export class HeadCheckpointer {
   private readonly backlog = new Map<string, Checkpoint[]>();
 
   constructor(
-    private readonly store: Pick<AuditStore, 'checkpointHeads'>,
+    private readonly store: Pick<AuditLog, 'checkpointHeads'>,
     private readonly signingKey: KeyObject,
     private readonly sinks: readonly AnchorSink[],
     private readonly schedule: CheckpointSchedule,
     private readonly log: (line: string) => void = () => undefined,
+    private readonly anchoredFor?: (tenant: string) => Promise<Checkpoint | null>,
   ) {}
 
   /** Called after each new record: the N-th since the last checkpoint triggers one. */
@@ -66,7 +70,7 @@ export class HeadCheckpointer {
       .catch(() => null)
       .then(async () => {
         this.sinceLast = 0;
-        const outcome = await this.store.checkpointHeads(this.signingKey, now);
+        const outcome = await this.store.checkpointHeads(this.signingKey, now, this.anchoredFor);
         for (const { tenant, firstBreak } of outcome.refused) {
           this.log(
             `audit checkpoint REFUSED for ${tenant}: the chain does not verify: ${JSON.stringify(firstBreak)}`,

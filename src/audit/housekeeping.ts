@@ -7,8 +7,10 @@
  */
 
 import type { KeyObject } from 'node:crypto';
-import type { AuditStore, PurgeRefusal } from './audit-store.js';
+import type { AuditLog, PurgeRefusal } from './audit-store.js';
 import type { Checkpoint } from './checkpoint.js';
+import type { ReplayGuard } from './hook-deliveries.js';
+import type { RetainedImageStore } from './retained-image-table.js';
 
 const DAY_MS = 86_400_000;
 /** Far beyond the five-minute signature tolerance: a replay older than this fails its signature anyway. */
@@ -25,11 +27,17 @@ export interface HousekeepingReport {
 }
 
 export async function runHousekeeping(
-  store: AuditStore,
-  options: { retentionDays: number | null; checkpointKey: KeyObject; now?: Date },
+  store: AuditLog & RetainedImageStore & ReplayGuard,
+  options: {
+    retentionDays: number | null;
+    checkpointKey: KeyObject;
+    now?: Date;
+    /** The newest anchored checkpoint per chain: nothing is signed or purged that disagrees with it. */
+    anchoredFor?: (tenant: string) => Promise<Checkpoint | null>;
+  },
 ): Promise<HousekeepingReport> {
   const now = options.now ?? new Date();
-  const heads = await store.checkpointHeads(options.checkpointKey, now);
+  const heads = await store.checkpointHeads(options.checkpointKey, now, options.anchoredFor);
   const purge =
     options.retentionDays === null
       ? { checkpoints: [], refused: [] }
@@ -37,6 +45,7 @@ export async function runHousekeeping(
           new Date(now.getTime() - options.retentionDays * DAY_MS),
           options.checkpointKey,
           now,
+          options.anchoredFor,
         );
   const images = await store.purgeExpiredImages(now);
   const hookMessages = await store.forgetHookMessagesBefore(

@@ -210,13 +210,19 @@ export class SqlAuditStore implements AuditStore {
     };
   }
 
-  async checkpointHeads(signingKey: KeyObject, now = new Date()): Promise<HeadCheckpointing> {
+  async checkpointHeads(
+    signingKey: KeyObject,
+    now = new Date(),
+    anchoredFor?: (tenant: string) => Promise<Checkpoint | null>,
+  ): Promise<HeadCheckpointing> {
     const publicKey = createPublicKey(signingKey);
     const checkpoints: Checkpoint[] = [];
     const refused: PurgeRefusal[] = [];
     for (const { tenant } of await this.sql.all<{ tenant: string }>(
       'SELECT tenant FROM audit_heads WHERE seq > 0 ORDER BY tenant',
     )) {
+      // Read before the transaction: no lock is held across a network round trip.
+      const anchored = (await anchoredFor?.(tenant)) ?? null;
       const outcome = await this.sql.transaction(async (tx) => {
         const head = await lockHead(tx, tenant);
         const previous = await newestHeadCheckpoint(tx, tenant);
@@ -227,7 +233,10 @@ export class SqlAuditStore implements AuditStore {
         const from = previous && (!purge || previous.seq > purge.seq) ? previous : purge;
         const verdict = await verifyTenantChain(
           tenant,
-          { ...(await this.chainReads(tx, tenant, null, from)), commitments: [] },
+          {
+            ...(await this.chainReads(tx, tenant, null, from)),
+            commitments: anchored ? [anchored] : [],
+          },
           publicKey,
         );
         if (!verdict.ok) return { refused: { tenant, firstBreak: verdict.firstBreak } };

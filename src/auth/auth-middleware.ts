@@ -6,7 +6,7 @@
  */
 
 import type { MiddlewareHandler } from 'hono';
-import type { AuditStore } from '../audit/audit-store.js';
+import type { ApiKeyStore } from '../audit/api-key-table.js';
 import { AuthenticationError, ForbiddenError } from '../errors.js';
 import { looksLikeApiKey, verifyApiKey } from './api-keys.js';
 import type { JwtVerifier } from './jwt-verifier.js';
@@ -17,7 +17,7 @@ export interface AuthVariables {
 }
 
 export interface AuthOptions {
-  store: AuditStore;
+  store: ApiKeyStore;
   /** Absent: only API keys are accepted. */
   verifyJwt?: JwtVerifier;
 }

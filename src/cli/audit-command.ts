@@ -6,14 +6,16 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { z } from 'zod';
+import { anchorSinksFor } from '../app/anchor-sinks.js';
 import { subjectPolicyFor } from '../app/subject-policy.js';
-import { FileAnchorSink } from '../audit/anchor-sink.js';
 import { csvHeader, csvLine, ndjsonLine } from '../audit/audit-export.js';
 import { allMatching } from '../audit/audit-queries.js';
 import { subjectCandidates } from '../audit/audit-record.js';
-import type { AuditQuery, AuditStore } from '../audit/audit-store.js';
+import type { AuditLog, AuditQuery } from '../audit/audit-store.js';
+import type { ReplayGuard } from '../audit/hook-deliveries.js';
 import { runHousekeeping } from '../audit/housekeeping.js';
 import { openAuditStore } from '../audit/open-audit-store.js';
+import type { RetainedImageStore } from '../audit/retained-image-table.js';
 import { checkpointKeysFor } from '../config/local-secrets.js';
 import { serviceConfigFromEnv } from '../config/service-config.js';
 import { DECISIONS } from '../inference/check-result.js';
@@ -71,7 +73,7 @@ async function queryOf(opts: Options, tenant: string): Promise<AuditQuery> {
 }
 
 async function exportTo(
-  store: AuditStore,
+  store: Pick<AuditLog, 'query'>,
   query: AuditQuery,
   format: 'ndjson' | 'csv',
   out: string | undefined,
@@ -95,11 +97,16 @@ async function exportTo(
   return count;
 }
 
-async function run(action: string, opts: Options, store: AuditStore, io: Output): Promise<number> {
+async function run(
+  action: string,
+  opts: Options,
+  store: AuditLog & RetainedImageStore & ReplayGuard,
+  io: Output,
+): Promise<number> {
   const config = serviceConfigFromEnv();
   if (action === 'verify') {
     const { publicKey } = await checkpointKeysFor(config);
-    const anchors = new FileAnchorSink(config.anchoring.file);
+    const anchors = anchorSinksFor(config.anchoring).source;
     // Tenants known to the database or to the anchor: a chain deleted with its registry still shows.
     const tenants = opts.tenant
       ? [opts.tenant]
@@ -125,9 +132,11 @@ async function run(action: string, opts: Options, store: AuditStore, io: Output)
       return 2;
     }
     const { privateKey } = await checkpointKeysFor(config);
+    const anchors = anchorSinksFor(config.anchoring).source;
     const report = await runHousekeeping(store, {
       retentionDays: opts['older-than-days'],
       checkpointKey: privateKey,
+      anchoredFor: (tenant) => anchors.newest(tenant),
     });
     for (const cp of report.checkpoints)
       io.out(`${cp.tenant}: purged ${cp.purged} records up to seq ${cp.seq}; checkpoint signed`);

@@ -22,7 +22,7 @@ import type {
   VerifyAuthChallengeResponseTriggerEvent,
 } from 'aws-lambda';
 import type { SubjectPolicy } from '../audit/audit-record.js';
-import type { AuditStore } from '../audit/audit-store.js';
+import type { AuditLog } from '../audit/audit-store.js';
 import { redeemCheck } from '../service/redeem-check.js';
 import type { SessionLedger } from '../sessions/session-ledger.js';
 
@@ -51,7 +51,7 @@ export interface SessionChallengeSettings {
 export interface VerifySettings {
   /** Redeems session-id answers (session mode); without it only check ids are accepted. */
   sessions?: SessionLedger;
-  store: AuditStore;
+  store: AuditLog;
   subjectPolicy: SubjectPolicy;
   tenant: string;
   maxCheckAgeSeconds: number;

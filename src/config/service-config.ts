@@ -73,6 +73,20 @@ const envSchema = z
     IFAS_ANCHOR_FILE: z.string().optional(),
     IFAS_ANCHOR_WEBHOOK_URL: z.url().optional(),
     IFAS_ANCHOR_WEBHOOK_SECRET: z.string().startsWith('whsec_').optional(),
+    // S3 bucket names: 3–63 of a-z 0-9 . - (AWS's rule); the bucket must have Object Lock enabled.
+    IFAS_ANCHOR_S3_BUCKET: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)
+      .optional(),
+    IFAS_ANCHOR_S3_PREFIX: z
+      .string()
+      .regex(/^([A-Za-z0-9!_.*'()-]+\/)*$/, 'a key prefix ending in / (or empty)')
+      .default('audit-anchors/'),
+    IFAS_ANCHOR_S3_MODE: z.enum(['COMPLIANCE', 'GOVERNANCE']).default('COMPLIANCE'),
+    IFAS_ANCHOR_S3_RETAIN_DAYS: positiveInt.max(36_500).default(400),
+    IFAS_ANCHOR_S3_REGION: z.string().min(1).optional(),
+    IFAS_ANCHOR_S3_ENDPOINT: z.url().optional(),
+    IFAS_ANCHOR_S3_FORCE_PATH_STYLE: flag.default(false),
     IFAS_PUBLIC_URL: z.url().optional(),
     IFAS_FLAGS: z.string().optional(),
     IFAS_FLAGS_FILE: z.string().optional(),
@@ -93,6 +107,17 @@ const envSchema = z
     message: 'IFAS_ANCHOR_WEBHOOK_URL and IFAS_ANCHOR_WEBHOOK_SECRET go together',
     path: ['IFAS_ANCHOR_WEBHOOK_SECRET'],
   })
+  .refine(
+    (env) =>
+      env.IFAS_ANCHOR_S3_BUCKET === undefined ||
+      env.IFAS_RETENTION_DAYS === undefined ||
+      env.IFAS_ANCHOR_S3_RETAIN_DAYS >= env.IFAS_RETENTION_DAYS,
+    {
+      // An anchor that expires before the records it covers would let their rewrite go unseen.
+      message: 'IFAS_ANCHOR_S3_RETAIN_DAYS must be at least IFAS_RETENTION_DAYS',
+      path: ['IFAS_ANCHOR_S3_RETAIN_DAYS'],
+    },
+  )
   .refine((env) => env.IFAS_INFERENCE !== 'lambda' || env.IFAS_INFER_FUNCTION, {
     message: 'IFAS_INFERENCE=lambda needs IFAS_INFER_FUNCTION',
     path: ['IFAS_INFER_FUNCTION'],
@@ -152,8 +177,19 @@ export interface ServiceConfig {
   anchoring: {
     everyRecords: number;
     everyMs: number;
-    file: string;
+    /** The local append-only file: IFAS_ANCHOR_FILE, or by default unless an S3 bucket is set. */
+    file: string | null;
     webhook: { url: string; secret: string } | null;
+    /** An S3 bucket with Object Lock (IFAS_ANCHOR_S3_*): one locked object per checkpoint. */
+    s3: {
+      bucket: string;
+      prefix: string;
+      mode: 'COMPLIANCE' | 'GOVERNANCE';
+      retainDays: number;
+      region: string | null;
+      endpoint: string | null;
+      forcePathStyle: boolean;
+    } | null;
   };
   /** PEM given in the environment (from a secret store) instead of the key file. */
   checkpointPrivateKey: string | null;
@@ -261,11 +297,25 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
     anchoring: {
       everyRecords: e.IFAS_CHECKPOINT_EVERY_RECORDS,
       everyMs: e.IFAS_CHECKPOINT_EVERY_SECONDS * 1000,
-      file: resolve(e.IFAS_ANCHOR_FILE ?? join(dataDir, 'audit-anchors.ndjson')),
+      file:
+        e.IFAS_ANCHOR_FILE !== undefined || e.IFAS_ANCHOR_S3_BUCKET === undefined
+          ? resolve(e.IFAS_ANCHOR_FILE ?? join(dataDir, 'audit-anchors.ndjson'))
+          : null,
       webhook:
         e.IFAS_ANCHOR_WEBHOOK_URL && e.IFAS_ANCHOR_WEBHOOK_SECRET
           ? { url: e.IFAS_ANCHOR_WEBHOOK_URL, secret: e.IFAS_ANCHOR_WEBHOOK_SECRET }
           : null,
+      s3: e.IFAS_ANCHOR_S3_BUCKET
+        ? {
+            bucket: e.IFAS_ANCHOR_S3_BUCKET,
+            prefix: e.IFAS_ANCHOR_S3_PREFIX,
+            mode: e.IFAS_ANCHOR_S3_MODE,
+            retainDays: e.IFAS_ANCHOR_S3_RETAIN_DAYS,
+            region: e.IFAS_ANCHOR_S3_REGION ?? null,
+            endpoint: e.IFAS_ANCHOR_S3_ENDPOINT ?? null,
+            forcePathStyle: e.IFAS_ANCHOR_S3_FORCE_PATH_STYLE,
+          }
+        : null,
     },
     subjectPolicy: e.IFAS_SUBJECT_POLICY,
     subjectHashKey: e.IFAS_SUBJECT_HASH_KEY ? Buffer.from(e.IFAS_SUBJECT_HASH_KEY, 'base64') : null,

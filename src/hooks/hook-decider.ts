@@ -6,7 +6,7 @@
  */
 
 import type { Caller, SubjectPolicy } from '../audit/audit-record.js';
-import type { AuditStore, StoredRecord } from '../audit/audit-store.js';
+import type { AuditLog, StoredRecord } from '../audit/audit-store.js';
 import type { HookAction, HookConfig } from '../config/hook-config.js';
 import { type IdentityFailure, identityFailure } from '../face/face-match.js';
 import type { Decision, ExplainMode } from '../inference/check-result.js';
@@ -45,7 +45,7 @@ export class HookDecider {
   constructor(
     private readonly config: HookConfig,
     private readonly checks: CheckService,
-    private readonly store: AuditStore,
+    private readonly store: AuditLog,
     private readonly subjectPolicy: SubjectPolicy,
     private readonly sessions?: SessionService,
   ) {}

@@ -11,7 +11,10 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { AnchorSource } from '../audit/anchor-sink.js';
-import type { AuditStore } from '../audit/audit-store.js';
+import type { ApiKeyStore } from '../audit/api-key-table.js';
+import type { AuditLog } from '../audit/audit-store.js';
+import type { ReplayGuard } from '../audit/hook-deliveries.js';
+import type { OutboxStore } from '../audit/outbox-table.js';
 import { authenticate } from '../auth/auth-middleware.js';
 import type { JwtVerifier } from '../auth/jwt-verifier.js';
 import type { HookConfig } from '../config/hook-config.js';
@@ -44,7 +47,8 @@ import { isCapturePath, registerSessionRoutes } from './session-routes.js';
 import { registerSubjectRoutes } from './subject-routes.js';
 
 export interface AppDependencies {
-  store: AuditStore;
+  /** The roles the routes use: the log, API keys (auth), the outbox (flags), the replay guard (hooks). */
+  store: AuditLog & ApiKeyStore & OutboxStore & ReplayGuard;
   checks: CheckService;
   model: ModelSlot;
   metrics: ServiceMetrics;

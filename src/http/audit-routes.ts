@@ -11,7 +11,7 @@ import { stream } from 'hono/streaming';
 import type { AnchorSource } from '../audit/anchor-sink.js';
 import { csvHeader, csvLine, ndjsonLine } from '../audit/audit-export.js';
 import { allMatching } from '../audit/audit-queries.js';
-import type { AuditQuery, AuditStore } from '../audit/audit-store.js';
+import type { AuditLog, AuditQuery } from '../audit/audit-store.js';
 import { requireScope } from '../auth/auth-middleware.js';
 import type { CheckService } from '../service/check-service.js';
 import type { AppEnv } from './app-env.js';
@@ -24,7 +24,7 @@ import {
 } from './schemas.js';
 
 export interface AuditRouteOptions {
-  store: AuditStore;
+  store: AuditLog;
   checks: CheckService;
   checkpointPublicKey: KeyObject;
   anchors?: AnchorSource;

@@ -5,8 +5,8 @@
  */
 
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AuditStore } from '../audit/audit-store.js';
 import type { OutboxEntry } from '../audit/outbox-entry.js';
+import type { OutboxStore } from '../audit/outbox-table.js';
 import { requireScope } from '../auth/auth-middleware.js';
 import { NotFoundError } from '../errors.js';
 import type { SetSigningKey } from '../flags/signing-key.js';
@@ -15,7 +15,7 @@ import { AUTH_RESPONSES } from './check-routes.js';
 import { checkIdParamSchema, problemAnswer } from './schemas.js';
 
 export interface FlagRouteOptions {
-  store: AuditStore;
+  store: OutboxStore;
   setSigningKey: SetSigningKey;
   publicUrl: string;
   /** Told when a dead letter is requeued (the server's dispatcher then tries it at once). */

@@ -4,7 +4,7 @@
  */
 
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AuditStore } from '../audit/audit-store.js';
+import type { AuditLog } from '../audit/audit-store.js';
 import { requireScope } from '../auth/auth-middleware.js';
 import type { ModelSlot } from '../service/model-slot.js';
 import type { ServiceMetrics } from '../service/service-metrics.js';
@@ -13,7 +13,7 @@ import { AUTH_RESPONSES } from './check-routes.js';
 
 export interface OpsRouteOptions {
   model: ModelSlot;
-  store: AuditStore;
+  store: AuditLog;
   metrics: ServiceMetrics;
 }
 

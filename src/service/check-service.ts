@@ -16,8 +16,9 @@ import {
   type SubjectPolicy,
   subjectCandidates,
 } from '../audit/audit-record.js';
-import type { AuditStore, StoredRecord } from '../audit/audit-store.js';
+import type { AuditLog, StoredRecord } from '../audit/audit-store.js';
 import type { ImageVault, RetainedImage } from '../audit/image-vault.js';
+import type { RetainedImageStore } from '../audit/retained-image-table.js';
 import {
   AuditWriteError,
   IdempotencyConflictError,
@@ -64,7 +65,7 @@ export interface CheckOutcome {
 
 export interface CheckServiceOptions {
   model: ModelSlot;
-  store: AuditStore;
+  store: AuditLog & RetainedImageStore;
   queue: InferenceQueue;
   metrics: ServiceMetrics;
   subjectPolicy: SubjectPolicy;
@@ -199,7 +200,7 @@ export class CheckService {
       riskLevels && record.subject ? await riskLevels.get(record.tenant, record.subject) : null;
     const outbox =
       this.options.flags?.entriesFor(record, request.subject, new Date(), previousLevel) ?? [];
-    let appended: Awaited<ReturnType<AuditStore['append']>>;
+    let appended: Awaited<ReturnType<AuditLog['append']>>;
     try {
       appended = await store.append(record, outbox);
     } catch (error) {

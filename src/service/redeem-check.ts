@@ -6,7 +6,7 @@
  */
 
 import { recordIsAbout, type SubjectPolicy } from '../audit/audit-record.js';
-import type { AuditStore, StoredRecord } from '../audit/audit-store.js';
+import type { AuditLog, StoredRecord } from '../audit/audit-store.js';
 import { type IdentityFailure, identityFailure } from '../face/face-match.js';
 
 export type RedeemFailure =
@@ -32,7 +32,7 @@ export interface RedeemRequest {
 }
 
 export async function redeemCheck(
-  store: AuditStore,
+  store: Pick<AuditLog, 'findCheck' | 'consumeCheck'>,
   policy: SubjectPolicy,
   request: RedeemRequest,
 ): Promise<Redemption> {

@@ -17,7 +17,7 @@ const pem = (type: 'ed25519' | 'ec') =>
 describe('Function: assertSharedState', () => {
   it('refuses per-instance keys and an SQLite file on Lambda, naming what is missing', () => {
     expect(() => assertSharedState(serviceConfigFromEnv({}))).toThrow(
-      /IFAS_AUDIT_STORE=postgres with IFAS_DATABASE_URL, IFAS_SUBJECT_HASH_KEY, IFAS_CHECKPOINT_PRIVATE_KEY$/,
+      /IFAS_AUDIT_STORE=postgres with IFAS_DATABASE_URL, IFAS_SUBJECT_HASH_KEY, IFAS_CHECKPOINT_PRIVATE_KEY, IFAS_ANCHOR_S3_BUCKET$/,
     );
     const flags = JSON.stringify({
       receivers: [{ name: 'ssf', url: 'https://r.example/', audience: 'r' }],
@@ -32,7 +32,7 @@ describe('Function: assertSharedState', () => {
           IFAS_FLAGS: flags,
         }),
       ),
-    ).toThrow(/: IFAS_DATABASE_TLS=verify-full, IFAS_SET_SIGNING_KEY$/);
+    ).toThrow(/: IFAS_DATABASE_TLS=verify-full, IFAS_ANCHOR_S3_BUCKET, IFAS_SET_SIGNING_KEY$/);
   });
 
   it('accepts a configuration whose state every instance shares', () => {
@@ -43,6 +43,7 @@ describe('Function: assertSharedState', () => {
       IFAS_SUBJECT_HASH_KEY: Buffer.alloc(32, 1).toString('base64'),
       IFAS_CHECKPOINT_PRIVATE_KEY: pem('ed25519'),
       IFAS_SET_SIGNING_KEY: pem('ec'),
+      IFAS_ANCHOR_S3_BUCKET: 'acme-ifas-anchors',
     };
     expect(() => assertSharedState(serviceConfigFromEnv(env))).not.toThrow();
   });

@@ -112,6 +112,36 @@ export function auditStoreContract(name: string, harness: StoreHarness): void {
       });
       await store.close();
     });
+
+    it('signs (and purges) nothing that disagrees with the newest anchored checkpoint', async () => {
+      const { privateKey } = generateKeyPairSync('ed25519');
+      const store = await filled(harness, 4);
+      const [anchored] = (await store.checkpointHeads(privateKey)).checkpoints;
+      // Records 3–4 replaced by others and the database's checkpoints deleted: the chain links up.
+      for (const sql of [
+        "DELETE FROM audit_head_checkpoints WHERE tenant = 'acme'",
+        "DELETE FROM audit_records WHERE tenant = 'acme' AND seq >= 3",
+        "UPDATE audit_heads SET seq = 2, hash = (SELECT hash FROM audit_records WHERE tenant = 'acme' AND seq = 2) WHERE tenant = 'acme'",
+      ]) {
+        await harness.tamper(store, sql);
+      }
+      for (const n of [13, 14, 15]) await store.append(sampleRecord(n));
+      const anchoredFor = async () => anchored ?? null;
+      await expect(
+        store.checkpointHeads(privateKey, new Date(), anchoredFor),
+      ).resolves.toMatchObject({
+        checkpoints: [],
+        refused: [{ tenant: 'acme', firstBreak: { seq: 4, reason: 'checkpoint_mismatch' } }],
+      });
+      await expect(
+        store.purgeBefore(new Date(Date.UTC(2100, 0, 1)), privateKey, new Date(), anchoredFor),
+      ).resolves.toMatchObject({ checkpoints: [], refused: [{ tenant: 'acme' }] });
+      // Without the anchor the rewritten chain would be signed.
+      await expect(store.checkpointHeads(privateKey)).resolves.toMatchObject({
+        checkpoints: [{ tenant: 'acme', seq: 5 }],
+      });
+      await store.close();
+    });
   });
 
   describe(`${name}: idempotency and queries`, () => {

@@ -96,9 +96,9 @@ const statements = (template: Template, role: string) =>
   ).flatMap((p) => p.PolicyDocument.Statement);
 
 describe('serverless package (osls), default switches', () => {
-  it('declares api, notify and retention with real handlers on a supported Node runtime', () => {
+  it('declares api, notify, anchor and retention with real handlers on a supported Node runtime', () => {
     const fns = functions(plain.template);
-    expect(Object.keys(fns).sort()).toEqual(['Api', 'Notify', 'Retention']);
+    expect(Object.keys(fns).sort()).toEqual(['Anchor', 'Api', 'Notify', 'Retention']);
     for (const props of Object.values(fns)) {
       const [file, exported] = String(props.Handler).split(/\.(?=[^.]+$)/);
       expect(existsSync(join(projectRoot(), `${file}.js`)), `${file}.js`).toBe(true);
@@ -114,6 +114,11 @@ describe('serverless package (osls), default switches', () => {
       IFAS_DATABASE_TLS: 'verify-full',
       IFAS_DATABASE_POOL_MAX: '2',
       IFAS_SECRET_ID: 'ifas-guard-ci',
+      // Checkpoints are anchored in infra/'s Object Lock bucket, locked as the bucket says.
+      IFAS_ANCHOR_S3_BUCKET: { 'Fn::ImportValue': 'ifas-guard-ci-AnchorBucketName' },
+      IFAS_ANCHOR_S3_PREFIX: 'audit-anchors/',
+      IFAS_ANCHOR_S3_MODE: { 'Fn::ImportValue': 'ifas-guard-ci-AnchorLockMode' },
+      IFAS_ANCHOR_S3_RETAIN_DAYS: { 'Fn::ImportValue': 'ifas-guard-ci-AnchorRetentionDays' },
     });
   });
 
@@ -144,14 +149,15 @@ describe('serverless package (osls), default switches', () => {
     expect(types).not.toContain('Custom::CognitoUserPool');
   });
 
-  it('schedules notify and retention with a dead-letter queue, throttles the API, exports for alarms', () => {
+  it('schedules notify, anchor and retention with a dead-letter queue, throttles the API, exports for alarms', () => {
     const { Resources, Outputs } = plain.template;
     const rules = Object.values(Resources).filter((r) => r.Type === 'AWS::Events::Rule');
     expect(rules.map((r) => r.Properties.ScheduleExpression).sort()).toEqual([
       'rate(1 hour)',
       'rate(1 minute)',
+      'rate(5 minutes)',
     ]);
-    for (const fn of ['Notify', 'Retention']) {
+    for (const fn of ['Notify', 'Anchor', 'Retention']) {
       expect(Resources[`${fn}LambdaEvConf`]?.Properties.DestinationConfig).toEqual({
         OnFailure: { Destination: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } },
       });
@@ -168,13 +174,26 @@ describe('serverless package (osls), default switches', () => {
 
   it('gives each function a least-privilege role', () => {
     const t = plain.template;
+    const anchorActions = [
+      ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject'],
+      's3:ListBucket',
+    ];
     expect(statements(t, 'ApiRole').map((s) => s.Action)).toEqual([
       'secretsmanager:GetSecretValue',
+      ...anchorActions,
     ]);
     expect(statements(t, 'WorkerRole').map((s) => s.Action)).toEqual([
       'secretsmanager:GetSecretValue',
+      ...anchorActions,
       'sqs:SendMessage',
     ]);
+    // The anchors: only under their prefix of infra/'s bucket, never delete or bypass retention.
+    const [objects, listing] = statements(t, 'ApiRole').slice(1);
+    expect(JSON.stringify(objects?.Resource)).toContain('ifas-guard-ci-AnchorBucketArn');
+    expect(JSON.stringify(objects?.Resource)).toContain('/audit-anchors/*');
+    expect(listing?.Condition).toEqual({ StringLike: { 's3:prefix': ['audit-anchors/*'] } });
+    expect(JSON.stringify(t)).not.toMatch(/s3:DeleteObject|BypassGovernanceRetention/);
+    expect(functions(t).Anchor?.Role).toEqual({ 'Fn::GetAtt': ['WorkerRole', 'Arn'] });
     for (const role of ['ApiRole', 'WorkerRole']) {
       expect(JSON.stringify(t.Resources[role]?.Properties.ManagedPolicyArns)).toContain(
         'AWSLambdaBasicExecutionRole',
@@ -235,6 +254,7 @@ describe('serverless package (osls), inference=lambda network=vpc cognito=on', (
   it('adds the infer image function and lets only the api function invoke it', () => {
     const fns = functions(full.template);
     expect(Object.keys(fns).sort()).toEqual([
+      'Anchor',
       'Api',
       'CognitoCreate',
       'CognitoDefine',

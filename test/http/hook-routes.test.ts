@@ -1,6 +1,6 @@
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -510,6 +510,11 @@ describe('recipes', () => {
       });
       const wrong = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
       expect(await java(live.url, wrong, 'kc-user-2', checkId)).toEqual({ refused: 401 });
+      // An empty image is a bad request (422): a refusal too, which the authenticator never fails open on.
+      await writeFile(join(out, 'empty.jpg'), '');
+      expect(await java(live.url, SECRET, 'kc-user-2', `@${join(out, 'empty.jpg')}`)).toEqual({
+        refused: 422,
+      });
       expect(
         await java(`http://127.0.0.1:${await freePort()}`, SECRET, 'kc-user-2', checkId),
       ).toEqual({

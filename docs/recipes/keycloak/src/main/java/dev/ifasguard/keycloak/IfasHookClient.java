@@ -3,8 +3,9 @@
 // so it drops into a Keycloak provider JAR without extra dependencies. IfasLivenessAuthenticator uses it.
 //
 // Two failures are told apart, because only one of them may fail open: Unavailable (a network error,
-// a timeout, or ifas-guard's own 5xx) and Refused (401 bad signature, 409 the same message still
-// being handled, 422 bad request).
+// a timeout, or ifas-guard's own 5xx) and Refused (any other non-2xx: 401 bad signature or key, 403
+// missing scope, 409 the same message still being handled, 422 bad request). IfasSessionClient
+// classifies its answers with the same exchange().
 //
 // Stand-alone use (what the tests run): java IfasHookClient.java URL SECRET SUBJECT CHECK_ID|@IMAGE_FILE
 package dev.ifasguard.keycloak;
@@ -41,8 +42,7 @@ public final class IfasHookClient {
   private static final Pattern ACTION = Pattern.compile("\"action\"\\s*:\\s*\"(allow|deny|step_up)\"");
   private static final Pattern REASON = Pattern.compile("\"reason\"\\s*:\\s*\"([a-z_]+)\"");
 
-  private final HttpClient http =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+  private final HttpClient http = newHttpClient();
   private final URI endpoint;
   private final byte[] key;
   private final Duration timeout;
@@ -53,9 +53,18 @@ public final class IfasHookClient {
     this.timeout = timeout;
   }
 
+  static HttpClient newHttpClient() {
+    return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+  }
+
   /** Redeems a check id made for `subject`; returns ifas-guard's JSON answer. */
   public String verify(String subject, String checkId) throws Unavailable, Refused {
     return send("{\"type\":\"liveness.verify\",\"data\":{\"subject\":" + json(subject) + ",\"checkId\":" + json(checkId) + "}}");
+  }
+
+  /** Redeems a liveness session made for `subject` (single use, recent, live, matched where enrolled). */
+  public String redeemSession(String subject, String sessionId) throws Unavailable, Refused {
+    return send("{\"type\":\"liveness.verify\",\"data\":{\"subject\":" + json(subject) + ",\"sessionId\":" + json(sessionId) + "}}");
   }
 
   /** Runs a check on a base64 image for `subject` (bound to this login: the server records and judges it). */
@@ -94,6 +103,11 @@ public final class IfasHookClient {
         .header("webhook-signature", "v1," + Base64.getEncoder().encodeToString(digest))
         .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
         .build();
+    return exchange(http, request).body();
+  }
+
+  /** Sends a request; a 2xx answer comes back, everything else is an Unavailable or a Refused. */
+  static HttpResponse<String> exchange(HttpClient http, HttpRequest request) throws Unavailable, Refused {
     HttpResponse<String> response;
     try {
       response = http.send(request, HttpResponse.BodyHandlers.ofString());
@@ -104,11 +118,11 @@ public final class IfasHookClient {
       throw new Unavailable("interrupted", e);
     }
     if (response.statusCode() >= 500) throw new Unavailable("ifas-guard failed: HTTP " + response.statusCode(), null);
-    if (response.statusCode() != 200) throw new Refused(response.statusCode(), response.body());
-    return response.body();
+    if (response.statusCode() < 200 || response.statusCode() > 299) throw new Refused(response.statusCode(), response.body());
+    return response;
   }
 
-  private static String json(String value) {
+  static String json(String value) {
     StringBuilder out = new StringBuilder("\"");
     for (char c : value.toCharArray()) {
       if (c == '"' || c == '\\') out.append('\\').append(c);

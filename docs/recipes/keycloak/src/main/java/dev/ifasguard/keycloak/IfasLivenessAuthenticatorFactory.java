@@ -1,6 +1,7 @@
 // Registers the ifas-guard liveness step with Keycloak (META-INF/services names this class). Add it to
-// a browser flow after "Username Password Form" as REQUIRED, and configure ifas.url and ifas.secret
-// (the tenant's whsec_ secret in ifas-guard's IFAS_HOOKS).
+// a browser flow after "Username Password Form" as REQUIRED, and configure ifas.url, ifas.apiKey (an
+// API key of the tenant with sessions:write) and ifas.secret (the tenant's whsec_ secret in
+// ifas-guard's IFAS_HOOKS).
 package dev.ifasguard.keycloak;
 
 import java.util.List;
@@ -31,15 +32,18 @@ public final class IfasLivenessAuthenticatorFactory implements AuthenticatorFact
 
   @Override
   public String getHelpText() {
-    return "Takes a photo of the user and lets ifas-guard decide: live, and the user's own face where a reference is enrolled.";
+    return "Sends the user through ifas-guard's capture page in a liveness session made for this user, then redeems it: live, and the user's own face where a reference is enrolled.";
   }
 
   @Override
   public List<ProviderConfigProperty> getConfigProperties() {
     return List.of(
         property("ifas.url", "ifas-guard URL", "Base URL of ifas-guard, e.g. https://ifas.example.com", ProviderConfigProperty.STRING_TYPE, null),
-        property("ifas.secret", "Hook secret", "The tenant's Standard Webhooks secret (whsec_...)", ProviderConfigProperty.PASSWORD, null),
+        property("ifas.apiKey", "API key", "An ifas-guard API key of the tenant with the sessions:write scope (creates the liveness sessions)", ProviderConfigProperty.PASSWORD, null),
+        property("ifas.secret", "Hook secret", "The tenant's Standard Webhooks secret (whsec_...), which signs the redemption", ProviderConfigProperty.PASSWORD, null),
         property("ifas.timeoutSeconds", "Timeout (s)", "How long to wait for an answer", ProviderConfigProperty.STRING_TYPE, "4"),
+        property("ifas.sessionTtlSeconds", "Session lifetime (s)", "How long the user has to complete the capture page", ProviderConfigProperty.STRING_TYPE, "300"),
+        property("ifas.maxAttempts", "Attempts", "Captures the capture page may send before the session fails (1-10)", ProviderConfigProperty.STRING_TYPE, "3"),
         property("ifas.failOpen", "Fail open", "Let the login continue when ifas-guard is unreachable, times out or fails (5xx); never on a refusal", ProviderConfigProperty.BOOLEAN_TYPE, "false"));
   }
 
