@@ -173,7 +173,7 @@ export function auditStoreContract(name: string, harness: StoreHarness): void {
       expect(await seqs({ subjects: ['user-1'] })).toEqual([1, 5, 9]);
       expect(await seqs({ subjects: ['user-1', 'user-2'] })).toEqual([1, 2, 5, 6, 9, 10]);
       expect(await seqs({ subjects: [] })).toEqual([]);
-      expect(await seqs({ attackMedium: 'screen', modelVersion: '1.1.0' })).toEqual([7, 11]);
+      expect(await seqs({ attackMedium: 'screen', modelVersion: '2.1.0' })).toEqual([7, 11]);
       expect(
         await seqs({ from: new Date(Date.UTC(2026, 0, 4)), to: new Date(Date.UTC(2026, 0, 6)) }),
       ).toEqual([4, 5]);
