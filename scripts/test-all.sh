@@ -27,6 +27,7 @@ echo "== lint and type-check"
 npx biome check .
 npx tsc -p tsconfig.json --noEmit
 npx tsc -p src/capture/browser/tsconfig.json   # the capture page and <ifas-capture>, with the DOM library
+npx tsc -p src/console/browser/tsconfig.json   # the operator console, with the DOM library
 npm run build --silent                          # tsc, then esbuild bundles the capture page into dist/capture
 
 echo "== TypeScript tests (vitest; the capture page's run in Chromium with a fake camera)"

@@ -59,10 +59,14 @@ function corpus(base: string, key: string, readOnlyKey: string): BadInput[] {
     ['GET', '/v1/audit/verify'],
     ['GET', '/metrics'],
     ['GET', '/v1/flags'],
+    ['POST', '/v1/flags/flg_x/retry'],
+    ['GET', '/v1/keys'],
   ];
+  // Routes the read-only key (audit:read) lacks the scope for.
+  const scoped = new Set(['/v1/checks', '/metrics', '/v1/flags/flg_x/retry', '/v1/keys']);
   for (const [method, path] of protectedRoutes) {
     for (const [name, headers] of badCredentials) {
-      if (name.startsWith('scope') && path !== '/v1/checks' && path !== '/metrics') continue;
+      if (name.startsWith('scope') && !scoped.has(path)) continue;
       add(`${method} ${path}`, name, () => new Request(`${base}${path}`, { method, headers }));
     }
   }
@@ -210,6 +214,9 @@ function corpus(base: string, key: string, readOnlyKey: string): BadInput[] {
     `subject=${'s'.repeat(5000)}`,
     'attackMedium=',
     'modelVersion=',
+    'checkId=',
+    'order=sideways',
+    `checkId=${'c'.repeat(500)}`,
     'from=2026-01-01T00:00:00Z&to=2025-01-01T00:00:00Z&decision=spoof&format=csv&subject=%00',
     "subject=' OR 1=1 --",
   ]) {
@@ -219,6 +226,26 @@ function corpus(base: string, key: string, readOnlyKey: string): BadInput[] {
       () => new Request(`${base}/v1/audit?${query}`, { headers: auth }),
     );
   }
+
+  // POST /v1/flags/{id}/retry: only a dead letter of the caller's tenant (404), ids bounded (422).
+  for (const [name, id] of [
+    ['unknown id', 'flg_unknown'],
+    ['id over 128 chars', 'f'.repeat(300)],
+    ['path traversal id', '..%2F..%2Fkeys'],
+  ] as const) {
+    add(
+      'POST /v1/flags/{id}/retry',
+      name,
+      () => new Request(`${base}/v1/flags/${id}/retry`, { method: 'POST', headers: auth }),
+    );
+  }
+
+  // The console page is public; anything else under it is not a route.
+  add(
+    'GET /console/assets/*',
+    'unknown asset',
+    () => new Request(`${base}/console/assets/..%2F..%2Fpackage.json`, { headers: auth }),
+  );
 
   // Signed hooks.
   const signed = (name: string, body: string, options: { secret?: string; at?: Date } = {}) =>
@@ -342,7 +369,15 @@ export async function runBadInputCorpus(): Promise<CorpusResult> {
       await issueApiKey(service.store, {
         tenant: 'acme',
         name: 'reliability',
-        scopes: ['checks:write', 'checks:read', 'audit:read', 'metrics:read', 'images:read'],
+        scopes: [
+          'checks:write',
+          'checks:read',
+          'audit:read',
+          'metrics:read',
+          'images:read',
+          'flags:write',
+          'keys:read',
+        ],
       })
     ).key;
     const readOnly = (

@@ -246,6 +246,7 @@ export async function buildService(
     },
     publicDocs: config.publicDocs,
     ...(references ? { references: references.service } : {}),
+    onFlagRequeued: () => dispatcher.kick((error) => console.error('flag delivery failed', error)),
   });
   return {
     app,

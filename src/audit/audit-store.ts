@@ -40,8 +40,16 @@ export interface AuditQuery {
   decision?: AuditRecord['decision'];
   attackMedium?: string;
   modelVersion?: string;
+  /** One check's record (the console's look-up by check id). */
+  checkId?: string;
   /** Cursor: only records after this sequence number. */
   afterSeq?: number;
+  /**
+   * Newest first (the console's view): then the cursor is `beforeSeq`, only records before this
+   * sequence number, and `afterSeq` is ignored. Exports walk the chain in order.
+   */
+  newestFirst?: boolean;
+  beforeSeq?: number;
   limit: number;
 }
 

@@ -18,6 +18,12 @@ export interface OutboxStore {
   /** Records an attempt's outcome; a delivered entry's payload (it names the subject) is scrubbed. */
   settleOutbox(id: string, result: OutboxSettlement): Promise<void>;
   listOutbox(filter: OutboxFilter): Promise<OutboxEntry[]>;
+  /**
+   * Puts one of the tenant's dead letters back in the queue, due now, with a fresh attempt count (the
+   * full backoff schedule again) and its last error kept; null when the tenant has no dead letter
+   * with that id (pending, delivered, unknown, or another tenant's).
+   */
+  requeueDeadOutbox(tenant: string, id: string, now?: Date): Promise<OutboxEntry | null>;
 }
 
 type Row = OutboxRow & Record<string, unknown>;
@@ -107,5 +113,20 @@ export class OutboxTable implements OutboxStore {
       [...values, filter.limit],
     );
     return rows.map(outboxOf);
+  }
+
+  async requeueDeadOutbox(
+    tenant: string,
+    id: string,
+    now: Date = new Date(),
+  ): Promise<OutboxEntry | null> {
+    const requeued = await this.sql.run(
+      `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?
+       WHERE tenant = ? AND id = ? AND status = 'dead'`,
+      [now.toISOString(), tenant, id],
+    );
+    if (requeued.changes !== 1) return null;
+    const row = await this.sql.get<Row>('SELECT * FROM outbox WHERE id = ?', [id]);
+    return row ? outboxOf(row) : null;
   }
 }

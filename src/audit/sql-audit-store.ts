@@ -129,14 +129,18 @@ export class SqlAuditStore implements AuditStore {
   }
 
   async query(query: AuditQuery): Promise<StoredRecord[]> {
-    const where = ['tenant = ?', 'seq > ?'];
-    const values: Array<string | number> = [query.tenant, query.afterSeq ?? 0];
+    const where = ['tenant = ?', query.newestFirst ? 'seq < ?' : 'seq > ?'];
+    const values: Array<string | number> = [
+      query.tenant,
+      query.newestFirst ? (query.beforeSeq ?? Number.MAX_SAFE_INTEGER) : (query.afterSeq ?? 0),
+    ];
     const filters: Array<[string, string | undefined]> = [
       ['time >= ?', query.from?.toISOString()],
       ['time < ?', query.to?.toISOString()],
       ['decision = ?', query.decision],
       ['attack_medium = ?', query.attackMedium],
       ['model_version = ?', query.modelVersion],
+      ['check_id = ?', query.checkId],
     ];
     for (const [clause, value] of filters) {
       if (value !== undefined) {
@@ -150,7 +154,7 @@ export class SqlAuditStore implements AuditStore {
     }
     const rows = await this.sql.all<Row<RecordRow>>(
       `SELECT ${RECORD_COLUMNS} FROM audit_records WHERE ${where.join(' AND ')}
-       ORDER BY seq LIMIT ?`,
+       ORDER BY seq ${query.newestFirst ? 'DESC' : 'ASC'} LIMIT ?`,
       [...values, query.limit],
     );
     return rows.map(storedOf);
@@ -418,6 +422,10 @@ export class SqlAuditStore implements AuditStore {
 
   listOutbox(filter: OutboxFilter): Promise<OutboxEntry[]> {
     return this.outbox.listOutbox(filter);
+  }
+
+  requeueDeadOutbox(tenant: string, id: string, now?: Date): Promise<OutboxEntry | null> {
+    return this.outbox.requeueDeadOutbox(tenant, id, now);
   }
 
   claimHookMessage(tenant: string, messageId: string, now?: Date): Promise<HookClaim> {

@@ -122,6 +122,16 @@ export async function verifyApiKey(
   return hasExpired(row, now) ? null : row;
 }
 
+/** What a key row amounts to now: `expiring` is a rotated key still in its grace period. */
+export function keyState(
+  row: ApiKeyRow,
+  now = new Date(),
+): 'active' | 'expiring' | 'expired' | 'revoked' {
+  if (row.revokedAt !== null) return 'revoked';
+  if (hasExpired(row, now)) return 'expired';
+  return row.expiresAt === null ? 'active' : 'expiring';
+}
+
 function hasExpired(row: ApiKeyRow, now: Date): boolean {
   return row.expiresAt !== null && Date.parse(row.expiresAt) <= now.getTime();
 }

@@ -13,6 +13,10 @@ export const SCOPES = [
   'subjects:write',
   'sessions:write',
   'sessions:read',
+  // Requeue a dead-letter flag for delivery (the operator console's retry).
+  'flags:write',
+  // List the tenant's API keys (ids, names, scopes, dates; never a secret or its hash).
+  'keys:read',
 ] as const;
 export const scopeSchema = z.enum(SCOPES);
 export type Scope = z.infer<typeof scopeSchema>;

@@ -234,6 +234,8 @@ export interface paths {
             parameters: {
                 query?: {
                     attackMedium?: string;
+                    /** @description One check’s record. */
+                    checkId?: string;
                     /** @description nextCursor of the previous page. */
                     cursor?: string;
                     decision?: "live" | "spoof" | "uncertain";
@@ -243,6 +245,8 @@ export interface paths {
                     from?: string;
                     limit?: number;
                     modelVersion?: string;
+                    /** @description json pages: asc = chain order (oldest first), desc = newest first. Exports are always in chain order. */
+                    order?: "asc" | "desc";
                     subject?: string;
                     /** @description Records before this time. */
                     to?: string;
@@ -778,6 +782,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/flags/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Requeue a dead letter for delivery
+         * @description Puts one of the tenant’s dead flags back in the outbox, due now, with a fresh attempt count (the full backoff schedule again) and its last error kept. It keeps its id (SET jti / webhook-id), so a receiver that did get it before deduplicates.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The requeued flag. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Flag"];
+                    };
+                };
+                /** @description No credential, or a wrong, expired or revoked one (WWW-Authenticate says which). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The credential lacks the scope this route needs. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No dead letter with that id in this tenant (pending, delivered or unknown). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/hooks/okta/registration": {
         parameters: {
             query?: never;
@@ -907,6 +979,62 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's API keys, without secrets */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Keys in order of creation. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            keys: components["schemas"]["ApiKey"][];
+                        };
+                    };
+                };
+                /** @description No credential, or a wrong, expired or revoked one (WWW-Authenticate says which). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The credential lacks the scope this route needs. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1357,6 +1485,19 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ApiKey: {
+            /** Format: date-time */
+            createdAt: string;
+            /** @description Set by rotation (grace period). */
+            expiresAt: string | null;
+            /** @description The public id part of `ifas_<id>_<secret>`. */
+            id: string;
+            name: string;
+            revokedAt: string | null;
+            scopes: string[];
+            /** @enum {string} */
+            state: "active" | "expiring" | "expired" | "revoked";
+        };
         AuditEntry: {
             hash: string;
             prevHash: string;

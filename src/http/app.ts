@@ -36,9 +36,11 @@ import type { AppEnv } from './app-env.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { isCapturePagePath, registerCapturePage } from './capture-page-routes.js';
 import { registerCheckRoutes } from './check-routes.js';
+import { isConsolePagePath, registerConsolePage } from './console-page-routes.js';
 import { renderDocsPage } from './docs-page.js';
 import { registerFlagRoutes } from './flag-routes.js';
 import { registerHookRoutes } from './hook-routes.js';
+import { registerKeyRoutes } from './key-routes.js';
 import { registerOpsRoutes } from './ops-routes.js';
 import { problemResponse } from './problem.js';
 import { isCapturePath, registerSessionRoutes } from './session-routes.js';
@@ -65,6 +67,8 @@ export interface AppDependencies {
   publicDocs: boolean;
   /** Enrolled reference faces (IFAS_REFERENCE_KEY); absent: the subject routes answer 404. */
   references?: FaceReferences;
+  /** Called when a dead letter is requeued, so a running dispatcher tries it at once. */
+  onFlagRequeued?: () => void;
   /** Where unexpected errors go (never with request bodies or credentials). */
   logError?: (message: string, error: unknown) => void;
 }
@@ -157,6 +161,8 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
       signedHook ||
       isCapturePath(c.req.path) ||
       isCapturePagePath(c.req.path) ||
+      // The console page and its bundles hold nothing; its API calls carry the operator's credential.
+      isConsolePagePath(c.req.path) ||
       PUBLIC_PATHS.has(c.req.path) ||
       (deps.publicDocs && DOC_PATHS.has(c.req.path))
     ) {
@@ -178,6 +184,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     store: deps.store,
     setSigningKey: deps.setSigningKey,
     publicUrl: deps.publicUrl,
+    ...(deps.onFlagRequeued ? { onRequeued: deps.onFlagRequeued } : {}),
   });
   registerSessionRoutes(app, {
     sessions: deps.sessions,
@@ -191,6 +198,8 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     checkpointPublicKey: deps.checkpointPublicKey,
     ...(deps.anchors ? { anchors: deps.anchors } : {}),
   });
+  registerKeyRoutes(app, { keys: deps.store });
+  registerConsolePage(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'apiKey',

@@ -119,9 +119,19 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, options: AuditRout
       ...(q.decision ? { decision: q.decision } : {}),
       ...(q.attackMedium ? { attackMedium: q.attackMedium } : {}),
       ...(q.modelVersion ? { modelVersion: q.modelVersion } : {}),
+      ...(q.checkId ? { checkId: q.checkId } : {}),
     };
     if (q.format === 'json') {
-      const records = await options.store.query(query);
+      const newestFirst = q.order === 'desc';
+      const records = await options.store.query(
+        newestFirst
+          ? {
+              ...query,
+              newestFirst,
+              ...(q.cursor === undefined ? {} : { beforeSeq: Number(q.cursor) }),
+            }
+          : query,
+      );
       const last = records[records.length - 1];
       const nextCursor = last && records.length === q.limit ? String(last.seq) : null;
       return c.json(

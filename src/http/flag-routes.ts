@@ -8,15 +8,18 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { OutboxEntry } from '../audit/outbox-entry.js';
 import type { OutboxStore } from '../audit/outbox-table.js';
 import { requireScope } from '../auth/auth-middleware.js';
+import { NotFoundError } from '../errors.js';
 import type { SetSigningKey } from '../flags/signing-key.js';
 import type { AppEnv } from './app-env.js';
 import { AUTH_RESPONSES } from './check-routes.js';
-import { checkIdParamSchema } from './schemas.js';
+import { checkIdParamSchema, problemAnswer } from './schemas.js';
 
 export interface FlagRouteOptions {
   store: OutboxStore;
   setSigningKey: SetSigningKey;
   publicUrl: string;
+  /** Told when a dead letter is requeued (the server's dispatcher then tries it at once). */
+  onRequeued?: () => void;
 }
 
 const flagSchema = z
@@ -108,6 +111,36 @@ const flagsRoute = createRoute({
   },
 });
 
+const retryFlagRoute = createRoute({
+  method: 'post',
+  path: '/v1/flags/{id}/retry',
+  summary: 'Requeue a dead letter for delivery',
+  description:
+    'Puts one of the tenant’s dead flags back in the outbox, due now, with a fresh attempt count (the ' +
+    'full backoff schedule again) and its last error kept. It keeps its id (SET jti / webhook-id), so ' +
+    'a receiver that did get it before deduplicates.',
+  security: [{ apiKey: [] }, { bearer: [] }],
+  request: {
+    params: z.object({
+      id: z
+        .string()
+        .min(1)
+        .max(128)
+        .openapi({ param: { name: 'id', in: 'path' } }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'The requeued flag.',
+      content: { 'application/json': { schema: flagSchema } },
+    },
+    ...AUTH_RESPONSES,
+    404: problemAnswer(
+      'No dead letter with that id in this tenant (pending, delivered or unknown).',
+    ),
+  },
+});
+
 export function registerFlagRoutes(app: OpenAPIHono<AppEnv>, options: FlagRouteOptions): void {
   app.openapi(jwksRoute, (c) =>
     c.json(options.setSigningKey.jwks as { keys: Array<Record<string, unknown>> }, 200),
@@ -143,5 +176,14 @@ export function registerFlagRoutes(app: OpenAPIHono<AppEnv>, options: FlagRouteO
       ...(status ? { status } : {}),
     });
     return c.json({ flags: flags.map(flagView) }, 200);
+  });
+
+  app.on('POST', '/v1/flags/:id/retry', requireScope('flags:write'));
+  app.openapi(retryFlagRoute, async (c) => {
+    const id = c.req.valid('param').id;
+    const requeued = await options.store.requeueDeadOutbox(c.get('principal').tenant, id);
+    if (!requeued) throw new NotFoundError(`no dead letter ${id} in this tenant`);
+    options.onRequeued?.();
+    return c.json(flagView(requeued), 200);
   });
 }

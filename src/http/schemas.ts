@@ -149,11 +149,16 @@ export const auditQuerySchema = z.object({
   decision: z.enum(DECISIONS).optional(),
   attackMedium: z.string().min(1).max(64).optional(),
   modelVersion: z.string().min(1).max(64).optional(),
+  checkId: z.string().min(1).max(64).optional().openapi({ description: 'One check’s record.' }),
   cursor: z
     .string()
     .regex(/^\d+$/)
     .optional()
     .openapi({ description: 'nextCursor of the previous page.' }),
+  order: z.enum(['asc', 'desc']).default('asc').openapi({
+    description:
+      'json pages: asc = chain order (oldest first), desc = newest first. Exports are always in chain order.',
+  }),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   format: z.enum(['json', 'ndjson', 'csv']).default('json').openapi({
     description: 'json: one page; ndjson and csv: every matching record, streamed.',

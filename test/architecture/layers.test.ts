@@ -29,6 +29,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   client: ['kernel'],
   sessions: ['service', 'store', 'audit', 'auth', 'config', 'image', 'face', 'kernel'],
   capture: ['client', 'kernel'],
+  console: ['client', 'kernel'],
   hooks: ['service', 'sessions', 'audit', 'auth', 'config', 'inference', 'face', 'kernel'],
   cognito: ['service', 'sessions', 'audit', 'kernel'],
   // decisions.ts and face-match.ts only: the guard is also the light package ifas-guard-client.
@@ -37,6 +38,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'service',
     'sessions',
     'capture',
+    'console',
     'hooks',
     'identity',
     'flags',

@@ -165,7 +165,7 @@ export function auditStoreContract(name: string, harness: StoreHarness): void {
       await store.close();
     });
 
-    it('filters by time, subject, decision, attack medium and model version, with a cursor', async () => {
+    it('filters by time, subject, decision, attack medium, model version and check id, with a cursor either way', async () => {
       const store = await filled(harness, 12);
       const seqs = async (q: Partial<Parameters<AuditStore['query']>[0]>) =>
         (await store.query({ tenant: 'acme', limit: 100, ...q })).map((r) => r.seq);
@@ -173,12 +173,19 @@ export function auditStoreContract(name: string, harness: StoreHarness): void {
       expect(await seqs({ subjects: ['user-1'] })).toEqual([1, 5, 9]);
       expect(await seqs({ subjects: ['user-1', 'user-2'] })).toEqual([1, 2, 5, 6, 9, 10]);
       expect(await seqs({ subjects: [] })).toEqual([]);
-      expect(await seqs({ attackMedium: 'screen', modelVersion: '1.1.0' })).toEqual([7, 11]);
+      expect(await seqs({ attackMedium: 'screen', modelVersion: '2.1.0' })).toEqual([7, 11]);
       expect(
         await seqs({ from: new Date(Date.UTC(2026, 0, 4)), to: new Date(Date.UTC(2026, 0, 6)) }),
       ).toEqual([4, 5]);
       expect(await seqs({ limit: 5, afterSeq: 5 })).toEqual([6, 7, 8, 9, 10]);
+      expect(await seqs({ newestFirst: true, limit: 3 })).toEqual([12, 11, 10]);
+      expect(await seqs({ newestFirst: true, beforeSeq: 10, decision: 'spoof' })).toEqual([
+        7, 5, 1,
+      ]);
       expect(await seqs({ tenant: 'globex' })).toEqual([]);
+      const third = (await store.query({ tenant: 'acme', limit: 3 }))[2]?.record.checkId;
+      expect(await seqs({ checkId: third ?? '' })).toEqual([3]);
+      expect(await seqs({ tenant: 'globex', checkId: third ?? '' })).toEqual([]);
       const found = await store.findCheck(
         'acme',
         (await store.query({ tenant: 'acme', limit: 1 }))[0]?.record.checkId ?? '',

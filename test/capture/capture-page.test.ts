@@ -4,24 +4,22 @@
  * folder, or to docs/images/ with IFAS_UPDATE_SCREENSHOTS=1 (the README shows those).
  */
 
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/app/start-server.js';
 import { buildCaptureAssets } from '../../src/capture/build-capture-assets.js';
 import { serviceConfigFromEnv } from '../../src/config/service-config.js';
-import { projectRoot } from '../../src/project-root.js';
 import { openSqlDialect, type SqlDialect } from '../../src/store/sql-dialect.js';
+import { cspViolations, launchChromium, screenshotDir } from '../support/browser.js';
 import { writeFakeCamera } from '../support/fake-camera.js';
 import { SAMPLE_PORTRAIT } from '../support/fixtures.js';
 import { keyFor, testServiceEnv } from '../support/service.js';
 
-const CHROMIUM = process.env.IFAS_CHROMIUM ?? '/usr/bin/chromium';
 const PHONE = { width: 390, height: 760 };
 
 let server: RunningServer;
@@ -91,18 +89,9 @@ async function takePhoto(page: Page, shot?: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `no Chromium at ${CHROMIUM}: apt-get install -y chromium (scripts/test-all.sh does)`,
-    );
-  }
   await buildCaptureAssets();
   const work = await mkdtemp(join(tmpdir(), 'ifas-capture-'));
-  shots =
-    process.env.IFAS_UPDATE_SCREENSHOTS === '1'
-      ? join(projectRoot(), 'docs', 'images')
-      : join(work, 'shots');
-  await mkdir(shots, { recursive: true });
+  shots = await screenshotDir(work);
   const video = join(work, 'camera.y4m');
   await writeFakeCamera(SAMPLE_PORTRAIT, video);
   receiver = createServer((req, res) => {
@@ -120,14 +109,11 @@ beforeAll(async () => {
   await server.service.modelLoaded;
   key = await keyFor(server.service, 'acme', ['sessions:write', 'sessions:read']);
   db = await openSqlDialect({ kind: 'sqlite', path: join(dataDir, 'audit.sqlite') });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-video-capture=${video}`,
-      '--deny-permission-prompts',
-    ],
-  });
+  browser = await launchChromium([
+    '--use-fake-device-for-media-stream',
+    `--use-file-for-fake-video-capture=${video}`,
+    '--deny-permission-prompts',
+  ]);
 }, 120_000);
 
 afterAll(async () => {
@@ -141,10 +127,7 @@ describe('the capture page in Chromium with a fake camera', () => {
   it('passes a live sample end to end, then returns to the app with the session id and no token', async () => {
     const created = await createSession({ returnUrl: `${returnBase}/login/done` });
     const page = await openPage(true);
-    const csp: string[] = [];
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) csp.push(message.text());
-    });
+    const csp = cspViolations(page);
     const started = performance.now();
     await page.goto(pageUrl(created));
     // The token leaves the address bar at once (history, bookmarks, any later Referer).

@@ -222,6 +222,12 @@ describe('serverless package (osls), default switches', () => {
     }
   });
 
+  it('ships the browser bundles the api function serves (/capture, /console)', () => {
+    for (const bundle of ['dist/capture/capture-page.js', 'dist/console/console.js']) {
+      expect(plain.zipEntries.some((e) => e.name === bundle)).toBe(true);
+    }
+  });
+
   it('fits the Lambda zip limit with only linux-x64 native binaries and no SQLite addon', () => {
     const unzipped = plain.zipEntries.reduce((sum, e) => sum + e.size, 0);
     expect(unzipped).toBeLessThan(250 * 1024 * 1024);

@@ -143,6 +143,36 @@ describe.each(stores)('OutboxDispatcher on %s', (_name, open) => {
     await Promise.all([gone.close(), flaky.close(), store.close()]);
   });
 
+  it('requeues a dead letter (only its own tenant, only while dead) and then delivers it', async () => {
+    const store = await open();
+    const receiver = await startReceiver(async (_request, index) => ({
+      status: index === 0 ? 503 : 204,
+    }));
+    const config = configFor(receiver.url, 1);
+    const [id = ''] = await queueSpoofs(store, config, 1);
+    const dispatcher = new OutboxDispatcher(
+      store,
+      new FlagDelivery(config, signingKey),
+      config.backoff,
+    );
+    const statusOf = async () =>
+      (await store.listOutbox({ tenant: 'acme', limit: 100 })).find((e) => e.id === id)?.status;
+    await drain(dispatcher, store, async () => (await statusOf()) === 'dead');
+
+    expect(await store.requeueDeadOutbox('globex', id)).toBeNull();
+    const requeued = await store.requeueDeadOutbox('acme', id);
+    expect(requeued).toMatchObject({
+      id,
+      status: 'pending',
+      attempts: 0,
+      lastError: expect.stringMatching(/^HTTP 503/),
+    });
+    expect(await store.requeueDeadOutbox('acme', id)).toBeNull(); // pending, not dead
+    await drain(dispatcher, store, async () => (await statusOf()) === 'delivered');
+    expect(receiver.received.map((r) => r.headers['webhook-id'])).toEqual([id, id]);
+    await Promise.all([receiver.close(), store.close()]);
+  });
+
   it('writes the flags with the decision or not at all', async () => {
     const store = await open();
     const config = configFor('http://127.0.0.1:9/');
