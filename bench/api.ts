@@ -9,18 +9,25 @@
  *   (h) throughput under load over loopback HTTP: accepted checks/s with 64 closed-loop clients
  *       (overload; a refused client retries at once, the worst case) ÷ with 8, and p99 ÷ p50 latency
  *       of accepted checks at 8 clients. Blocks alternate 8, 64, 8, 64 so machine drift hits both.
+ *   (i) the model worker pool: accepted checks/s at 8 closed-loop clients over loopback HTTP with
+ *       IFAS_WORKERS=auto (one worker per core) ÷ with one worker, and with batching off (batch 1)
+ *       and the model in the main thread as further contenders; p99 ÷ p50 at 8 clients for each.
+ *       The services run side by side and their blocks alternate, so drift hits all alike.
  *
  *   npm run bench:api -- [--iterations 40] [--postgres postgres://…] [--load-seconds 6]
+ *   npm run bench:api -- --workers-only [--load-seconds 6] [--rounds 2] [--json FILE] [--batches 1,2,8]
  */
 
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import { buildService, type Service } from '../src/app/build-service.js';
 import { auditRecordFor } from '../src/audit/audit-record.js';
 import { standardWebhookHeaders } from '../src/audit/standard-webhook-headers.js';
 import { issueApiKey } from '../src/auth/api-keys.js';
+import { modelWorkerSettings } from '../src/config/model-workers.js';
 import { serviceConfigFromEnv } from '../src/config/service-config.js';
 import { projectRoot } from '../src/project-root.js';
 
@@ -29,6 +36,11 @@ const { values: args } = parseArgs({
     iterations: { type: 'string', default: '40' },
     postgres: { type: 'string' },
     'load-seconds': { type: 'string', default: '6' },
+    'workers-only': { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '2' },
+    json: { type: 'string' },
+    /** With --workers-only: compare these batch sizes, all with IFAS_WORKERS=auto (first = baseline). */
+    batches: { type: 'string' },
   },
 });
 const loadSeconds = Number(args['load-seconds']);
@@ -211,20 +223,92 @@ async function loadBlock(url: string, key: string, clients: number, seconds: num
   return block;
 }
 
-async function throughputUnderLoad(svc: Service): Promise<void> {
+/** The service behind a loopback HTTP server, and an API key for it. */
+async function listening(
+  svc: Service,
+): Promise<{ url: string; key: string; close(): Promise<void> }> {
   const key = (
     await issueApiKey(svc.store, { tenant: 'bench', name: 'load', scopes: ['checks:write'] })
   ).key;
   const server = serve({ fetch: svc.app.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, key, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.floor(sorted.length * p)] ?? Number.NaN;
+}
+
+async function workerPoolThroughput(): Promise<Record<string, unknown>> {
+  const rounds = Number(args.rounds);
+  const batchSizes = args.batches?.split(',').map((b) => b.trim());
+  const batch = modelWorkerSettings({}).batchMax; // the default on CPU
+  const contenders = batchSizes
+    ? batchSizes.map((b) => ({
+        label: `IFAS_WORKERS=auto, IFAS_BATCH_MAX=${b}`,
+        env: { IFAS_BATCH_MAX: b },
+      }))
+    : [
+        { label: `IFAS_WORKERS=auto (${availableParallelism()} cores), batch ${batch}`, env: {} },
+        { label: `IFAS_WORKERS=1, batch ${batch}`, env: { IFAS_WORKERS: '1' } },
+        { label: 'IFAS_WORKERS=auto, batch 1', env: { IFAS_BATCH_MAX: '1' } },
+        { label: `IFAS_WORKERS=0 (main thread), batch ${batch}`, env: { IFAS_WORKERS: '0' } },
+      ];
+  // The baseline: one worker, or the first batch size given.
+  const baseIndex = batchSizes ? 0 : 1;
+  const running = [];
+  for (const contender of contenders) {
+    const svc = await service(contender.env);
+    running.push({ ...contender, svc, http: await listening(svc), blocks: [] as LoadBlock[] });
+  }
+  for (const r of running) await loadBlock(r.http.url, r.http.key, 8, 1); // warm-up
+  for (let round = 0; round < rounds; round++) {
+    for (const r of running) r.blocks.push(await loadBlock(r.http.url, r.http.key, 8, loadSeconds));
+  }
+  const figures = running.map((r) => {
+    const accepted = r.blocks.reduce((n, b) => n + b.accepted, 0);
+    const seconds = r.blocks.reduce((n, b) => n + b.seconds, 0);
+    const latencies = r.blocks.flatMap((b) => b.latencies).sort((a, b) => a - b);
+    return {
+      label: r.label,
+      checksPerSecond: accepted / seconds,
+      p50Ms: percentile(latencies, 0.5),
+      p99Ms: percentile(latencies, 0.99),
+    };
+  });
+  const base = figures[baseIndex]?.checksPerSecond ?? Number.NaN;
+  for (const f of figures) {
+    console.log(
+      `(i) ${f.label}: ${f.checksPerSecond.toFixed(1)} checks/s at 8 clients (÷ ${batchSizes ? 'first' : 'one worker'} ${(f.checksPerSecond / base).toFixed(2)}); p99 ÷ p50 ${f.p99Ms.toFixed(1)} ÷ ${f.p50Ms.toFixed(1)} ms = ${(f.p99Ms / f.p50Ms).toFixed(2)}`,
+    );
+  }
+  for (const r of running) {
+    await r.http.close();
+    await r.svc.close();
+  }
+  return {
+    cores: availableParallelism(),
+    cpu: cpus()[0]?.model,
+    loadAverage: loadavg(),
+    loadSeconds,
+    rounds,
+    contenders: figures,
+    ...(batchSizes
+      ? {}
+      : { poolThroughputRatio: (figures[0]?.checksPerSecond ?? Number.NaN) / base }),
+  };
+}
+
+async function throughputUnderLoad(svc: Service): Promise<void> {
+  const { url, key, close } = await listening(svc);
   await loadBlock(url, key, 8, 1); // warm-up
   const blocks: Record<8 | 64, LoadBlock[]> = { 8: [], 64: [] };
   for (let round = 0; round < 2; round++) {
     blocks[8].push(await loadBlock(url, key, 8, loadSeconds));
     blocks[64].push(await loadBlock(url, key, 64, loadSeconds));
   }
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await close();
   const rate = (list: LoadBlock[]) =>
     list.reduce((n, b) => n + b.accepted, 0) / list.reduce((n, b) => n + b.seconds, 0);
   const eight = blocks[8].flatMap((b) => b.latencies).sort((a, b) => a - b);
@@ -236,6 +320,11 @@ async function throughputUnderLoad(svc: Service): Promise<void> {
   );
 }
 
+if (args['workers-only']) {
+  const figures = await workerPoolThroughput();
+  if (args.json) await writeFile(args.json, `${JSON.stringify(figures, null, 2)}\n`);
+  process.exit(0);
+}
 console.log(
   `iterations ${iterations}, image samples/grace-hopper.jpg, model models/ifas-lite0, score only`,
 );
@@ -245,6 +334,7 @@ await appendRate('SQLite', sqlite);
 await hookRatio('SQLite', sqlite);
 await throughputUnderLoad(sqlite);
 await sqlite.close();
+await workerPoolThroughput();
 if (args.postgres) {
   const pg = await service({ IFAS_AUDIT_STORE: 'postgres', IFAS_DATABASE_URL: args.postgres });
   await apiRatio('PostgreSQL', pg);

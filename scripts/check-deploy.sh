@@ -59,6 +59,7 @@ echo "  linted: docker/Dockerfile docker/Dockerfile.cuda"
 echo "== deploy: Cloud Run service rendering"
 deploy/cloudrun/deploy.sh --project ci-project --region europe-west4 --render-only \
   --image "europe-west4-docker.pkg.dev/ci-project/ifas/ifas-guard@sha256:$(printf 'cd%.0s' {1..32})" \
-  --invoker ifas-aws@ci-project.iam.gserviceaccount.com > "$OUT/service.yaml"
+  --invoker ifas-aws@ci-project.iam.gserviceaccount.com --project-number 123456789012 > "$OUT/service.yaml"
 grep -q 'run.googleapis.com/accelerator: nvidia-l4' "$OUT/service.yaml"
+grep -q 'https://ifas-guard-infer-123456789012.europe-west4.run.app' "$OUT/service.yaml"
 echo "  rendered: deploy/cloudrun/service.yaml"

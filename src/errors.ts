@@ -46,6 +46,7 @@ export const ERROR_CODES = [
   'STORE_BUSY',
   'SESSION_EXPIRED',
   'SESSION_EXHAUSTED',
+  'INFER_WORKER_CRASHED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -330,6 +331,13 @@ export class SessionExhaustedError extends AppError {
   readonly title = 'Liveness session has no attempts left';
 }
 
+/** The model worker thread running a check exited before answering (503: the pool replaces it). */
+export class InferenceWorkerCrashedError extends AppError {
+  readonly code = 'INFER_WORKER_CRASHED';
+  readonly status = 503;
+  readonly title = 'Model worker crashed';
+}
+
 /** What a code needs besides its message to be rebuilt elsewhere (over the infer wire). */
 export interface ErrorExtras {
   details?: Record<string, unknown> | undefined;
@@ -397,6 +405,7 @@ const ERROR_FACTORIES: Record<ErrorCode, ErrorFactory> = {
     new StoreBusyError(extras.retryAfterSeconds ?? 1, message, optionsOf(extras)),
   SESSION_EXPIRED: plain(SessionExpiredError),
   SESSION_EXHAUSTED: plain(SessionExhaustedError),
+  INFER_WORKER_CRASHED: plain(InferenceWorkerCrashedError),
 };
 
 export function isErrorCode(code: string): code is ErrorCode {

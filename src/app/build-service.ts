@@ -27,9 +27,9 @@ import { HookDecider } from '../hooks/hook-decider.js';
 import { createApp } from '../http/app.js';
 import type { AppEnv } from '../http/app-env.js';
 import { openFaceReferences } from '../identity/open-face-references.js';
-import { IfasEngine } from '../inference/engine.js';
 import { InferenceQueue } from '../inference/inference-queue.js';
 import type { Judge } from '../inference/judge.js';
+import { VerifiedFilesCache } from '../model/verified-files-cache.js';
 import { googleIdTokens, type IdTokenSource } from '../remote/google-id-token.js';
 import { httpTransport } from '../remote/http-transport.js';
 import { lambdaTransport } from '../remote/lambda-transport.js';
@@ -41,6 +41,7 @@ import { SessionService } from '../sessions/session-service.js';
 import { SessionStore } from '../sessions/session-store.js';
 import { openSqlDialect } from '../store/sql-dialect.js';
 import { anchorSinksFor } from './anchor-sinks.js';
+import { type LocalJudgeOptions, loadLocalJudge, localJudgeSize } from './local-judge.js';
 import { subjectPolicyFor } from './subject-policy.js';
 
 export interface Service {
@@ -85,7 +86,11 @@ export interface ServiceParts {
   s3Client?: S3Client;
 }
 
-function loadJudge(config: ServiceConfig, parts: ServiceParts): Promise<Judge> {
+function loadJudge(
+  config: ServiceConfig,
+  parts: ServiceParts,
+  hashCache?: VerifiedFilesCache,
+): Promise<Judge> {
   if (config.inference.kind === 'lambda') {
     const client = parts.lambdaClient ?? new LambdaClient({});
     return RemoteJudge.connect(lambdaTransport(client, config.inference.functionName));
@@ -99,12 +104,38 @@ function loadJudge(config: ServiceConfig, parts: ServiceParts): Promise<Judge> {
       }),
     );
   }
-  return IfasEngine.load(config.modelDir, {
+  return loadLocalJudge(localJudgeOptions(config, hashCache));
+}
+
+function localJudgeOptions(
+  config: ServiceConfig,
+  hashCache?: VerifiedFilesCache,
+): LocalJudgeOptions {
+  return {
+    modelDir: config.modelDir,
     executionProvider: config.executionProvider,
+    detectFaces: config.detectFaces,
     maxPixels: config.limits.maxPixels,
     verifyMode: config.modelVerify,
-    ...(config.detectFaces ? {} : { faceDetector: false as const }),
-  });
+    ...(hashCache ? { hashCache } : {}),
+    workers: config.modelWorkers,
+    // The service's queue bounds the waiting checks; the batchers only need room to fill batches.
+    maxWaiting: config.modelWorkers.batchMax * 2,
+    log: (line) => console.error(line),
+  };
+}
+
+/**
+ * Checks the service admits to the model at once: enough to fill every worker's batch (a remote
+ * container batches with its own settings; the API's IFAS_BATCH_MAX stands in for them).
+ */
+function queueConcurrencyFor(config: ServiceConfig): number {
+  if (config.limits.queueConcurrency !== null) return config.limits.queueConcurrency;
+  const engines =
+    config.inference.kind === 'in-process'
+      ? Math.max(1, localJudgeSize(localJudgeOptions(config)).workers)
+      : 1;
+  return engines * config.modelWorkers.batchMax;
 }
 
 export async function buildService(
@@ -114,13 +145,17 @@ export async function buildService(
   const store = await openAuditStore(config.store);
   const checkpointKeys = await checkpointKeysFor(config);
   const subjectPolicy = await subjectPolicyFor(config);
+  // One verified-files record for every package this process verifies (model, detector, embedder):
+  // separate instances would each save their own view and overwrite the others' entries.
+  const hashCache =
+    config.modelVerify === 'cached' ? await VerifiedFilesCache.open(undefined) : undefined;
   const model = new ModelSlot();
-  const modelLoaded = model.track(loadJudge(config, parts));
+  const modelLoaded = model.track(loadJudge(config, parts, hashCache));
   const queue = new InferenceQueue({
-    concurrency: config.limits.queueConcurrency,
+    concurrency: queueConcurrencyFor(config),
     maxWaiting: config.limits.queueMaxWaiting,
   });
-  const metrics = new ServiceMetrics(queue);
+  const metrics = new ServiceMetrics(queue, model);
   const setSigningKey = await setSigningKeyFor(config);
   const dispatcher = new OutboxDispatcher(
     store,
@@ -135,7 +170,12 @@ export async function buildService(
   // connection to the file, so their transactions queue behind the audit store's).
   const db = await openSqlDialect(config.store);
   const riskLevels = flags.enabled ? await RiskLevelStore.open(db) : undefined;
-  const references = await openFaceReferences(config, subjectPolicy, db);
+  const references = await openFaceReferences(
+    config,
+    subjectPolicy,
+    db,
+    hashCache ? { hashCache } : {},
+  );
   const { sinks, source: anchors } = anchorSinksFor(config.anchoring, parts.s3Client);
   const checkpointer = new HeadCheckpointer(
     store,

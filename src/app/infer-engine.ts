@@ -8,10 +8,13 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseEnv } from '../config/env.js';
+import { modelWorkerSettings } from '../config/model-workers.js';
 import { IfasEngine } from '../inference/engine.js';
+import type { Judge } from '../inference/judge.js';
 import { defaultModelDir } from '../project-root.js';
 import { answerInferRequest } from '../remote/answer-infer-request.js';
 import type { InferResponse } from '../remote/infer-protocol.js';
+import { loadLocalJudge } from './local-judge.js';
 
 const inferEnvSchema = z.object({
   IFAS_MODEL_DIR: z.string().optional(),
@@ -21,6 +24,29 @@ const inferEnvSchema = z.object({
   IFAS_MODEL_VERIFY: z.enum(['cached', 'full']).default('cached'),
 });
 
+/**
+ * The infer container's model: a worker pool sized by IFAS_WORKERS (config/model-workers.ts), each
+ * worker batching; `maxWaiting` checks may wait in all batchers together before QUEUE_FULL.
+ */
+export async function loadInferJudge(
+  env: NodeJS.ProcessEnv,
+  maxWaiting: number,
+  log: (line: string) => void,
+): Promise<Judge> {
+  const e = parseEnv(inferEnvSchema, 'infer configuration', env);
+  return loadLocalJudge({
+    modelDir: resolve(e.IFAS_MODEL_DIR ?? defaultModelDir()),
+    executionProvider: e.IFAS_EXECUTION_PROVIDER,
+    detectFaces: e.IFAS_DETECT_FACES === 'true',
+    maxPixels: e.IFAS_MAX_PIXELS,
+    verifyMode: e.IFAS_MODEL_VERIFY,
+    workers: modelWorkerSettings(env),
+    maxWaiting,
+    log,
+  });
+}
+
+/** The infer Lambda function's engine: one request per instance, so no pool and no batching. */
 export async function loadInferEngine(env: NodeJS.ProcessEnv = process.env): Promise<IfasEngine> {
   const e = parseEnv(inferEnvSchema, 'infer configuration', env);
   return IfasEngine.load(resolve(e.IFAS_MODEL_DIR ?? defaultModelDir()), {

@@ -13,6 +13,7 @@ import { parseEnv } from './env.js';
 import { type FlagConfig, flagConfigSchema } from './flag-config.js';
 import { type HookConfig, hookConfigSchema } from './hook-config.js';
 import { type IdentityConfig, identityConfigSchema } from './identity-config.js';
+import { type ModelWorkerSettings, modelWorkerSettings } from './model-workers.js';
 import { type SessionConfig, sessionConfigSchema } from './session-config.js';
 
 const flag = z
@@ -55,7 +56,7 @@ const envSchema = z
     IFAS_MAX_BODY_BYTES: positiveInt.default(12 * MIB),
     IFAS_MAX_IMAGE_BYTES: positiveInt.default(8 * MIB),
     IFAS_MAX_PIXELS: positiveInt.default(40_000_000),
-    IFAS_QUEUE_CONCURRENCY: positiveInt.default(1),
+    IFAS_QUEUE_CONCURRENCY: positiveInt.optional(),
     IFAS_QUEUE_MAX_WAITING: z.coerce.number().int().min(0).default(16),
     IFAS_REQUEST_TIMEOUT_MS: positiveInt.default(20_000),
     IFAS_MAX_NEW_TOKENS: positiveInt.max(512).default(48),
@@ -154,6 +155,8 @@ export interface ServiceConfig {
   port: number;
   modelDir: string;
   executionProvider: 'cpu' | 'cuda' | 'auto';
+  /** Model worker threads and their batching (in-process inference only). */
+  modelWorkers: ModelWorkerSettings;
   detectFaces: boolean;
   /** cached: skip re-hashing package files recorded as verified and unchanged; full: hash all. */
   modelVerify: 'cached' | 'full';
@@ -210,7 +213,8 @@ export interface ServiceConfig {
     maxBodyBytes: number;
     maxImageBytes: number;
     maxPixels: number;
-    queueConcurrency: number;
+    /** Checks admitted to the model at once; null: model workers × batch size (enough to fill batches). */
+    queueConcurrency: number | null;
     queueMaxWaiting: number;
     requestTimeoutMs: number;
     maxNewTokens: number;
@@ -278,6 +282,7 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
     port: e.IFAS_PORT,
     modelDir: resolve(e.IFAS_MODEL_DIR ?? defaultModelDir()),
     executionProvider: e.IFAS_EXECUTION_PROVIDER,
+    modelWorkers: modelWorkerSettings(env),
     detectFaces: e.IFAS_DETECT_FACES,
     modelVerify: e.IFAS_MODEL_VERIFY,
     threshold: e.IFAS_THRESHOLD ?? null,
@@ -346,7 +351,7 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
       maxBodyBytes: e.IFAS_MAX_BODY_BYTES,
       maxImageBytes: e.IFAS_MAX_IMAGE_BYTES,
       maxPixels: e.IFAS_MAX_PIXELS,
-      queueConcurrency: e.IFAS_QUEUE_CONCURRENCY,
+      queueConcurrency: e.IFAS_QUEUE_CONCURRENCY ?? null,
       queueMaxWaiting: e.IFAS_QUEUE_MAX_WAITING,
       requestTimeoutMs: e.IFAS_REQUEST_TIMEOUT_MS,
       maxNewTokens: e.IFAS_MAX_NEW_TOKENS,

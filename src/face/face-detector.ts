@@ -38,6 +38,17 @@ export function defaultDetectorDir(): string {
   return join(projectRoot(), 'models', 'face-detector');
 }
 
+/** Refuses a detector package with a missing or altered file; returns its manifest. */
+export async function verifyFaceDetector(
+  dirInput: string = defaultDetectorDir(),
+  verify: Pick<VerifyOptions, 'hashCache'> = {},
+): Promise<DetectorManifest> {
+  const dir = resolve(dirInput);
+  const { manifest } = await readPackageManifest(dir, detectorManifestSchema);
+  await verifyPackageFiles(dir, manifest.files, verify.hashCache);
+  return manifest;
+}
+
 export class FaceDetector {
   private constructor(
     readonly manifest: DetectorManifest,
@@ -50,11 +61,13 @@ export class FaceDetector {
   static async load(
     dirInput: string = defaultDetectorDir(),
     options: SessionOptions = { executionProvider: 'cpu', intraOpThreads: 1 },
-    verify: Pick<VerifyOptions, 'hashCache'> = {},
+    verify: VerifyOptions = {},
   ): Promise<FaceDetector> {
     const dir = resolve(dirInput);
-    const { manifest } = await readPackageManifest(dir, detectorManifestSchema);
-    await verifyPackageFiles(dir, manifest.files, verify.hashCache);
+    const manifest =
+      (verify.verifyHashes ?? true)
+        ? await verifyFaceDetector(dir, verify)
+        : (await readPackageManifest(dir, detectorManifestSchema)).manifest;
     return new FaceDetector(manifest, await OnnxSession.create(join(dir, manifest.model), options));
   }
 

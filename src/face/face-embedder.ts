@@ -7,7 +7,11 @@
 
 import { join, resolve } from 'node:path';
 import { type RgbImage, sampleWindow } from '../image/affine-sample.js';
-import { readPackageManifest, verifyPackageFiles } from '../model/load-package.js';
+import {
+  readPackageManifest,
+  type VerifyOptions,
+  verifyPackageFiles,
+} from '../model/load-package.js';
 import { projectRoot } from '../project-root.js';
 import { float32Tensor, OnnxSession, type SessionOptions } from '../runtime/onnx.js';
 import type { Point } from './decode-detections.js';
@@ -35,6 +39,9 @@ export function l2Normalise(v: Float32Array): Float32Array {
   return v.map((x) => x / norm);
 }
 
+/** The verified-files record to consult and update (one per process, shared with the model). */
+export type EmbedderVerifyOptions = Pick<VerifyOptions, 'hashCache'>;
+
 export class FaceEmbedder {
   private constructor(
     readonly manifest: EmbedderManifest,
@@ -45,10 +52,11 @@ export class FaceEmbedder {
   static async load(
     dirInput: string = defaultEmbedderDir(),
     options: SessionOptions = { executionProvider: 'cpu', intraOpThreads: 1 },
+    verify: EmbedderVerifyOptions = {},
   ): Promise<FaceEmbedder> {
     const dir = resolve(dirInput);
     const { manifest } = await readPackageManifest(dir, embedderManifestSchema);
-    await verifyPackageFiles(dir, manifest.files);
+    await verifyPackageFiles(dir, manifest.files, verify.hashCache);
     return new FaceEmbedder(manifest, await OnnxSession.create(join(dir, manifest.model), options));
   }
 

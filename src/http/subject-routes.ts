@@ -122,6 +122,7 @@ export function registerSubjectRoutes(
       caller: principal.caller,
       requestId: c.get('requestId'),
       userAgent: c.req.header('user-agent') ?? null,
+      keepPixels: true,
     });
     const record = outcome.stored.record;
     const face = outcome.result?.face ?? null;
@@ -137,7 +138,7 @@ export function registerSubjectRoutes(
     const reference = await references.enrol(
       principal.tenant,
       subject,
-      image,
+      outcome.pixels ?? image,
       face,
       record.checkId,
     );

@@ -9,13 +9,18 @@ import { type IdentityConfig, requiresReference } from '../config/identity-confi
 import type { Point } from '../face/decode-detections.js';
 import { cosineSimilarity, type FaceEmbedder } from '../face/face-embedder.js';
 import type { FaceMatch } from '../face/face-match.js';
-import { decodeImage } from '../image/decode-image.js';
+import { type DecodedImage, decodeImage } from '../image/decode-image.js';
 import type { ReferenceFace, ReferenceStore } from './reference-store.js';
 
 export interface JudgedFace {
   /** Detector keypoints in source-image pixels. */
   keypoints: Record<string, Point>;
 }
+
+/** The pixels a check decoded (the engine hands them out through `onDecoded`). */
+export type DecodedPhoto = DecodedImage;
+/** A photo as bytes, or as the decoded pixels of the check that judged it. */
+export type PhotoInput = Uint8Array | DecodedPhoto;
 
 export class FaceReferences {
   constructor(
@@ -43,11 +48,15 @@ export class FaceReferences {
     return subjectValue(subject, this.subjectPolicy, tenant) as string;
   }
 
-  private async descriptorOf(image: Uint8Array, face: JudgedFace): Promise<Float32Array> {
-    const decoded = await decodeImage(
-      image,
-      this.maxPixels === undefined ? {} : { maxPixels: this.maxPixels },
-    );
+  /** `image`: the photo's bytes, or its pixels as the check already decoded them (no second decode). */
+  private async descriptorOf(image: PhotoInput, face: JudgedFace): Promise<Float32Array> {
+    const decoded =
+      image instanceof Uint8Array
+        ? await decodeImage(
+            image,
+            this.maxPixels === undefined ? {} : { maxPixels: this.maxPixels },
+          )
+        : image;
     return this.embedder.embed(decoded, face.keypoints);
   }
 
@@ -55,7 +64,7 @@ export class FaceReferences {
   async enrol(
     tenant: string,
     subject: string,
-    image: Uint8Array,
+    image: PhotoInput,
     face: JudgedFace,
     checkId: string,
     now = new Date(),
@@ -82,7 +91,7 @@ export class FaceReferences {
   async match(
     tenant: string,
     subject: string,
-    image: Uint8Array,
+    image: PhotoInput,
     face: JudgedFace,
   ): Promise<FaceMatch | null> {
     return this.matchStored(tenant, this.key(tenant, subject), image, face);
@@ -92,7 +101,7 @@ export class FaceReferences {
   async matchStored(
     tenant: string,
     storedSubject: string,
-    image: Uint8Array,
+    image: PhotoInput,
     face: JudgedFace,
   ): Promise<FaceMatch | null> {
     const reference = await this.store.get(tenant, storedSubject);

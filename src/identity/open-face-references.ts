@@ -6,7 +6,11 @@
 
 import type { SubjectPolicy } from '../audit/audit-record.js';
 import type { ServiceConfig } from '../config/service-config.js';
-import { defaultEmbedderDir, FaceEmbedder } from '../face/face-embedder.js';
+import {
+  defaultEmbedderDir,
+  type EmbedderVerifyOptions,
+  FaceEmbedder,
+} from '../face/face-embedder.js';
 import type { SqlDialect } from '../store/sql-dialect.js';
 import { FaceReferences } from './face-references.js';
 import { ReferenceStore } from './reference-store.js';
@@ -20,10 +24,12 @@ export async function openFaceReferences(
   config: Pick<ServiceConfig, 'identity' | 'limits'>,
   subjectPolicy: SubjectPolicy,
   db: SqlDialect,
+  /** The process's one verified-files record (shared with the model); absent: hash every file. */
+  verify: EmbedderVerifyOptions = {},
 ): Promise<OpenedReferences | null> {
   const { referenceKey, embedderDir, policy } = config.identity;
   if (referenceKey === null) return null;
-  const embedder = await FaceEmbedder.load(embedderDir ?? defaultEmbedderDir());
+  const embedder = await FaceEmbedder.load(embedderDir ?? defaultEmbedderDir(), undefined, verify);
   try {
     const store = await ReferenceStore.open(db, referenceKey);
     return {

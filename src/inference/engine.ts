@@ -11,7 +11,7 @@
  * The engine knows images, tokens and decisions; it knows nothing about HTTP, auth or audit.
  */
 
-import { FaceDetector } from '../face/face-detector.js';
+import { FaceDetector, verifyFaceDetector } from '../face/face-detector.js';
 import {
   type FaceReport,
   type FaceStageOptions,
@@ -65,6 +65,12 @@ export interface EngineOptions {
   verifyMode?: VerifyMode;
   /** The record for `cached` / `refresh` (default: defaultVerifiedFilesCacheFile()). */
   hashCacheFile?: string;
+  /**
+   * An already opened record, shared with the other packages a process verifies (detector, embedder):
+   * one instance per record file, or each save would overwrite the others' entries. Wins over
+   * verifyMode / hashCacheFile.
+   */
+  hashCache?: VerifiedFilesCache;
   maxPixels?: number;
   /**
    * Face detector in front of the model: a loaded detector, `false` for none (images must already be
@@ -94,6 +100,11 @@ export interface CheckOptions {
   threshold?: number;
   /** Find the face first (default when the engine has a detector); false: the image is a face crop. */
   detect?: boolean;
+  /**
+   * Receives the decoded photo (before the face stage), so a caller that needs its pixels again (the
+   * identity match) does not decode the bytes a second time.
+   */
+  onDecoded?: (image: DecodedImage) => void;
 }
 
 export type VerifyMode = 'full' | 'cached' | 'refresh';
@@ -123,7 +134,27 @@ export function sessionPolicy(
   };
 }
 
+async function hashCacheFor(options: EngineOptions): Promise<VerifiedFilesCache | undefined> {
+  if (options.hashCache) return options.hashCache;
+  const mode = options.verifyMode ?? 'full';
+  return mode === 'full'
+    ? undefined
+    : VerifiedFilesCache.open(options.hashCacheFile, { trust: mode === 'cached' });
+}
+
 export class IfasEngine {
+  /**
+   * Verifies the files `load` would verify (the package, and the shipped detector unless one is given
+   * or detection is off) without creating sessions: a worker pool verifies once in the main thread,
+   * then its workers load with `verifyHashes: false`.
+   */
+  static async verify(dir: string, options: EngineOptions = {}): Promise<void> {
+    const hashCache = await hashCacheFor(options);
+    const verify = hashCache ? { hashCache } : {};
+    await loadModelPackage(dir, verify);
+    if (options.faceDetector === undefined) await verifyFaceDetector(undefined, verify);
+  }
+
   private constructor(
     readonly pkg: ModelPackage,
     readonly model: ModelInfo,
@@ -143,11 +174,7 @@ export class IfasEngine {
    * @example const engine = await IfasEngine.load('models/ifas-lite0', { intraOpThreads: 2 });
    */
   static async load(dir: string, options: EngineOptions = {}): Promise<IfasEngine> {
-    const mode = options.verifyMode ?? 'full';
-    const hashCache =
-      mode === 'full'
-        ? undefined
-        : await VerifiedFilesCache.open(options.hashCacheFile, { trust: mode === 'cached' });
+    const hashCache = await hashCacheFor(options);
     const pkg = await loadModelPackage(dir, {
       verifyHashes: options.verifyHashes ?? true,
       ...(hashCache ? { hashCache } : {}),
@@ -160,7 +187,10 @@ export class IfasEngine {
       OnnxSession.create(pkg.path(manifest.graphs.decoder), decoderOptions),
       TextTokenizer.load(pkg.path(manifest.tokenizer), manifest),
       options.faceDetector === undefined
-        ? FaceDetector.load(undefined, undefined, hashCache ? { hashCache } : {})
+        ? FaceDetector.load(undefined, undefined, {
+            verifyHashes: options.verifyHashes ?? true,
+            ...(hashCache ? { hashCache } : {}),
+          })
         : options.faceDetector || null,
     ]);
     const embeddings = new TokenEmbeddings(embed, manifest.decoder.hiddenSize);
@@ -246,6 +276,7 @@ export class IfasEngine {
           bytes,
           this.maxPixels === undefined ? {} : { maxPixels: this.maxPixels },
         );
+        options?.onDecoded?.(image);
         return { image, options: options ?? {}, started };
       }),
     );

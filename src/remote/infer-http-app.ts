@@ -1,6 +1,7 @@
 /**
  * The infer container's HTTP mode, for GPU container platforms where there is no Lambda runtime:
- * POST /invoke speaks the infer protocol behind a bearer token (compared in constant time), /healthz
+ * POST /invoke speaks the infer protocol behind a bearer token (compared in constant time) or a
+ * Google ID token (verified against Google's keys), /healthz
  * answers without one. Requests are bounded in size; the judge given is normally a BatchingJudge
  * (one batch at a time per GPU, refusing with 503 + Retry-After when its queue is full).
  */
@@ -12,16 +13,36 @@ import { secretsEqual } from '../auth/constant-time.js';
 import { AuthenticationError, PayloadTooLargeError } from '../errors.js';
 import type { Judge } from '../inference/judge.js';
 import { answerInferRequest } from './answer-infer-request.js';
+import type { GoogleIdTokenVerifier } from './google-id-token-verifier.js';
 import { type InferResponse, wireErrorOf } from './infer-protocol.js';
 
-export interface InferHttpOptions {
+export type InferHttpOptions = {
   judge: Judge;
-  /**
-   * The bearer token callers must present, or `platform` when the platform authenticates them
-   * before the container sees the request (Cloud Run's IAM ingress with `roles/run.invoker`).
-   */
-  token: string | 'platform';
   maxBodyBytes: number;
+} & (
+  | {
+      /** The bearer token callers must present (compared in constant time). */
+      token: string;
+    }
+  | {
+      /**
+       * Google ID tokens (IFAS_INFER_AUTH=iam): verified here too, not only by Cloud Run's IAM
+       * ingress, so a service deployed open by mistake still refuses strangers.
+       */
+      verifyIdToken: GoogleIdTokenVerifier;
+    }
+);
+
+/** Whether the presented bearer credential admits the caller. */
+async function admits(options: InferHttpOptions, presented: string): Promise<boolean> {
+  if ('token' in options) return secretsEqual(presented, options.token);
+  if (presented === '') return false;
+  try {
+    await options.verifyIdToken(presented);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** An infer-protocol error answer with the error's own HTTP status. */
@@ -44,7 +65,7 @@ export function inferHttpApp(options: InferHttpOptions): Hono {
     }),
     async (c) => {
       const presented = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
-      if (options.token !== 'platform' && !secretsEqual(presented, options.token)) {
+      if (!(await admits(options, presented))) {
         c.header('www-authenticate', 'Bearer realm="ifas-infer"');
         return refuse(
           c,

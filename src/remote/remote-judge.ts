@@ -32,7 +32,8 @@ export class RemoteJudge implements Judge {
   }
 
   async check(bytes: Uint8Array, options: CheckOptions = {}): Promise<CheckResult> {
-    const { signal: _signal, onText, onJudged, ...wireOptions } = options;
+    // The pixels stay on the other side: a caller that wanted them decodes the bytes itself.
+    const { signal: _signal, onText, onJudged, onDecoded: _onDecoded, ...wireOptions } = options;
     const answer = await this.transport({
       action: 'check',
       image: Buffer.from(bytes).toString('base64'),

@@ -30,7 +30,7 @@ import type { FaceMatch } from '../face/face-match.js';
 import type { FlagRouter } from '../flags/flag-router.js';
 import type { RiskLevelStore } from '../flags/risk-levels.js';
 import { riskLevelOf } from '../flags/security-event.js';
-import type { FaceReferences } from '../identity/face-references.js';
+import type { DecodedPhoto, FaceReferences } from '../identity/face-references.js';
 import type { CheckResult, ExplainMode, JudgedCheck } from '../inference/check-result.js';
 import type { InferenceQueue } from '../inference/inference-queue.js';
 import type { ModelSlot } from './model-slot.js';
@@ -53,6 +53,8 @@ export interface CheckRequest {
   userAgent: string | null;
   onJudged?: (judged: JudgedCheck) => void;
   onText?: (delta: string) => void;
+  /** Keep the decoded photo in the outcome (`pixels`), for a caller that embeds the face next. */
+  keepPixels?: boolean;
 }
 
 export interface CheckOutcome {
@@ -61,6 +63,8 @@ export interface CheckOutcome {
   created: boolean;
   /** The engine's full result when the model ran for this request (timings, face box). */
   result: CheckResult | null;
+  /** The photo as the check decoded it, when `keepPixels` was asked and the model ran. */
+  pixels?: DecodedPhoto;
 }
 
 export interface CheckServiceOptions {
@@ -145,6 +149,12 @@ export class CheckService {
     const { model, store, queue, metrics } = this.options;
     const engine = model.engine();
     const deadline = performance.now() + this.options.requestTimeoutMs;
+    // The identity match embeds the judged face: it reuses the check's decoded pixels.
+    const wantsPixels =
+      request.keepPixels === true ||
+      (this.options.references !== undefined &&
+        (request.subject !== null || request.matchStoredSubject !== undefined));
+    let pixels: DecodedPhoto | undefined;
     const result = await queue.run(
       () =>
         engine.check(request.image, {
@@ -155,10 +165,17 @@ export class CheckService {
           rationaleTimeoutMs: Math.max(0, deadline - performance.now() - 50),
           ...(request.onJudged ? { onJudged: request.onJudged } : {}),
           ...(request.onText ? { onText: request.onText } : {}),
+          ...(wantsPixels
+            ? {
+                onDecoded: (image: DecodedPhoto) => {
+                  pixels = image;
+                },
+              }
+            : {}),
         }),
       AbortSignal.timeout(this.options.requestTimeoutMs),
     );
-    const match = await this.matchFor(request, result);
+    const match = await this.matchFor(request, result, pixels);
     const checkId = newCheckId();
     let retained: RetainedImage | null = null;
     try {
@@ -223,23 +240,24 @@ export class CheckService {
       stored: appended.stored,
       created: appended.created,
       result: appended.created ? result : null,
+      ...(request.keepPixels && pixels ? { pixels } : {}),
     };
   }
 
   /** The judged face against the subject's reference; null without subject, face or reference. */
-  private async matchFor(request: CheckRequest, result: CheckResult): Promise<FaceMatch | null> {
+  private async matchFor(
+    request: CheckRequest,
+    result: CheckResult,
+    pixels: DecodedPhoto | undefined,
+  ): Promise<FaceMatch | null> {
     const references = this.options.references;
     if (!references || result.face === null) return null;
+    const photo = pixels ?? request.image;
     if (request.subject !== null) {
-      return references.match(request.tenant, request.subject, request.image, result.face);
+      return references.match(request.tenant, request.subject, photo, result.face);
     }
     if (request.matchStoredSubject === undefined) return null;
-    return references.matchStored(
-      request.tenant,
-      request.matchStoredSubject,
-      request.image,
-      result.face,
-    );
+    return references.matchStored(request.tenant, request.matchStoredSubject, photo, result.face);
   }
 
   get references(): FaceReferences | undefined {

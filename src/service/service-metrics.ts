@@ -1,12 +1,22 @@
 /**
  * Prometheus metrics (prom-client) in a registry of the service's own, so two apps in one process
  * (tests) never share counters: per-stage latency histograms, decisions by outcome, queue depth and
- * refusals, HTTP requests by route and status.
+ * refusals, model worker threads and their crashes, HTTP requests by route and status.
  */
 
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { StageTimings } from '../inference/check-result.js';
 import type { InferenceQueue } from '../inference/inference-queue.js';
+import { EngineWorkerPool } from '../inference/worker-pool.js';
+import type { ModelSlot } from './model-slot.js';
+
+/** The model's worker pool, when the model is loaded and runs in one. */
+function poolOf(model: ModelSlot | undefined): EngineWorkerPool | null {
+  const status = model?.status;
+  return status?.state === 'ready' && status.engine instanceof EngineWorkerPool
+    ? status.engine
+    : null;
+}
 
 const STAGES: ReadonlyArray<[keyof StageTimings, string]> = [
   ['decodeMs', 'decode'],
@@ -25,8 +35,25 @@ export class ServiceMetrics {
   private readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   private readonly httpSeconds: Histogram<'method' | 'route'>;
 
-  constructor(queue: InferenceQueue) {
+  constructor(queue: InferenceQueue, model?: ModelSlot) {
     const registers = [this.registry];
+    new Gauge({
+      name: 'ifas_model_workers',
+      help: 'Model worker threads running (0: the model runs in the main thread or elsewhere).',
+      registers,
+      collect() {
+        this.set(poolOf(model)?.size ?? 0);
+      },
+    });
+    new Counter({
+      name: 'ifas_model_worker_crashes_total',
+      help: 'Model worker threads that exited unasked (each is replaced; its checks failed with 503).',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(poolOf(model)?.stats.crashes ?? 0);
+      },
+    });
     this.stageSeconds = new Histogram({
       name: 'ifas_stage_duration_seconds',
       help: 'Time spent in each stage of a check.',

@@ -64,6 +64,8 @@ const ALLOWED: Record<string, readonly string[]> = {
     'auth',
     'config',
     'inference',
+    // The one verified-files record a process shares between its packages.
+    'model',
     'kernel',
   ],
   cli: ['app', 'eval', 'audit', 'auth', 'config', 'inference', 'kernel'],

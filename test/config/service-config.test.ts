@@ -10,8 +10,18 @@ describe('Function: serviceConfigFromEnv', () => {
     });
     expect(config.subjectPolicy).toBe('keyed-hash');
     expect(config.modelDir).toMatch(/models\/ifas-lite0$/);
+    // null: as many as the model workers' batches hold (app/build-service.ts).
+    expect(config.modelWorkers).toEqual({
+      workers: 'auto',
+      threadsPerWorker: null,
+      batchMax: 2,
+      batchWaitMs: 4,
+    });
+    // A GPU batches more by default; an explicit size wins either way.
+    expect(serviceConfigFromEnv({ IFAS_EXECUTION_PROVIDER: 'cuda' }).modelWorkers.batchMax).toBe(8);
+    expect(serviceConfigFromEnv({ IFAS_BATCH_MAX: '5' }).modelWorkers.batchMax).toBe(5);
     expect(config.limits).toMatchObject({
-      queueConcurrency: 1,
+      queueConcurrency: null,
       queueMaxWaiting: 16,
       maxBodyBytes: 12 * 1024 * 1024,
     });
@@ -27,6 +37,8 @@ describe('Function: serviceConfigFromEnv', () => {
     [{ IFAS_SUBJECT_HASH_KEY: 'not base64!' }, /IFAS_SUBJECT_HASH_KEY/],
     [{ IFAS_DETECT_FACES: 'maybe' }, /IFAS_DETECT_FACES/],
     [{ IFAS_MODEL_VERIFY: 'never' }, /IFAS_MODEL_VERIFY/],
+    [{ IFAS_WORKERS: 'many' }, /IFAS_WORKERS/],
+    [{ IFAS_WORKER_THREADS: '0' }, /IFAS_WORKER_THREADS/],
   ])('refuses %o with a message naming the variable', (env, message) => {
     expect(() => serviceConfigFromEnv(env)).toThrow(message);
   });

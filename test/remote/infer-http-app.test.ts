@@ -3,10 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueueFullError } from '../../src/errors.js';
 import { BatchingJudge } from '../../src/inference/batching-judge.js';
 import { IfasEngine } from '../../src/inference/engine.js';
+import { googleIdTokenVerifier } from '../../src/remote/google-id-token-verifier.js';
 import { inferHttpApp } from '../../src/remote/infer-http-app.js';
 import { errorFromWire, type WireError } from '../../src/remote/infer-protocol.js';
 import { RemoteJudge } from '../../src/remote/remote-judge.js';
 import { FACE_32, TINY_PACKAGE } from '../support/fixtures.js';
+import { startGoogleTokens } from '../support/google-tokens.js';
 
 const TOKEN = 'infer-token-0123456789abcdef';
 let engine: IfasEngine;
@@ -50,16 +52,39 @@ describe('inferHttpApp with a BatchingJudge', () => {
   });
 });
 
-describe("inferHttpApp behind the platform's authentication (IFAS_INFER_AUTH=iam)", () => {
-  it('serves /invoke without its own token when the platform admitted the caller', async () => {
-    const judge = new BatchingJudge(engine, { maxBatch: 1, maxWaitMs: 0, maxWaiting: 1 });
-    const app = inferHttpApp({ judge, token: 'platform', maxBodyBytes: 1 << 20 });
-    const res = await app.request('/invoke', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ action: 'describe' }),
-    });
-    expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ ok: true, model: { name: 'ifas-tiny' } });
+describe('inferHttpApp with Google ID tokens (IFAS_INFER_AUTH=iam)', () => {
+  it('serves /invoke to a verified Google ID token and refuses a missing or rejected one', async () => {
+    const google = await startGoogleTokens();
+    try {
+      const audience = 'https://ifas-infer-abc123-ew.a.run.app';
+      const judge = new BatchingJudge(engine, { maxBatch: 1, maxWaitMs: 0, maxWaiting: 1 });
+      const app = inferHttpApp({
+        judge,
+        verifyIdToken: googleIdTokenVerifier({ audience, jwksUrl: google.jwksUrl }),
+        maxBodyBytes: 1 << 20,
+      });
+      const describeWith = (authorization?: string) =>
+        app.request('/invoke', {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(authorization ? { authorization } : {}),
+          },
+          body: JSON.stringify({ action: 'describe' }),
+        });
+      const valid = await describeWith(`Bearer ${await google.sign({ aud: audience })}`);
+      expect(valid.status).toBe(200);
+      expect(await valid.json()).toMatchObject({ ok: true, model: { name: 'ifas-tiny' } });
+      for (const refused of [
+        await describeWith(),
+        await describeWith(`Bearer ${TOKEN}`),
+        await describeWith(`Bearer ${google.unsigned({ aud: audience })}`),
+      ]) {
+        expect(refused.status).toBe(401);
+        expect(await refused.json()).toMatchObject({ ok: false, error: { code: 'AUTH_INVALID' } });
+      }
+    } finally {
+      await google.close();
+    }
   });
 });

@@ -20,6 +20,8 @@ export async function testServiceEnv(
     IFAS_DETECT_FACES: 'false',
     IFAS_DATA_DIR: await mkdtemp(join(tmpdir(), 'ifas-service-')),
     IFAS_MAX_NEW_TOKENS: '8',
+    // The model in the main thread: worker pools have their own tests (test/app/local-judge.test.ts).
+    IFAS_WORKERS: '0',
     ...env,
   };
 }
