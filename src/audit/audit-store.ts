@@ -40,6 +40,8 @@ export interface AuditQuery {
   decision?: AuditRecord['decision'];
   attackMedium?: string;
   modelVersion?: string;
+  /** A liveness session's own decision records (check ids `<session id>.<attempt>`). */
+  sessionId?: string;
   /** Cursor: only records after this sequence number. */
   afterSeq?: number;
   limit: number;

@@ -119,6 +119,7 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, options: AuditRout
       ...(q.decision ? { decision: q.decision } : {}),
       ...(q.attackMedium ? { attackMedium: q.attackMedium } : {}),
       ...(q.modelVersion ? { modelVersion: q.modelVersion } : {}),
+      ...(q.session ? { sessionId: q.session } : {}),
     };
     if (q.format === 'json') {
       const records = await options.store.query(query);

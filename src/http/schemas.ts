@@ -64,7 +64,7 @@ export const checkSchema = z
     threshold: z.number(),
     judgment: z.enum(JUDGMENTS).nullable(),
     rationale: z.string().nullable(),
-    rationaleSource: z.enum(['model', 'quality-gate']).nullable(),
+    rationaleSource: z.enum(['model', 'quality-gate', 'session']).nullable(),
     attackMedium: z.string().nullable(),
     qualityReason: z.string().nullable(),
     subject: z
@@ -149,6 +149,10 @@ export const auditQuerySchema = z.object({
   decision: z.enum(DECISIONS).optional(),
   attackMedium: z.string().min(1).max(64).optional(),
   modelVersion: z.string().min(1).max(64).optional(),
+  session: z.string().min(1).max(64).optional().openapi({
+    description:
+      'A liveness session’s own decision records (one per attempt); each lists its frames’ check ids.',
+  }),
   cursor: z
     .string()
     .regex(/^\d+$/)

@@ -3,6 +3,7 @@
  */
 
 import { z } from '@hono/zod-openapi';
+import { sessionEnrolmentSchema } from '../audit/audit-record.js';
 import { faceMatchSchema } from '../face/face-match.js';
 import { MAX_TTL_SECONDS } from '../sessions/session-ledger.js';
 import { MAX_FRAMES } from '../sessions/session-service.js';
@@ -25,6 +26,10 @@ export const createSessionRequestSchema = z
         description: 'Where the capture page sends the person afterwards, with ?sessionId=.',
       }),
     maxAttempts: z.number().int().min(1).max(10).default(3),
+    replaceReference: z.boolean().default(false).openapi({
+      description:
+        'enrol sessions only: replace a reference face the subject already has (the new face must still match it). Without it, an enrol session for a subject with a reference is refused (422 REFERENCE_REJECTED, reason reference_exists).',
+    }),
   })
   .openapi('CreateSessionRequest');
 
@@ -68,6 +73,17 @@ export const sessionSchema = z
       description:
         'The last attempt’s frames against the subject’s enrolled reference face (weakest score; matched only when every frame matched); null without a reference. A session redeems only when live and matched.',
     }),
+    decisionRecords: z
+      .array(z.object({ id: z.string(), seq: z.number().int(), hash: z.string() }))
+      .openapi({
+        description:
+          'Each attempt’s own decision record in the audit log (id `<session id>.<attempt>`): reasons, frame check ids, what the client was told. GET /v1/audit?session=<id> lists them.',
+      }),
+    enrolment: sessionEnrolmentSchema.nullable().openapi({
+      description:
+        'enrol sessions: the reference face stored from the best frame (checkId), or refused (reason: reference_exists, no_face, …); null before a passing attempt and for other purposes.',
+    }),
+    replaceReference: z.boolean(),
     attempts: z.number().int(),
     maxAttempts: z.number().int(),
     createdAt: z.string(),

@@ -60,13 +60,25 @@ export class FaceReferences {
     checkId: string,
     now = new Date(),
   ): Promise<ReferenceFace> {
+    return this.enrolStored(tenant, this.key(tenant, subject), image, face, checkId, now);
+  }
+
+  /** The same, for a subject already in its stored form (an enrol session keeps only that). */
+  async enrolStored(
+    tenant: string,
+    storedSubject: string,
+    image: Uint8Array,
+    face: JudgedFace,
+    checkId: string,
+    now = new Date(),
+  ): Promise<ReferenceFace> {
     const reference: ReferenceFace = {
       model: this.model,
       descriptor: await this.descriptorOf(image, face),
       checkId,
       enrolledAt: now.toISOString(),
     };
-    await this.store.put(tenant, this.key(tenant, subject), reference);
+    await this.store.put(tenant, storedSubject, reference);
     return reference;
   }
 
@@ -75,7 +87,11 @@ export class FaceReferences {
   }
 
   async has(tenant: string, subject: string): Promise<boolean> {
-    return (await this.store.get(tenant, this.key(tenant, subject))) !== null;
+    return this.hasStored(tenant, this.key(tenant, subject));
+  }
+
+  async hasStored(tenant: string, storedSubject: string): Promise<boolean> {
+    return (await this.store.get(tenant, storedSubject)) !== null;
   }
 
   /** The match of this face against the subject's reference; null when none is enrolled. */

@@ -247,7 +247,8 @@ export class CheckService {
 
   async find(tenant: string, checkId: string): Promise<StoredRecord> {
     const stored = await this.options.store.findCheck(tenant, checkId);
-    if (!stored) {
+    // A liveness session's own decision record is in the log but is no check (GET /v1/sessions/{id}).
+    if (!stored || stored.record.session) {
       throw new NotFoundError(`no check ${checkId}`);
     }
     return stored;

@@ -38,7 +38,8 @@ export async function redeemCheck(
 ): Promise<Redemption> {
   const now = request.now ?? new Date();
   const stored = await store.findCheck(request.tenant, request.checkId);
-  if (!stored) return { ok: false, reason: 'check_not_found' };
+  // A session's decision record redeems only as its session (single use there), never as a check.
+  if (!stored || stored.record.session) return { ok: false, reason: 'check_not_found' };
   if (!recordIsAbout(stored.record, request.subject, policy)) {
     return { ok: false, reason: 'subject_mismatch' };
   }

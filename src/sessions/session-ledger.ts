@@ -17,7 +17,12 @@ import {
   SessionExpiredError,
 } from '../errors.js';
 import { type FaceMatch, type IdentityFailure, identityFailure } from '../face/face-match.js';
-import type { SessionPurpose, SessionRow, SessionStore } from './session-store.js';
+import type {
+  SessionEnrolment,
+  SessionPurpose,
+  SessionRow,
+  SessionStore,
+} from './session-store.js';
 
 export const MAX_TTL_SECONDS = 600;
 
@@ -27,6 +32,8 @@ export interface CreateSessionInput {
   ttlSeconds: number;
   returnUrl?: string | undefined;
   maxAttempts: number;
+  /** enrol sessions: replace a reference the subject already has (refused otherwise). */
+  replaceReference?: boolean | undefined;
 }
 
 export interface CreatedSession {
@@ -49,6 +56,11 @@ export interface SessionView {
   checkIds: string[];
   /** The last attempt's frames against the subject's enrolled reference face; null without one. */
   match: FaceMatch | null;
+  /** Each attempt's own decision record in the audit log, in order. */
+  decisionRecords: Array<{ id: string; seq: number; hash: string }>;
+  /** enrol sessions: whether the reference face was stored, or why not; null before a live decision. */
+  enrolment: SessionEnrolment | null;
+  replaceReference: boolean;
   attempts: number;
   maxAttempts: number;
   createdAt: string;
@@ -101,7 +113,7 @@ export class SessionLedger {
     owner: { tenant: string; createdBy: string },
     input: CreateSessionInput,
   ): Promise<CreatedSession> {
-    const subject = subjectValue(input.subject, this.options.subjectPolicy, owner.tenant) as string;
+    const subject = this.storedSubject(owner.tenant, input.subject);
     const created = this.now();
     const expiresAt = new Date(created.getTime() + input.ttlSeconds * 1000).toISOString();
     const id = newSessionId();
@@ -117,6 +129,7 @@ export class SessionLedger {
       createdAt: created.toISOString(),
       expiresAt,
       createdBy: owner.createdBy,
+      replaceReference: input.replaceReference ?? false,
     });
     const base = this.options.publicUrl.replace(/\/$/, '');
     // The token rides in the fragment: browsers never send it to a server, in a request line or a Referer.
@@ -126,6 +139,11 @@ export class SessionLedger {
       captureUrl: `${base}/capture/${id}#token=${captureToken}`,
       expiresAt,
     };
+  }
+
+  /** The subject as this tenant's records store it (as given, or the tenant's keyed hash). */
+  protected storedSubject(tenant: string, subject: string): string {
+    return subjectValue(subject, this.options.subjectPolicy, tenant) as string;
   }
 
   /** The session a capture token opens, refusing (in this order) unknown ids, wrong tokens, expiry, no attempts left, reuse. */
@@ -180,6 +198,9 @@ export class SessionLedger {
       reasons: result?.reasons ?? [],
       checkIds: result?.checkIds ?? [],
       match: result?.match ?? null,
+      decisionRecords: result?.decisionRecords ?? [],
+      enrolment: result?.enrolment ?? null,
+      replaceReference: session.replaceReference,
       attempts: session.attempts,
       maxAttempts: session.maxAttempts,
       createdAt: session.createdAt,

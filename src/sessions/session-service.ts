@@ -8,13 +8,28 @@
  */
 
 import type { AuditRecord } from '../audit/audit-record.js';
-import { InvalidImageError, SessionExhaustedError, ValidationError } from '../errors.js';
+import type { AuditLog } from '../audit/audit-store.js';
+import {
+  AuditWriteError,
+  InvalidImageError,
+  ReferenceRejectedError,
+  SessionExhaustedError,
+  StoreBusyError,
+  ValidationError,
+} from '../errors.js';
 import { sniffFormat } from '../image/decode-image.js';
-import type { CheckService } from '../service/check-service.js';
+import type { CheckOutcome, CheckService } from '../service/check-service.js';
+import { enrolFromCheck, referenceRefusal } from '../service/enrol-reference.js';
 import { type FrameFingerprint, fingerprintFrame, framesAreStatic } from './frame-analysis.js';
-import { SessionLedger, type SessionLedgerOptions } from './session-ledger.js';
-import type { SessionRow } from './session-store.js';
-import { type ClientStatus, decideAttempt } from './session-verdict.js';
+import {
+  type CreatedSession,
+  type CreateSessionInput,
+  SessionLedger,
+  type SessionLedgerOptions,
+} from './session-ledger.js';
+import { sessionDecisionRecord } from './session-record.js';
+import type { SessionEnrolment, SessionRow } from './session-store.js';
+import { type AttemptVerdict, type ClientStatus, decideAttempt } from './session-verdict.js';
 
 export const MAX_FRAMES = 5;
 
@@ -25,13 +40,60 @@ export interface CaptureAnswer {
 
 export interface SessionServiceOptions extends SessionLedgerOptions {
   checks: CheckService;
+  /** Where each attempt's session decision is chained (the same log as the frames' checks). */
+  audit: AuditLog;
   maxPixels: number;
+}
+
+interface JudgedFrame {
+  bytes: Uint8Array;
+  outcome: CheckOutcome;
 }
 
 /** The whole session flow: the ledger plus captures, each frame judged by the check service. */
 export class SessionService extends SessionLedger {
   constructor(private readonly capturing: SessionServiceOptions) {
     super(capturing);
+  }
+
+  /**
+   * An enrol session must be able to enrol: reference faces enabled, and — unless it was created with
+   * `replaceReference: true` — no reference for the subject yet (REFERENCE_REJECTED, reason
+   * reference_exists or reference_faces_disabled). The capture checks again, in case one was enrolled since.
+   */
+  override async create(
+    owner: { tenant: string; createdBy: string },
+    input: CreateSessionInput,
+  ): Promise<CreatedSession> {
+    if (input.purpose === 'enrol') {
+      const refusal = await this.enrolmentBlocked(
+        owner.tenant,
+        this.storedSubject(owner.tenant, input.subject),
+        input.replaceReference ?? false,
+      );
+      if (refusal !== null) {
+        throw new ReferenceRejectedError(
+          refusal === 'reference_exists'
+            ? 'the subject already has a reference face; create the session with replaceReference: true to replace it'
+            : 'reference faces are not enabled on this deployment (set IFAS_REFERENCE_KEY)',
+          { details: { reason: refusal } },
+        );
+      }
+    }
+    return super.create(owner, input);
+  }
+
+  private async enrolmentBlocked(
+    tenant: string,
+    storedSubject: string,
+    replaceReference: boolean,
+  ): Promise<'reference_exists' | 'reference_faces_disabled' | null> {
+    const references = this.capturing.checks.references;
+    if (!references) return 'reference_faces_disabled';
+    if (!replaceReference && (await references.hasStored(tenant, storedSubject))) {
+      return 'reference_exists';
+    }
+    return null;
   }
 
   /** One attempt: 1–5 frames judged, compared and recorded; the answer for the untrusted client. */
@@ -58,10 +120,10 @@ export class SessionService extends SessionLedger {
       throw new SessionExhaustedError(`session ${id} has no attempts left`); // … or a racer took the last one
     }
     // Hashing the frames overlaps the model's queue: both decode, neither waits for the other.
-    const [prints, records] = await Promise.all([
+    const [prints, judged] = await Promise.all([
       Promise.all(frames.map((frame) => fingerprintFrame(frame, this.capturing.maxPixels))),
       Promise.all(
-        frames.map(async (frame) => {
+        frames.map(async (frame): Promise<JudgedFrame> => {
           const outcome = await this.capturing.checks.submit({
             tenant: session.tenant,
             image: frame,
@@ -76,36 +138,129 @@ export class SessionService extends SessionLedger {
             requestId: request.requestId,
             userAgent: request.userAgent,
           });
-          return outcome.stored.record;
+          return { bytes: frame, outcome };
         }),
       ),
     ]);
-    const replayed = await this.isReplayed(session, prints);
+    const records = judged.map((frame) => frame.outcome.stored.record);
+    // Near copies first (a look-up), then the atomic claim of the exact bytes: of two sessions sending
+    // the same frames at the same instant, only one claim succeeds and the other reads replayed_capture.
+    const nearCopy = await this.isReplayed(session, prints);
+    const claimed = await this.options.store.claimFrames(
+      session,
+      prints.map(({ sha256, dhash }) => ({ sha256, dhash })),
+      this.now(),
+    );
     const isStatic = framesAreStatic(prints, this.options.config.staticMeanDifference);
     const verdict = decideAttempt(
       records,
-      { replayed, static: isStatic },
+      { replayed: nearCopy || !claimed, static: isStatic },
       session.maxAttempts - attempt,
     );
-    const earlierChecks = session.result?.checkIds ?? [];
-    await this.options.store.recordAttempt(
-      session,
-      {
-        final: verdict.final,
-        result: {
-          decision: verdict.decision,
-          liveness: verdict.liveness,
-          rationale: verdict.rationale,
-          attackMedium: verdict.attackMedium,
-          reasons: verdict.reasons,
-          checkIds: [...earlierChecks, ...records.map((record: AuditRecord) => record.checkId)],
-          match: verdict.match,
-          judgedAt: this.now().toISOString(),
-        },
-      },
-      prints.map(({ sha256, dhash }) => ({ sha256, dhash })),
+    const enrolment = await this.enrolIfDue(session, verdict, judged);
+    // An enrol session whose reference could not be stored has not done its job.
+    const client: CaptureAnswer =
+      enrolment?.status === 'refused' ? { status: 'failed' } : verdict.client;
+    const decided = this.now();
+    const appended = await this.appendDecision(
+      sessionDecisionRecord({
+        session,
+        attempt,
+        frames: records,
+        frameSha256: prints.map((print) => print.sha256),
+        verdict,
+        clientStatus: client.status,
+        enrolment,
+        subjectPolicy: this.options.subjectPolicy,
+        request,
+        now: decided,
+      }),
     );
-    return verdict.client;
+    const earlier = session.result;
+    await this.options.store.recordAttempt(session, {
+      final: verdict.final,
+      result: {
+        decision: verdict.decision,
+        liveness: verdict.liveness,
+        rationale: verdict.rationale,
+        attackMedium: verdict.attackMedium,
+        reasons: verdict.reasons,
+        checkIds: [...(earlier?.checkIds ?? []), ...records.map((r: AuditRecord) => r.checkId)],
+        match: verdict.match,
+        decisionRecords: [
+          ...(earlier?.decisionRecords ?? []),
+          { id: appended.record.checkId, seq: appended.seq, hash: appended.hash },
+        ],
+        enrolment,
+        judgedAt: decided.toISOString(),
+      },
+    });
+    return client;
+  }
+
+  /** The session's decision in the audit log before anyone is told; a failed write answers nothing. */
+  private async appendDecision(record: AuditRecord) {
+    try {
+      return (await this.capturing.audit.append(record)).stored;
+    } catch (error) {
+      if (error instanceof StoreBusyError) throw error;
+      throw new AuditWriteError(
+        'the session decision could not be recorded, so it is not returned',
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+
+  /**
+   * enrol sessions that passed (live, frames agree, no defence fired, the face matches any reference
+   * being replaced): the best frame — the live one with the highest liveness — becomes the subject's
+   * reference face, exactly as PUT /v1/subjects/{subject}/reference enrols one. null for other sessions
+   * and attempts that did not pass.
+   */
+  private async enrolIfDue(
+    session: SessionRow,
+    verdict: AttemptVerdict,
+    judged: readonly JudgedFrame[],
+  ): Promise<SessionEnrolment | null> {
+    if (session.purpose !== 'enrol' || verdict.client.status !== 'passed') return null;
+    const blocked = await this.enrolmentBlocked(
+      session.tenant,
+      session.subject,
+      session.replaceReference,
+    );
+    if (blocked !== null) return { status: 'refused', reason: blocked, checkId: null };
+    const best = judged
+      .filter((frame) => referenceRefusal(frame.outcome) === null)
+      .reduce<JudgedFrame | null>(
+        (top, frame) =>
+          top === null ||
+          (frame.outcome.stored.record.liveness ?? 0) > (top.outcome.stored.record.liveness ?? 0)
+            ? frame
+            : top,
+        null,
+      );
+    const references = this.capturing.checks.references;
+    if (!best || !references) return { status: 'refused', reason: 'no_face', checkId: null };
+    try {
+      const reference = await enrolFromCheck(
+        references,
+        session.tenant,
+        { storedSubject: session.subject },
+        best.bytes,
+        best.outcome,
+      );
+      return { status: 'enrolled', reason: null, checkId: reference.checkId };
+    } catch (error) {
+      if (!(error instanceof ReferenceRejectedError)) throw error;
+      const reason = error.details?.reason;
+      return {
+        status: 'refused',
+        reason: typeof reason === 'string' ? reason : 'rejected',
+        checkId: null,
+      };
+    }
   }
 
   private async isReplayed(

@@ -172,7 +172,12 @@ describe('POST /v1/sessions/{id}/captures', () => {
     const sessionRecords = audit.records.filter(
       (r: Json) => r.record.request.caller.id === created.id,
     );
-    expect(sessionRecords).toHaveLength(3);
+    // Three frame checks, then the session's own decision over them.
+    expect(sessionRecords).toHaveLength(4);
+    expect(sessionRecords.map((r: Json) => r.record.checkId)).toEqual([
+      ...view.checkIds,
+      `${created.id}.1`,
+    ]);
     expect(sessionRecords[0].record.request.caller.kind).toBe('session');
     console.log(
       `capture-to-decision, 3 frames (tiny fixture model, in-process): ${elapsed.toFixed(0)} ms`,

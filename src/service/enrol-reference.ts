@@ -1,0 +1,43 @@
+/**
+ * Turning a live check into a subject's reference face: the one rule that PUT
+ * /v1/subjects/{subject}/reference and a liveness session with `purpose: enrol` share. Only a check
+ * judged live, in which the detector found the face it judged, becomes a reference; only that face's
+ * descriptor is stored (encrypted by the reference store), never the image.
+ */
+
+import { ReferenceRejectedError } from '../errors.js';
+import type { FaceReferences } from '../identity/face-references.js';
+import type { ReferenceFace } from '../identity/reference-store.js';
+import type { CheckOutcome } from './check-service.js';
+
+/** The subject as given (the subject routes) or in its stored form (a session keeps only that). */
+export type EnrolmentSubject = { subject: string } | { storedSubject: string };
+
+/** Why a checked photo cannot become a reference face, or null when it can. */
+export function referenceRefusal(outcome: CheckOutcome): string | null {
+  const record = outcome.stored.record;
+  const face = outcome.result?.face ?? null;
+  if (record.decision === 'live' && face !== null) return null;
+  return record.qualityReason ?? (face === null ? 'no_face' : record.decision);
+}
+
+/** Enrols the checked face, or throws REFERENCE_REJECTED (422) with the reason; nothing is stored then. */
+export async function enrolFromCheck(
+  references: FaceReferences,
+  tenant: string,
+  who: EnrolmentSubject,
+  image: Uint8Array,
+  outcome: CheckOutcome,
+): Promise<ReferenceFace> {
+  const record = outcome.stored.record;
+  const reason = referenceRefusal(outcome);
+  const face = outcome.result?.face ?? null;
+  if (reason !== null || face === null) {
+    throw new ReferenceRejectedError('the photo cannot become a reference face', {
+      details: { reason: reason ?? 'no_face', decision: record.decision, checkId: record.checkId },
+    });
+  }
+  return 'subject' in who
+    ? references.enrol(tenant, who.subject, image, face, record.checkId)
+    : references.enrolStored(tenant, who.storedSubject, image, face, record.checkId);
+}
