@@ -1,0 +1,205 @@
+/**
+ * Enrolment from a liveness session with `purpose: enrol`, end to end through the real routes (tiny
+ * model, real face detector and embedder, reference faces on): a passing session stores the subject's
+ * reference face from its best frame — the same code as PUT /v1/subjects/{subject}/reference — and later
+ * checks of the subject carry the match; a subject that already has a reference is refused unless the
+ * session was created with `replaceReference: true`, and a replacement must still be the same face.
+ * Every outcome is in the session's audit record.
+ */
+
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Service } from '../../src/app/build-service.js';
+import { cameraFrames } from '../support/frames.js';
+import { IDENTITY_ENV, type IdentityPhotos, identityPhotos } from '../support/identity-photos.js';
+import { keyFor, startTestService } from '../support/service.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are JSON that the assertions check
+type Json = any;
+
+let service: Service;
+let photos: IdentityPhotos;
+let backend: string; // sessions:write + sessions:read
+let checker: string; // checks:write + audit:read
+
+const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+async function createEnrolSession(subject: string, extra: Record<string, unknown> = {}) {
+  return service.app.request('/v1/sessions', {
+    method: 'POST',
+    headers: { ...bearer(backend), 'content-type': 'application/json' },
+    body: JSON.stringify({ subject, purpose: 'enrol', maxAttempts: 1, ...extra }),
+  });
+}
+
+/** Creates an enrol session and completes it with camera-like frames of `face`; the answer and the view. */
+async function enrolThroughSession(
+  subject: string,
+  face: Buffer,
+  seed: number,
+  extra: Record<string, unknown> = {},
+): Promise<{ answer: Json; view: Json; id: string }> {
+  const res = await createEnrolSession(subject, extra);
+  expect(res.status).toBe(201);
+  const created: Json = await res.json();
+  const form = new FormData();
+  for (const frame of await cameraFrames(face, 3, seed)) {
+    form.append('image', new Blob([new Uint8Array(frame)]), 'f.jpg');
+  }
+  const captured = await service.app.request(`/v1/sessions/${created.id}/captures`, {
+    method: 'POST',
+    headers: bearer(created.captureToken),
+    body: form,
+  });
+  expect(captured.status).toBe(200);
+  const view = await service.app.request(`/v1/sessions/${created.id}`, {
+    headers: bearer(backend),
+  });
+  return { answer: await captured.json(), view: await view.json(), id: created.id };
+}
+
+async function checkOf(subject: string, image: Buffer): Promise<Json> {
+  const form = new FormData();
+  form.append('image', new Blob([new Uint8Array(image)]), 'face.png');
+  form.append('subject', subject);
+  const res = await service.app.request('/v1/checks', {
+    method: 'POST',
+    headers: bearer(checker),
+    body: form,
+  });
+  expect(res.status).toBe(201);
+  return res.json();
+}
+
+async function sessionRecord(id: string): Promise<Json> {
+  const res = await service.app.request(`/v1/audit?session=${id}`, { headers: bearer(checker) });
+  const [entry] = ((await res.json()) as Json).records;
+  return entry.record;
+}
+
+beforeAll(async () => {
+  photos = await identityPhotos();
+  service = await startTestService(IDENTITY_ENV);
+  backend = await keyFor(service, 'acme', ['sessions:write', 'sessions:read']);
+  checker = await keyFor(service, 'acme', ['checks:write', 'audit:read']);
+});
+
+afterAll(async () => {
+  await service.close();
+});
+
+describe('Enrolment from a liveness session (purpose: enrol)', () => {
+  it('stores the reference face from the best frame of a passing session; later checks carry the match', async () => {
+    const { answer, view, id } = await enrolThroughSession('vin', photos.holder, 301);
+    expect(answer).toEqual({ status: 'passed' });
+    expect(view).toMatchObject({
+      status: 'judged',
+      decision: 'live',
+      purpose: 'enrol',
+      enrolment: { status: 'enrolled', reason: null },
+    });
+    expect(view.checkIds).toContain(view.enrolment.checkId);
+    expect((await sessionRecord(id)).session).toMatchObject({
+      purpose: 'enrol',
+      clientStatus: 'passed',
+      enrolment: { status: 'enrolled', checkId: view.enrolment.checkId },
+    });
+    expect((await checkOf('vin', photos.holderAgain)).match.matched).toBe(true);
+    expect((await checkOf('vin', photos.attacker)).match.matched).toBe(false);
+  });
+
+  it('refuses a subject that already has a reference, unless replaceReference — and a replacement must be the same face', async () => {
+    const refused = await createEnrolSession('vin');
+    expect(refused.status).toBe(422);
+    expect(await refused.json()).toMatchObject({
+      code: 'REFERENCE_REJECTED',
+      details: { reason: 'reference_exists' },
+    });
+    // Someone else's face cannot replace the reference: it is matched against the one it replaces.
+    const impostor = await enrolThroughSession('vin', photos.attacker, 311, {
+      replaceReference: true,
+    });
+    expect(impostor.answer).toEqual({ status: 'failed' });
+    expect(impostor.view.reasons).toContain('face_mismatch');
+    expect(impostor.view.enrolment).toBeNull();
+    expect((await checkOf('vin', photos.holderAgain)).match.matched).toBe(true);
+    // The holder's own newer photo does replace it.
+    const renewed = await enrolThroughSession('vin', photos.holderAgain, 312, {
+      replaceReference: true,
+    });
+    expect(renewed.answer).toEqual({ status: 'passed' });
+    expect(renewed.view.enrolment).toMatchObject({ status: 'enrolled' });
+    expect((await checkOf('vin', photos.holder)).match.matched).toBe(true);
+  });
+
+  it('refuses at capture time when a reference was enrolled after the session was created, and audits it', async () => {
+    const res = await createEnrolSession('carol');
+    const created: Json = await res.json();
+    const enroller = await keyFor(service, 'acme', ['subjects:write']);
+    const form = new FormData();
+    form.append('image', new Blob([new Uint8Array(photos.holder)]), 'face.png');
+    const put = await service.app.request('/v1/subjects/carol/reference', {
+      method: 'PUT',
+      headers: bearer(enroller),
+      body: form,
+    });
+    expect(put.status).toBe(201);
+    const frames = new FormData();
+    const mirrored = await sharp(photos.holder).flop().png().toBuffer();
+    for (const frame of await cameraFrames(mirrored, 3, 321)) {
+      frames.append('image', new Blob([new Uint8Array(frame)]), 'f.jpg');
+    }
+    const captured = await service.app.request(`/v1/sessions/${created.id}/captures`, {
+      method: 'POST',
+      headers: bearer(created.captureToken),
+      body: frames,
+    });
+    expect(await captured.json()).toEqual({ status: 'failed' });
+    const record = await sessionRecord(created.id);
+    expect(record.decision).toBe('live');
+    expect(record.session).toMatchObject({
+      clientStatus: 'failed',
+      enrolment: { status: 'refused', reason: 'reference_exists', checkId: null },
+    });
+  });
+
+  it('stores nothing from a session that does not pass (a still image sent as frames)', async () => {
+    const res = await createEnrolSession('bruce');
+    const created: Json = await res.json();
+    const still = await sharp(photos.attacker).jpeg().toBuffer();
+    const form = new FormData();
+    for (let i = 0; i < 3; i += 1) form.append('image', new Blob([new Uint8Array(still)]), 'f.jpg');
+    const captured = await service.app.request(`/v1/sessions/${created.id}/captures`, {
+      method: 'POST',
+      headers: bearer(created.captureToken),
+      body: form,
+    });
+    expect(await captured.json()).toEqual({ status: 'failed' });
+    const view: Json = await (
+      await service.app.request(`/v1/sessions/${created.id}`, { headers: bearer(backend) })
+    ).json();
+    expect(view.reasons).toContain('static_frames');
+    expect(view.enrolment).toBeNull();
+    expect((await checkOf('bruce', photos.attacker)).match).toBeUndefined();
+    // Nothing was enrolled, so a new enrol session for the subject is still allowed.
+    expect((await createEnrolSession('bruce')).status).toBe(201);
+  });
+});
+
+describe('Enrolment sessions where reference faces are off', () => {
+  it('are refused at creation (nothing could ever be enrolled)', async () => {
+    const plain = await startTestService({ IFAS_SUBJECT_POLICY: 'keyed-hash' });
+    try {
+      const key = await keyFor(plain, 'acme', ['sessions:write']);
+      const res = await plain.app.request('/v1/sessions', {
+        method: 'POST',
+        headers: { ...bearer(key), 'content-type': 'application/json' },
+        body: JSON.stringify({ subject: 'x', purpose: 'enrol' }),
+      });
+      expect(res.status).toBe(422);
+      expect(await res.json()).toMatchObject({ details: { reason: 'reference_faces_disabled' } });
+    } finally {
+      await plain.close();
+    }
+  });
+});
