@@ -243,6 +243,8 @@ export interface paths {
                     from?: string;
                     limit?: number;
                     modelVersion?: string;
+                    /** @description A liveness session’s own decision records (one per attempt); each lists its frames’ check ids. */
+                    session?: string;
                     subject?: string;
                     /** @description Records before this time. */
                     to?: string;
@@ -1422,7 +1424,9 @@ export interface components {
             qualityReason: string | null;
             rationale: string | null;
             /** @enum {string|null} */
-            rationaleSource: "model" | "quality-gate" | null;
+            rationaleSource: "model" | "quality-gate" | "session" | null;
+            /** @description The tenant’s policy (IFAS_IDENTITY requireReference): a login with this check passes only when `match.matched`; without an enrolled reference it fails. Guards over HTTP enforce it from here. */
+            referenceRequired?: boolean;
             /** @description As stored (a keyed hash under that policy). */
             subject: string | null;
             threshold: number;
@@ -1446,6 +1450,11 @@ export interface components {
             maxAttempts: number;
             /** @enum {string} */
             purpose: "login" | "enrol" | "step_up";
+            /**
+             * @description enrol sessions only: replace a reference face the subject already has (the new face must still match it). Without it, an enrol session for a subject with a reference is refused (422 REFERENCE_REJECTED, reason reference_exists).
+             * @default false
+             */
+            replaceReference: boolean;
             /**
              * Format: uri
              * @description Where the capture page sends the person afterwards, with ?sessionId=.
@@ -1589,6 +1598,19 @@ export interface components {
             createdAt: string;
             /** @enum {string|null} */
             decision: "live" | "spoof" | "uncertain" | null;
+            /** @description Each attempt’s own decision record in the audit log (id `<session id>.<attempt>`): reasons, frame check ids, what the client was told. GET /v1/audit?session=<id> lists them. */
+            decisionRecords: {
+                hash: string;
+                id: string;
+                seq: number;
+            }[];
+            /** @description enrol sessions: the reference face stored from the best frame (checkId), or refused (reason: reference_exists, no_face, …); null before a passing attempt and for other purposes. */
+            enrolment: {
+                checkId: string | null;
+                reason: string | null;
+                /** @enum {string} */
+                status: "enrolled" | "refused";
+            } | null;
             expiresAt: string;
             id: string;
             judgedAt: string | null;
@@ -1607,6 +1629,7 @@ export interface components {
             rationale: string | null;
             /** @description replayed_capture, static_frames, frames_disagree, face_mismatch, or a capture-quality reason. */
             reasons: string[];
+            replaceReference: boolean;
             /** @enum {string} */
             status: "created" | "capturing" | "judged" | "expired" | "consumed";
             /** @description As stored (a keyed hash under that policy). */
@@ -1616,6 +1639,8 @@ export interface components {
             /** @enum {string|null} */
             reason: "session_not_found" | "subject_mismatch" | "session_not_judged" | "session_expired" | "session_already_used" | "face_mismatch" | "reference_required" | null;
             redeemed: boolean;
+            /** @description The tenant’s policy this redemption applied: when true, the session redeemed only because its frames matched the subject’s enrolled reference (`session.match.matched`). Guards enforce it from here. */
+            referenceRequired: boolean;
             session: components["schemas"]["Session"] & (Record<string, never> | null);
         };
         VerifyHookRequest: {

@@ -82,6 +82,10 @@ export const checkSchema = z
       description:
         'Present when the subject has an enrolled reference face: cosine similarity of this face to it, the threshold, and whether it matched. A login passes only when live and matched.',
     }),
+    referenceRequired: z.boolean().optional().openapi({
+      description:
+        'The tenant’s policy (IFAS_IDENTITY requireReference): a login with this check passes only when `match.matched`; without an enrolled reference it fails. Guards over HTTP enforce it from here.',
+    }),
     timings: z
       .record(z.string(), z.number())
       .optional()

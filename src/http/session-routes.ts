@@ -236,10 +236,11 @@ export function registerSessionRoutes(
       maxAgeSeconds: options.maxRedeemAgeSeconds,
       usedBy: `${principal.caller.kind}:${principal.caller.id}`,
     });
+    const { referenceRequired } = redemption;
     return c.json(
       redemption.ok
-        ? { redeemed: true, reason: null, session: redemption.session }
-        : { redeemed: false, reason: redemption.reason, session: null },
+        ? { redeemed: true, reason: null, session: redemption.session, referenceRequired }
+        : { redeemed: false, reason: redemption.reason, session: null, referenceRequired },
       200,
     );
   });

@@ -145,5 +145,9 @@ export const redemptionSchema = z
       ])
       .nullable(),
     session: sessionSchema.nullable(),
+    referenceRequired: z.boolean().openapi({
+      description:
+        'The tenant’s policy this redemption applied: when true, the session redeemed only because its frames matched the subject’s enrolled reference (`session.match.matched`). Guards enforce it from here.',
+    }),
   })
   .openapi('SessionRedemption');

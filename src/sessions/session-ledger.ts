@@ -77,9 +77,10 @@ export type SessionRedeemFailure =
   | 'session_already_used'
   | IdentityFailure;
 
+/** `referenceRequired`: the policy the redemption applied (the tenant's, or the caller's override). */
 export type SessionRedemption =
-  | { ok: true; session: SessionView }
-  | { ok: false; reason: SessionRedeemFailure };
+  | { ok: true; session: SessionView; referenceRequired: boolean }
+  | { ok: false; reason: SessionRedeemFailure; referenceRequired: boolean };
 
 export interface SessionLedgerOptions {
   store: SessionStore;
@@ -229,31 +230,36 @@ export class SessionLedger {
     requireReference?: boolean;
   }): Promise<SessionRedemption> {
     const now = this.now();
+    const referenceRequired =
+      request.requireReference ?? this.options.requireReference?.(request.tenant) ?? false;
+    const refuse = (reason: SessionRedeemFailure): SessionRedemption => ({
+      ok: false,
+      reason,
+      referenceRequired,
+    });
     const session = await this.options.store.findForTenant(request.tenant, request.sessionId);
-    if (!session) return { ok: false, reason: 'session_not_found' };
+    if (!session) return refuse('session_not_found');
     if (
       session.subject !== subjectValue(request.subject, this.options.subjectPolicy, request.tenant)
     ) {
-      return { ok: false, reason: 'subject_mismatch' };
+      return refuse('subject_mismatch');
     }
-    if (session.state === 'consumed') return { ok: false, reason: 'session_already_used' };
+    if (session.state === 'consumed') return refuse('session_already_used');
     if (session.state !== 'judged' || session.result === null) {
-      return { ok: false, reason: 'session_not_judged' };
+      return refuse('session_not_judged');
     }
     if (now.getTime() - Date.parse(session.result.judgedAt) > request.maxAgeSeconds * 1000) {
-      return { ok: false, reason: 'session_expired' };
+      return refuse('session_expired');
     }
-    const identity = identityFailure(
-      session.result.match,
-      request.requireReference ?? this.options.requireReference?.(request.tenant) ?? false,
-    );
-    if (identity) return { ok: false, reason: identity };
+    const identity = identityFailure(session.result.match, referenceRequired);
+    if (identity) return refuse(identity);
     if (!(await this.options.store.consume(request.tenant, session.id, request.usedBy, now))) {
-      return { ok: false, reason: 'session_already_used' };
+      return refuse('session_already_used');
     }
     return {
       ok: true,
       session: this.viewOf({ ...session, state: 'consumed', consumedAt: now.toISOString() }),
+      referenceRequired,
     };
   }
 

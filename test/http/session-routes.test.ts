@@ -397,6 +397,7 @@ describe('redeeming a session', () => {
     expect(first).toMatchObject({
       redeemed: true,
       session: { id: session.id, status: 'consumed' },
+      referenceRequired: false, // this tenant's policy, which a remote guard enforces from here
     });
     expect(await redeem('alice@acme.test')).toMatchObject({
       redeemed: false,
