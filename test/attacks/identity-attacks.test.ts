@@ -86,19 +86,24 @@ async function cognitoVerify(subject: string, checkId: string): Promise<boolean>
   return verified.response.answerCorrect;
 }
 
-beforeAll(async () => {
-  photos = await identityPhotos();
-  service = await lambdaService();
-  await service.modelLoaded;
-  const enroller = await keyFor(service, 'acme', ['subjects:write']);
+/** PUT /v1/subjects/{subject}/reference for the tenant; the status. */
+async function enrolReference(tenant: string, subject: string, image: Buffer): Promise<number> {
+  const enroller = await keyFor(service, tenant, ['subjects:write']);
   const form = new FormData();
-  form.append('image', new Blob([new Uint8Array(photos.holder)]), 'enrol.png');
-  const enrolled = await service.app.request(`/v1/subjects/${VICTIM}/reference`, {
+  form.append('image', new Blob([new Uint8Array(image)]), 'enrol.png');
+  const enrolled = await service.app.request(`/v1/subjects/${subject}/reference`, {
     method: 'PUT',
     body: form,
     headers: { authorization: `Bearer ${enroller}` },
   });
-  expect(enrolled.status).toBe(201);
+  return enrolled.status;
+}
+
+beforeAll(async () => {
+  photos = await identityPhotos();
+  service = await lambdaService();
+  await service.modelLoaded;
+  expect(await enrolReference('acme', VICTIM, photos.holder)).toBe(201);
 });
 
 afterAll(async () => {
@@ -160,15 +165,7 @@ describe('Attacker cases (each next to its legitimate twin)', () => {
       reason: 'reference_required',
     });
     // The twin: once the face is enrolled for initech, the same person passes.
-    const enroller = await keyFor(service, 'initech', ['subjects:write']);
-    const form = new FormData();
-    form.append('image', new Blob([new Uint8Array(photos.holder)]), 'enrol.png');
-    const enrolled = await service.app.request('/v1/subjects/new-hire/reference', {
-      method: 'PUT',
-      body: form,
-      headers: { authorization: `Bearer ${enroller}` },
-    });
-    expect(enrolled.status).toBe(201);
+    expect(await enrolReference('initech', 'new-hire', photos.holder)).toBe(201);
     expect((await login()).status).toBe(200);
   });
 
@@ -232,15 +229,7 @@ describe('Attacker cases (each next to its legitimate twin)', () => {
     const url = `http://127.0.0.1:${(running.address() as { port: number }).port}`;
     try {
       const apiKey = await keyFor(service, 'initech', ['checks:write']);
-      const enroller = await keyFor(service, 'initech', ['subjects:write']);
-      const form = new FormData();
-      form.append('image', new Blob([new Uint8Array(photos.holder)]), 'enrol.png');
-      const enrolled = await service.app.request('/v1/subjects/enrolled-9/reference', {
-        method: 'PUT',
-        body: form,
-        headers: { authorization: `Bearer ${enroller}` },
-      });
-      expect(enrolled.status).toBe(201);
+      expect(await enrolReference('initech', 'enrolled-9', photos.holder)).toBe(201);
       const app = new Hono<{ Variables: GuardVariables }>();
       app.post(
         '/login',
