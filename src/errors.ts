@@ -46,6 +46,7 @@ export const ERROR_CODES = [
   'STORE_BUSY',
   'SESSION_EXPIRED',
   'SESSION_EXHAUSTED',
+  'RATE_LIMITED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -330,6 +331,20 @@ export class SessionExhaustedError extends AppError {
   readonly title = 'Liveness session has no attempts left';
 }
 
+/** Too many requests of one kind from one client in a short time (429), e.g. a session's previews. */
+export class RateLimitedError extends AppError {
+  readonly code = 'RATE_LIMITED';
+  readonly status = 429;
+  readonly title = 'Too many requests';
+  constructor(
+    readonly retryAfterSeconds: number,
+    message: string,
+    options?: AppErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** What a code needs besides its message to be rebuilt elsewhere (over the infer wire). */
 export interface ErrorExtras {
   details?: Record<string, unknown> | undefined;
@@ -397,6 +412,8 @@ const ERROR_FACTORIES: Record<ErrorCode, ErrorFactory> = {
     new StoreBusyError(extras.retryAfterSeconds ?? 1, message, optionsOf(extras)),
   SESSION_EXPIRED: plain(SessionExpiredError),
   SESSION_EXHAUSTED: plain(SessionExhaustedError),
+  RATE_LIMITED: (message, extras) =>
+    new RateLimitedError(extras.retryAfterSeconds ?? 1, message, optionsOf(extras)),
 };
 
 export function isErrorCode(code: string): code is ErrorCode {
@@ -412,7 +429,9 @@ export function errorForCode(code: ErrorCode, message: string, extras: ErrorExtr
 export function extrasOf(error: AppError): ErrorExtras {
   return {
     ...(error.details ? { details: error.details } : {}),
-    ...(error instanceof QueueFullError || error instanceof StoreBusyError
+    ...(error instanceof QueueFullError ||
+    error instanceof StoreBusyError ||
+    error instanceof RateLimitedError
       ? { retryAfterSeconds: error.retryAfterSeconds }
       : {}),
     ...(error instanceof ForbiddenError ? { requiredScope: error.requiredScope } : {}),

@@ -1150,6 +1150,105 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sessions/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Live hints before an attempt: face detection and capture quality on one small frame
+         * @description Authenticated by the capture token only. One downscaled frame (multipart `image`, at most 65536 bytes and 102400 pixels) and the width the attempt's frames will have (`captureWidth`, default 640). Runs the face detector and the capture-quality gates only: no liveness, no score, nothing recorded, no attempt spent. At most one every 400 ms per session (429 RATE_LIMITED with Retry-After). `unavailable` where this deployment runs no face detector in the API process.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "multipart/form-data": components["schemas"]["PreviewRequest"];
+                };
+            };
+            responses: {
+                /** @description The hint. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PreviewAnswer"];
+                    };
+                };
+                /** @description No capture token, a wrong one, or one already used. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such session. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description SESSION_EXPIRED or SESSION_EXHAUSTED. */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The frame is over the size limit. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No frame, or not an image. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: previews of this session are too frequent. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sessions/{id}/redemption": {
         parameters: {
             query?: never;
@@ -1548,6 +1647,22 @@ export interface components {
             image: string;
             /** @description Your id for the person; stored as given or as a keyed hash, by policy. */
             subject?: string;
+        };
+        PreviewAnswer: {
+            /**
+             * @description ok: one clear face; a capture-quality reason (move closer, one face only, more light …); unavailable: no face detector in this API process. Never a liveness score.
+             * @enum {string}
+             */
+            hint: "ok" | "unavailable" | "no_face" | "multiple_faces" | "face_too_small" | "too_dark" | "overexposed" | "too_blurry";
+        };
+        PreviewRequest: {
+            /**
+             * @description The width of the frames the attempt will send (face size is judged at that size).
+             * @default 640
+             */
+            captureWidth: number;
+            /** Format: binary */
+            image: string;
         };
         Problem: {
             /** @example INPUT_NOT_AN_IMAGE */

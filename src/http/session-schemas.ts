@@ -5,6 +5,7 @@
 import { z } from '@hono/zod-openapi';
 import { sessionEnrolmentSchema } from '../audit/audit-record.js';
 import { faceMatchSchema } from '../face/face-match.js';
+import { QUALITY_REASONS } from '../face/quality-gates.js';
 import { MAX_TTL_SECONDS } from '../sessions/session-ledger.js';
 import { MAX_FRAMES } from '../sessions/session-service.js';
 import { SESSION_PURPOSES } from '../sessions/session-store.js';
@@ -125,6 +126,25 @@ export const captureAnswerSchema = z
     }),
   })
   .openapi('CaptureAnswer');
+
+export const previewRequestSchema = z
+  .object({
+    image: z.instanceof(File).openapi({ type: 'string', format: 'binary' }),
+    captureWidth: z.coerce.number().int().min(1).max(4096).default(640).openapi({
+      description:
+        'The width of the frames the attempt will send (face size is judged at that size).',
+    }),
+  })
+  .openapi('PreviewRequest');
+
+export const previewAnswerSchema = z
+  .object({
+    hint: z.enum(['ok', 'unavailable', ...QUALITY_REASONS]).openapi({
+      description:
+        'ok: one clear face; a capture-quality reason (move closer, one face only, more light …); unavailable: no face detector in this API process. Never a liveness score.',
+    }),
+  })
+  .openapi('PreviewAnswer');
 
 export const redeemSessionRequestSchema = z
   .object({ subject: z.string().min(1).max(256) })

@@ -12,15 +12,19 @@ import type { AuditLog } from '../audit/audit-store.js';
 import {
   AuditWriteError,
   InvalidImageError,
+  PayloadTooLargeError,
+  RateLimitedError,
   ReferenceRejectedError,
   SessionExhaustedError,
   StoreBusyError,
   ValidationError,
 } from '../errors.js';
+import type { QualityReason } from '../face/quality-gates.js';
 import { sniffFormat } from '../image/decode-image.js';
 import type { CheckOutcome, CheckService } from '../service/check-service.js';
 import { enrolFromCheck, referenceRefusal } from '../service/enrol-reference.js';
 import { type FrameFingerprint, fingerprintFrame, framesAreStatic } from './frame-analysis.js';
+import { PreviewLimiter, type PreviewLimits } from './preview-limiter.js';
 import {
   type CreatedSession,
   type CreateSessionInput,
@@ -32,6 +36,14 @@ import type { SessionEnrolment, SessionRow } from './session-store.js';
 import { type AttemptVerdict, type ClientStatus, decideAttempt } from './session-verdict.js';
 
 export const MAX_FRAMES = 5;
+/** A preview frame is small and downscaled: bounded in bytes and pixels (320 × 240 is what the page sends). */
+export const PREVIEW_MAX_BYTES = 64 * 1024;
+export const PREVIEW_MAX_PIXELS = 320 * 320;
+
+/** What a preview may tell the person: a capture-quality hint, `ok`, or `unavailable` (no detector here). */
+export interface PreviewAnswer {
+  hint: 'ok' | 'unavailable' | QualityReason;
+}
 
 export interface CaptureAnswer {
   status: ClientStatus;
@@ -43,6 +55,7 @@ export interface SessionServiceOptions extends SessionLedgerOptions {
   /** Where each attempt's session decision is chained (the same log as the frames' checks). */
   audit: AuditLog;
   maxPixels: number;
+  previewLimits?: PreviewLimits;
 }
 
 interface JudgedFrame {
@@ -52,8 +65,48 @@ interface JudgedFrame {
 
 /** The whole session flow: the ledger plus captures, each frame judged by the check service. */
 export class SessionService extends SessionLedger {
+  private readonly previews: PreviewLimiter;
+
   constructor(private readonly capturing: SessionServiceOptions) {
     super(capturing);
+    this.previews = new PreviewLimiter(capturing.previewLimits, () => this.now().getTime());
+  }
+
+  /**
+   * Live hints before an attempt: face detection and the capture-quality gates on one small frame
+   * (move closer, one face only, more light …). No liveness, no score, nothing recorded, no attempt
+   * spent; the capture token must be valid and the session open. `captureWidth`: the width of the
+   * frames the attempt will send, so face size is judged as it will be then.
+   */
+  async preview(
+    id: string,
+    token: string | null,
+    frame: Uint8Array,
+    captureWidth: number,
+  ): Promise<PreviewAnswer> {
+    const session = await this.authorizeCapture(id, token);
+    if (frame.byteLength > PREVIEW_MAX_BYTES) {
+      throw new PayloadTooLargeError(`a preview frame is at most ${PREVIEW_MAX_BYTES} bytes`);
+    }
+    if (sniffFormat(frame) === null) {
+      throw new InvalidImageError(
+        'INPUT_NOT_AN_IMAGE',
+        'the preview must be a JPEG, PNG or WebP image',
+      );
+    }
+    const wait = this.previews.take(id, Date.parse(session.expiresAt));
+    if (wait !== null) {
+      throw new RateLimitedError(
+        Math.ceil(wait / 1000),
+        'previews of this session are too frequent',
+      );
+    }
+    const preview = await this.capturing.checks.previewFace(frame, {
+      maxPixels: PREVIEW_MAX_PIXELS,
+      captureWidth,
+    });
+    if (preview === null) return { hint: 'unavailable' };
+    return { hint: preview.reason ?? 'ok' };
   }
 
   /**

@@ -10,7 +10,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../../src/app/build-service.js';
-import { cameraFrames } from '../support/frames.js';
+import { cameraFrames, onBackdrop } from '../support/frames.js';
 import { IDENTITY_ENV, type IdentityPhotos, identityPhotos } from '../support/identity-photos.js';
 import { keyFor, startTestService } from '../support/service.js';
 
@@ -201,5 +201,53 @@ describe('Enrolment sessions where reference faces are off', () => {
     } finally {
       await plain.close();
     }
+  });
+});
+
+describe('POST /v1/sessions/{id}/preview with the face detector on', () => {
+  async function preview(created: Json, image: Buffer, captureWidth = 640): Promise<Json> {
+    const form = new FormData();
+    form.append('image', new Blob([new Uint8Array(image)]), 'preview.jpg');
+    form.append('captureWidth', String(captureWidth));
+    const res = await service.app.request(`/v1/sessions/${created.id}/preview`, {
+      method: 'POST',
+      headers: bearer(created.captureToken),
+      body: form,
+    });
+    expect(res.status).toBe(200);
+    return res.json();
+  }
+
+  // Face size against captureWidth: test/inference/engine-preview.test.ts (the tiny model's smallest face is 11 px).
+  it('tells one face from several and from none, without spending an attempt or recording anything', async () => {
+    const res = await service.app.request('/v1/sessions', {
+      method: 'POST',
+      headers: { ...bearer(backend), 'content-type': 'application/json' },
+      body: JSON.stringify({ subject: 'preview-1', purpose: 'login' }),
+    });
+    const created: Json = await res.json();
+    const before: Json = await (
+      await service.app.request('/v1/audit?limit=500', { headers: bearer(checker) })
+    ).json();
+    const wait = () => new Promise((resolve) => setTimeout(resolve, 450));
+    expect(await preview(created, await onBackdrop(photos.holder, 240))).toEqual({ hint: 'ok' });
+    await wait();
+    const group = await sharp(photos.group).resize(320).jpeg({ quality: 70 }).toBuffer();
+    expect(await preview(created, group)).toEqual({ hint: 'multiple_faces' });
+    await wait();
+    const empty = await sharp({
+      create: { width: 320, height: 240, channels: 3, background: { r: 90, g: 90, b: 90 } },
+    })
+      .jpeg()
+      .toBuffer();
+    expect(await preview(created, empty)).toEqual({ hint: 'no_face' });
+    const view: Json = await (
+      await service.app.request(`/v1/sessions/${created.id}`, { headers: bearer(backend) })
+    ).json();
+    expect(view).toMatchObject({ status: 'created', attempts: 0, checkIds: [] });
+    const after: Json = await (
+      await service.app.request('/v1/audit?limit=500', { headers: bearer(checker) })
+    ).json();
+    expect(after.records).toHaveLength(before.records.length);
   });
 });

@@ -337,6 +337,47 @@ describe('POST /v1/sessions/{id}/captures', () => {
   });
 });
 
+describe('POST /v1/sessions/{id}/preview', () => {
+  const previewOf = (id: string, token: string, image: Uint8Array) => {
+    const form = new FormData();
+    form.append('image', new Blob([new Uint8Array(image)]), 'preview.jpg');
+    return request(`/v1/sessions/${id}/preview`, {
+      method: 'POST',
+      headers: bearer(token),
+      body: form,
+    });
+  };
+
+  it('answers a hint (here: unavailable, no detector in this process), bounded, rate-limited, by capture token only', async () => {
+    const created = await createSession();
+    const small = await sharp(await distinctFace(12))
+      .resize(80)
+      .jpeg()
+      .toBuffer();
+    const first = await previewOf(created.id, created.captureToken, small);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toEqual({ hint: 'unavailable' });
+    // A second one at once: too soon for this session (another session is not affected).
+    const again = await previewOf(created.id, created.captureToken, small);
+    expect(again.status).toBe(429);
+    expect(await again.json()).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(Number(again.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const other = await createSession();
+    expect((await previewOf(other.id, other.captureToken, small)).status).toBe(200);
+    expect((await previewOf(other.id, creator, small)).status).toBe(401);
+    expect((await previewOf(other.id, created.captureToken, small)).status).toBe(401);
+    const big = await sharp({
+      create: { width: 600, height: 600, channels: 3, background: { r: 1, g: 2, b: 3 } },
+    })
+      .png({ compressionLevel: 0 })
+      .toBuffer();
+    expect((await previewOf(other.id, other.captureToken, big)).status).toBe(413);
+    // No attempt spent, nothing judged.
+    const view = await readSession(created.id);
+    expect(view).toMatchObject({ status: 'created', attempts: 0, checkIds: [] });
+  });
+});
+
 describe('GET /capture/{id}', () => {
   it('serves the capture page publicly under a strict CSP, and says so when the session is unknown', async () => {
     const created = await createSession({ returnUrl: 'https://app.acme.test/done?x="<y>"' });
