@@ -4,6 +4,7 @@
  * folder, or to docs/images/ with IFAS_UPDATE_SCREENSHOTS=1 (the README shows those).
  */
 
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -32,6 +33,7 @@ let key: string;
 let shots: string;
 let receiver: Server;
 let crowdVideo: string;
+let mirroredVideo: string;
 let returnBase: string;
 const returned: Array<{ url: string; headers: IncomingHttpHeaders }> = [];
 
@@ -118,7 +120,13 @@ beforeAll(async () => {
   server = await startServer(
     // Face detection on: the page's live hints come from the server's preview (face detector only).
     serviceConfigFromEnv(
-      await testServiceEnv({ IFAS_PORT: '0', IFAS_DATA_DIR: dataDir, IFAS_DETECT_FACES: 'true' }),
+      await testServiceEnv({
+        IFAS_PORT: '0',
+        IFAS_DATA_DIR: dataDir,
+        IFAS_DETECT_FACES: 'true',
+        // Reference faces on, for the enrol session's test.
+        IFAS_REFERENCE_KEY: randomBytes(32).toString('base64'),
+      }),
     ),
     () => undefined,
   );
@@ -139,6 +147,11 @@ beforeAll(async () => {
     .toFile(pair);
   crowdVideo = join(work, 'crowd.y4m');
   await writeFakeCamera(pair, crowdVideo);
+  // A third camera, the portrait mirrored: a capture no earlier session has seen.
+  const mirrored = join(work, 'mirrored.png');
+  await sharp(SAMPLE_PORTRAIT).flop().toFile(mirrored);
+  mirroredVideo = join(work, 'mirrored.y4m');
+  await writeFakeCamera(mirrored, mirroredVideo);
 }, 120_000);
 
 /** Chromium whose fake camera plays `video` (one file per browser). */
@@ -258,6 +271,34 @@ describe('the capture page in Chromium with a fake camera', () => {
       await context.close();
     } finally {
       await crowd.close();
+    }
+  });
+
+  it('enrols the reference face from an enrol session completed on the page', async () => {
+    const camera = await launchWithCamera(mirroredVideo);
+    try {
+      const created = await createSession({ subject: 'grace@acme.test', purpose: 'enrol' });
+      const context = await camera.newContext({ viewport: PHONE, deviceScaleFactor: 1 });
+      await context.grantPermissions(['camera'], { origin: server.url });
+      const page = await context.newPage();
+      await page.goto(pageUrl(created));
+      await takePhoto(page);
+      expect(await outcomeOf(page)).toBe('passed');
+      const session = await api(`/v1/sessions/${created.id}`);
+      expect(session).toMatchObject({
+        purpose: 'enrol',
+        decision: 'live',
+        enrolment: { status: 'enrolled', reason: null },
+      });
+      expect(session.checkIds).toContain(session.enrolment.checkId);
+      // Now the subject has a reference: another enrol session without replaceReference is refused.
+      expect(await createSession({ subject: 'grace@acme.test', purpose: 'enrol' })).toMatchObject({
+        code: 'REFERENCE_REJECTED',
+        details: { reason: 'reference_exists' },
+      });
+      await context.close();
+    } finally {
+      await camera.close();
     }
   });
 });
