@@ -1590,10 +1590,18 @@ export interface components {
             /** @enum {string|null} */
             decision: "live" | "spoof" | "uncertain" | null;
             liveness: number | null;
+            /** @description The face against the subject’s enrolled reference; null without one. */
+            match?: {
+                matched: boolean;
+                score: number;
+                threshold: number;
+            } | null;
             qualityReason: string | null;
             rationale: string | null;
             /** @description live, spoof, uncertain, budget_exceeded, check_not_found, subject_mismatch, check_expired, check_already_used, face_mismatch, reference_required, session_not_found, session_not_judged, session_expired, session_already_used */
             reason: string;
+            /** @description Where a check or session was judged: whether the tenant requires an enrolled reference face (IFAS_IDENTITY). */
+            referenceRequired?: boolean;
             sessionId?: string;
         };
         JsonCaptureRequest: {

@@ -7,7 +7,7 @@
 
 import { recordIsAbout, type SubjectPolicy } from '../audit/audit-record.js';
 import type { AuditStore, StoredRecord } from '../audit/audit-store.js';
-import { type IdentityFailure, identityFailure } from '../face/face-match.js';
+import { type FaceMatch, type IdentityFailure, identityFailure } from '../face/face-match.js';
 
 export type RedeemFailure =
   | 'check_not_found'
@@ -16,7 +16,10 @@ export type RedeemFailure =
   | 'check_already_used'
   | IdentityFailure;
 
-export type Redemption = { ok: true; stored: StoredRecord } | { ok: false; reason: RedeemFailure };
+/** An identity refusal carries the match it judged (null: no reference where one is required). */
+export type Redemption =
+  | { ok: true; stored: StoredRecord }
+  | { ok: false; reason: RedeemFailure; match?: FaceMatch | null };
 
 export interface RedeemRequest {
   tenant: string;
@@ -49,7 +52,7 @@ export async function redeemCheck(
   }
   // The live face must be the account's face where a reference is enrolled (or required).
   const identity = identityFailure(stored.record.match, request.requireReference ?? false);
-  if (identity) return { ok: false, reason: identity };
+  if (identity) return { ok: false, reason: identity, match: stored.record.match ?? null };
   if (!(await store.consumeCheck(request.tenant, request.checkId, request.usedBy, now))) {
     return { ok: false, reason: 'check_already_used' };
   }

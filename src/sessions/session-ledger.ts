@@ -80,7 +80,13 @@ export type SessionRedeemFailure =
 /** `referenceRequired`: the policy the redemption applied (the tenant's, or the caller's override). */
 export type SessionRedemption =
   | { ok: true; session: SessionView; referenceRequired: boolean }
-  | { ok: false; reason: SessionRedeemFailure; referenceRequired: boolean };
+  | {
+      ok: false;
+      reason: SessionRedeemFailure;
+      referenceRequired: boolean;
+      /** Identity refusals: the match judged (null: no reference where one is required). */
+      match?: FaceMatch | null;
+    };
 
 export interface SessionLedgerOptions {
   store: SessionStore;
@@ -232,8 +238,8 @@ export class SessionLedger {
     const now = this.now();
     const referenceRequired =
       request.requireReference ?? this.options.requireReference?.(request.tenant) ?? false;
-    const refuse = (reason: SessionRedeemFailure): SessionRedemption => ({
-      ok: false,
+    const refuse = (reason: SessionRedeemFailure) => ({
+      ok: false as const,
       reason,
       referenceRequired,
     });
@@ -252,7 +258,7 @@ export class SessionLedger {
       return refuse('session_expired');
     }
     const identity = identityFailure(session.result.match, referenceRequired);
-    if (identity) return refuse(identity);
+    if (identity) return { ...refuse(identity), match: session.result.match ?? null };
     if (!(await this.options.store.consume(request.tenant, session.id, request.usedBy, now))) {
       return refuse('session_already_used');
     }

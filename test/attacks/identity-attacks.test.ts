@@ -119,6 +119,8 @@ describe('Attacker cases (each next to its legitimate twin)', () => {
     expect(await hook(VICTIM, attackerCheck)).toMatchObject({
       action: 'deny',
       reason: 'face_mismatch',
+      referenceRequired: false, // acme does not require one, but the victim has one enrolled
+      match: { matched: false },
     });
     expect(await cognitoVerify(VICTIM, await check(photos.attacker, VICTIM))).toBe(false);
 
@@ -163,6 +165,8 @@ describe('Attacker cases (each next to its legitimate twin)', () => {
     expect(await hook('new-hire', noReference, INITECH)).toMatchObject({
       action: 'deny',
       reason: 'reference_required',
+      referenceRequired: true,
+      match: null,
     });
     // The twin: once the face is enrolled for initech, the same person passes.
     expect(await enrolReference('initech', 'new-hire', photos.holder)).toBe(201);
