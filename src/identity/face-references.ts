@@ -82,6 +82,21 @@ export class FaceReferences {
     return reference;
   }
 
+  /** The subject's reference as it is now (stored form), to put back with `restoreStored`. */
+  async snapshotStored(tenant: string, storedSubject: string): Promise<ReferenceFace | null> {
+    return this.store.get(tenant, storedSubject);
+  }
+
+  /** Puts a snapshot back: the earlier reference, or none. */
+  async restoreStored(
+    tenant: string,
+    storedSubject: string,
+    snapshot: ReferenceFace | null,
+  ): Promise<void> {
+    if (snapshot) await this.store.put(tenant, storedSubject, snapshot);
+    else await this.store.delete(tenant, storedSubject);
+  }
+
   async remove(tenant: string, subject: string): Promise<boolean> {
     return this.store.delete(tenant, this.key(tenant, subject));
   }

@@ -210,12 +210,13 @@ export class SessionService extends SessionLedger {
       { replayed: nearCopy || !claimed, static: isStatic },
       session.maxAttempts - attempt,
     );
-    const enrolment = await this.enrolIfDue(session, verdict, judged);
+    const { enrolment, undo } = await this.enrolIfDue(session, verdict, judged);
     // An enrol session whose reference could not be stored has not done its job.
     const client: CaptureAnswer =
       enrolment?.status === 'refused' ? { status: 'failed' } : verdict.client;
     const decided = this.now();
     const appended = await this.appendDecision(
+      undo,
       sessionDecisionRecord({
         session,
         attempt,
@@ -251,11 +252,16 @@ export class SessionService extends SessionLedger {
     return client;
   }
 
-  /** The session's decision in the audit log before anyone is told; a failed write answers nothing. */
-  private async appendDecision(record: AuditRecord) {
+  /**
+   * The session's decision in the audit log before anyone is told; a failed write answers nothing and
+   * takes back what the attempt changed (`undo`: an enrolled reference face), so nothing stands that
+   * the log does not record.
+   */
+  private async appendDecision(undo: () => Promise<void>, record: AuditRecord) {
     try {
       return (await this.capturing.audit.append(record)).stored;
     } catch (error) {
+      await undo().catch(() => undefined);
       if (error instanceof StoreBusyError) throw error;
       throw new AuditWriteError(
         'the session decision could not be recorded, so it is not returned',
@@ -276,14 +282,21 @@ export class SessionService extends SessionLedger {
     session: SessionRow,
     verdict: AttemptVerdict,
     judged: readonly JudgedFrame[],
-  ): Promise<SessionEnrolment | null> {
-    if (session.purpose !== 'enrol' || verdict.client.status !== 'passed') return null;
+  ): Promise<{ enrolment: SessionEnrolment | null; undo: () => Promise<void> }> {
+    const nothing = async () => undefined;
+    if (session.purpose !== 'enrol' || verdict.client.status !== 'passed') {
+      return { enrolment: null, undo: nothing };
+    }
+    const refused = (reason: string) => ({
+      enrolment: { status: 'refused' as const, reason, checkId: null },
+      undo: nothing,
+    });
     const blocked = await this.enrolmentBlocked(
       session.tenant,
       session.subject,
       session.replaceReference,
     );
-    if (blocked !== null) return { status: 'refused', reason: blocked, checkId: null };
+    if (blocked !== null) return refused(blocked);
     const best = judged
       .filter((frame) => referenceRefusal(frame.outcome) === null)
       .reduce<JudgedFrame | null>(
@@ -295,7 +308,8 @@ export class SessionService extends SessionLedger {
         null,
       );
     const references = this.capturing.checks.references;
-    if (!best || !references) return { status: 'refused', reason: 'no_face', checkId: null };
+    if (!best || !references) return refused('no_face');
+    const before = await references.snapshotStored(session.tenant, session.subject);
     try {
       const reference = await enrolFromCheck(
         references,
@@ -304,15 +318,14 @@ export class SessionService extends SessionLedger {
         best.bytes,
         best.outcome,
       );
-      return { status: 'enrolled', reason: null, checkId: reference.checkId };
+      return {
+        enrolment: { status: 'enrolled', reason: null, checkId: reference.checkId },
+        undo: () => references.restoreStored(session.tenant, session.subject, before),
+      };
     } catch (error) {
       if (!(error instanceof ReferenceRejectedError)) throw error;
       const reason = error.details?.reason;
-      return {
-        status: 'refused',
-        reason: typeof reason === 'string' ? reason : 'rejected',
-        checkId: null,
-      };
+      return refused(typeof reason === 'string' ? reason : 'rejected');
     }
   }
 

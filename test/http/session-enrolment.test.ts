@@ -163,6 +163,37 @@ describe('Enrolment from a liveness session (purpose: enrol)', () => {
     });
   });
 
+  it('takes the reference back when the session decision cannot be written to the audit log', async () => {
+    // Fault injection on the real store: session decision records fail to append, checks still do.
+    const store = service.store;
+    const append = store.append.bind(store);
+    store.append = async (record, outbox) => {
+      if (record.session) throw new Error('the disk is full');
+      return append(record, outbox);
+    };
+    try {
+      const res = await createEnrolSession('dana');
+      const created: Json = await res.json();
+      const form = new FormData();
+      const face = await sharp(photos.holderAgain).flop().png().toBuffer();
+      for (const frame of await cameraFrames(face, 3, 331)) {
+        form.append('image', new Blob([new Uint8Array(frame)]), 'f.jpg');
+      }
+      const captured = await service.app.request(`/v1/sessions/${created.id}/captures`, {
+        method: 'POST',
+        headers: bearer(created.captureToken),
+        body: form,
+      });
+      expect(captured.status).toBe(500);
+      expect(await captured.json()).toMatchObject({ code: 'AUDIT_WRITE_FAILED' });
+    } finally {
+      store.append = append;
+    }
+    // No reference stands that the log does not record: the subject has none, and may enrol again.
+    expect((await checkOf('dana', photos.holderAgain)).match).toBeUndefined();
+    expect((await createEnrolSession('dana')).status).toBe(201);
+  });
+
   it('stores nothing from a session that does not pass (a still image sent as frames)', async () => {
     const res = await createEnrolSession('bruce');
     const created: Json = await res.json();
