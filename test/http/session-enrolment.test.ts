@@ -33,6 +33,19 @@ async function createEnrolSession(subject: string, extra: Record<string, unknown
 }
 
 /** Creates an enrol session and completes it with camera-like frames of `face`; the answer and the view. */
+/** POST the frames to the session's capture route with its capture token. */
+function sendFrames(created: Json, frames: readonly Uint8Array[]): Promise<Response> {
+  const form = new FormData();
+  for (const frame of frames) form.append('image', new Blob([new Uint8Array(frame)]), 'f.jpg');
+  return Promise.resolve(
+    service.app.request(`/v1/sessions/${created.id}/captures`, {
+      method: 'POST',
+      headers: bearer(created.captureToken),
+      body: form,
+    }),
+  );
+}
+
 async function enrolThroughSession(
   subject: string,
   face: Buffer,
@@ -42,15 +55,7 @@ async function enrolThroughSession(
   const res = await createEnrolSession(subject, extra);
   expect(res.status).toBe(201);
   const created: Json = await res.json();
-  const form = new FormData();
-  for (const frame of await cameraFrames(face, 3, seed)) {
-    form.append('image', new Blob([new Uint8Array(frame)]), 'f.jpg');
-  }
-  const captured = await service.app.request(`/v1/sessions/${created.id}/captures`, {
-    method: 'POST',
-    headers: bearer(created.captureToken),
-    body: form,
-  });
+  const captured = await sendFrames(created, await cameraFrames(face, 3, seed));
   expect(captured.status).toBe(200);
   const view = await service.app.request(`/v1/sessions/${created.id}`, {
     headers: bearer(backend),
@@ -144,16 +149,8 @@ describe('Enrolment from a liveness session (purpose: enrol)', () => {
       body: form,
     });
     expect(put.status).toBe(201);
-    const frames = new FormData();
     const mirrored = await sharp(photos.holder).flop().png().toBuffer();
-    for (const frame of await cameraFrames(mirrored, 3, 321)) {
-      frames.append('image', new Blob([new Uint8Array(frame)]), 'f.jpg');
-    }
-    const captured = await service.app.request(`/v1/sessions/${created.id}/captures`, {
-      method: 'POST',
-      headers: bearer(created.captureToken),
-      body: frames,
-    });
+    const captured = await sendFrames(created, await cameraFrames(mirrored, 3, 321));
     expect(await captured.json()).toEqual({ status: 'failed' });
     const record = await sessionRecord(created.id);
     expect(record.decision).toBe('live');
@@ -174,16 +171,8 @@ describe('Enrolment from a liveness session (purpose: enrol)', () => {
     try {
       const res = await createEnrolSession('dana');
       const created: Json = await res.json();
-      const form = new FormData();
       const face = await sharp(photos.holderAgain).flop().png().toBuffer();
-      for (const frame of await cameraFrames(face, 3, 331)) {
-        form.append('image', new Blob([new Uint8Array(frame)]), 'f.jpg');
-      }
-      const captured = await service.app.request(`/v1/sessions/${created.id}/captures`, {
-        method: 'POST',
-        headers: bearer(created.captureToken),
-        body: form,
-      });
+      const captured = await sendFrames(created, await cameraFrames(face, 3, 331));
       expect(captured.status).toBe(500);
       expect(await captured.json()).toMatchObject({ code: 'AUDIT_WRITE_FAILED' });
     } finally {
@@ -198,13 +187,7 @@ describe('Enrolment from a liveness session (purpose: enrol)', () => {
     const res = await createEnrolSession('bruce');
     const created: Json = await res.json();
     const still = await sharp(photos.attacker).jpeg().toBuffer();
-    const form = new FormData();
-    for (let i = 0; i < 3; i += 1) form.append('image', new Blob([new Uint8Array(still)]), 'f.jpg');
-    const captured = await service.app.request(`/v1/sessions/${created.id}/captures`, {
-      method: 'POST',
-      headers: bearer(created.captureToken),
-      body: form,
-    });
+    const captured = await sendFrames(created, [still, still, still]);
     expect(await captured.json()).toEqual({ status: 'failed' });
     const view: Json = await (
       await service.app.request(`/v1/sessions/${created.id}`, { headers: bearer(backend) })
