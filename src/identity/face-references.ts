@@ -60,10 +60,23 @@ export class FaceReferences {
     checkId: string,
     now = new Date(),
   ): Promise<ReferenceFace> {
-    return this.enrolStored(tenant, this.key(tenant, subject), image, face, checkId, now);
+    const reference = await this.enrolStored(
+      tenant,
+      this.key(tenant, subject),
+      image,
+      face,
+      checkId,
+      now,
+    );
+    if (!reference) throw new TypeError('a replacing enrolment always stores');
+    return reference;
   }
 
-  /** The same, for a subject already in its stored form (an enrol session keeps only that). */
+  /**
+   * The same, for a subject already in its stored form (an enrol session keeps only that). With
+   * `replace: false` it stores only where the subject has no reference yet, atomically, and answers
+   * null when one was there.
+   */
   async enrolStored(
     tenant: string,
     storedSubject: string,
@@ -71,15 +84,15 @@ export class FaceReferences {
     face: JudgedFace,
     checkId: string,
     now = new Date(),
-  ): Promise<ReferenceFace> {
+    { replace = true }: { replace?: boolean } = {},
+  ): Promise<ReferenceFace | null> {
     const reference: ReferenceFace = {
       model: this.model,
       descriptor: await this.descriptorOf(image, face),
       checkId,
       enrolledAt: now.toISOString(),
     };
-    await this.store.put(tenant, storedSubject, reference);
-    return reference;
+    return (await this.store.put(tenant, storedSubject, reference, { replace })) ? reference : null;
   }
 
   /** The subject's reference as it is now (stored form), to put back with `restoreStored`. */

@@ -10,8 +10,11 @@ import type { FaceReferences } from '../identity/face-references.js';
 import type { ReferenceFace } from '../identity/reference-store.js';
 import type { CheckOutcome } from './check-service.js';
 
-/** The subject as given (the subject routes) or in its stored form (a session keeps only that). */
-export type EnrolmentSubject = { subject: string } | { storedSubject: string };
+/**
+ * The subject as given (the subject routes: replaces any reference) or in its stored form (a session
+ * keeps only that; `replace: false` stores only where there is none yet, atomically).
+ */
+export type EnrolmentSubject = { subject: string } | { storedSubject: string; replace: boolean };
 
 /** Why a checked photo cannot become a reference face, or null when it can. */
 export function referenceRefusal(outcome: CheckOutcome): string | null {
@@ -37,7 +40,20 @@ export async function enrolFromCheck(
       details: { reason: reason ?? 'no_face', decision: record.decision, checkId: record.checkId },
     });
   }
-  return 'subject' in who
-    ? references.enrol(tenant, who.subject, image, face, record.checkId)
-    : references.enrolStored(tenant, who.storedSubject, image, face, record.checkId);
+  if ('subject' in who) return references.enrol(tenant, who.subject, image, face, record.checkId);
+  const stored = await references.enrolStored(
+    tenant,
+    who.storedSubject,
+    image,
+    face,
+    record.checkId,
+    new Date(),
+    { replace: who.replace },
+  );
+  if (!stored) {
+    throw new ReferenceRejectedError('the subject already has a reference face', {
+      details: { reason: 'reference_exists', decision: record.decision, checkId: record.checkId },
+    });
+  }
+  return stored;
 }

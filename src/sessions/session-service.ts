@@ -314,7 +314,8 @@ export class SessionService extends SessionLedger {
       const reference = await enrolFromCheck(
         references,
         session.tenant,
-        { storedSubject: session.subject },
+        // Without replaceReference, an enrolment racing this one (or a PUT) may have stored one since.
+        { storedSubject: session.subject, replace: session.replaceReference },
         best.bytes,
         best.outcome,
       );

@@ -63,6 +63,13 @@ async function enrolThroughSession(
   return { answer: await captured.json(), view: await view.json(), id: created.id };
 }
 
+/** The photo with a plain border on some sides: the same face in a picture no earlier session showed. */
+const bordered = (photo: Buffer, sides: { left?: number; top?: number }) =>
+  sharp(photo)
+    .extend({ ...sides, background: { r: 60, g: 64, b: 72 } })
+    .png()
+    .toBuffer();
+
 async function checkOf(subject: string, image: Buffer): Promise<Json> {
   const form = new FormData();
   form.append('image', new Blob([new Uint8Array(image)]), 'face.png');
@@ -158,6 +165,27 @@ describe('Enrolment from a liveness session (purpose: enrol)', () => {
       clientStatus: 'failed',
       enrolment: { status: 'refused', reason: 'reference_exists', checkId: null },
     });
+  });
+
+  it('lets only one of two enrol sessions completed at the same instant store the reference', async () => {
+    const [one, two] = await Promise.all([
+      // Crops no earlier session showed (the replay defence compares every capture of the tenant).
+      enrolThroughSession('erin', await bordered(photos.holder, { left: 90 }), 341),
+      enrolThroughSession('erin', await bordered(photos.holderAgain, { top: 80 }), 342),
+    ]);
+    const outcomes = [one, two].map((s) => s.view.enrolment);
+    expect(outcomes.filter((e) => e?.status === 'enrolled')).toHaveLength(1);
+    // The other: refused (reference_exists), or — when the winner's reference appeared while its frames
+    // were being matched, so some frames carry a match and some none — failed as face_mismatch.
+    const loser = [one, two].find((s) => s.view.enrolment?.status !== 'enrolled');
+    expect(loser?.answer).toEqual({ status: 'failed' });
+    if (loser?.view.enrolment) {
+      expect(loser.view.enrolment).toEqual({
+        status: 'refused',
+        reason: 'reference_exists',
+        checkId: null,
+      });
+    } else expect(loser?.view.reasons).toContain('face_mismatch');
   });
 
   it('takes the reference back when the session decision cannot be written to the audit log', async () => {
