@@ -47,6 +47,7 @@ export const ERROR_CODES = [
   'SESSION_EXPIRED',
   'SESSION_EXHAUSTED',
   'INFER_WORKER_CRASHED',
+  'RATE_LIMITED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -338,6 +339,20 @@ export class InferenceWorkerCrashedError extends AppError {
   readonly title = 'Model worker crashed';
 }
 
+/** Too many requests of one kind from one client in a short time (429), e.g. a session's previews. */
+export class RateLimitedError extends AppError {
+  readonly code = 'RATE_LIMITED';
+  readonly status = 429;
+  readonly title = 'Too many requests';
+  constructor(
+    readonly retryAfterSeconds: number,
+    message: string,
+    options?: AppErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** What a code needs besides its message to be rebuilt elsewhere (over the infer wire). */
 export interface ErrorExtras {
   details?: Record<string, unknown> | undefined;
@@ -406,6 +421,8 @@ const ERROR_FACTORIES: Record<ErrorCode, ErrorFactory> = {
   SESSION_EXPIRED: plain(SessionExpiredError),
   SESSION_EXHAUSTED: plain(SessionExhaustedError),
   INFER_WORKER_CRASHED: plain(InferenceWorkerCrashedError),
+  RATE_LIMITED: (message, extras) =>
+    new RateLimitedError(extras.retryAfterSeconds ?? 1, message, optionsOf(extras)),
 };
 
 export function isErrorCode(code: string): code is ErrorCode {
@@ -421,7 +438,9 @@ export function errorForCode(code: ErrorCode, message: string, extras: ErrorExtr
 export function extrasOf(error: AppError): ErrorExtras {
   return {
     ...(error.details ? { details: error.details } : {}),
-    ...(error instanceof QueueFullError || error instanceof StoreBusyError
+    ...(error instanceof QueueFullError ||
+    error instanceof StoreBusyError ||
+    error instanceof RateLimitedError
       ? { retryAfterSeconds: error.retryAfterSeconds }
       : {}),
     ...(error instanceof ForbiddenError ? { requiredScope: error.requiredScope } : {}),

@@ -221,6 +221,7 @@ export async function buildService(
   const sessions = new SessionService({
     store: await SessionStore.open(db),
     checks,
+    audit: store,
     subjectPolicy,
     config: config.sessions,
     publicUrl: config.publicUrl,

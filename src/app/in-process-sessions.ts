@@ -20,7 +20,7 @@ export function inProcessSessions(
       usedBy: options.usedBy ?? 'ifas-guard-middleware',
     });
     return redemption.ok
-      ? { redeemed: true, check: checkOfSession(redemption.session) }
+      ? { redeemed: true, check: checkOfSession(redemption.session, redemption.referenceRequired) }
       : { redeemed: false, reason: redemption.reason };
   };
 }

@@ -42,6 +42,8 @@ export interface AuditQuery {
   modelVersion?: string;
   /** One check's record (the console's look-up by check id). */
   checkId?: string;
+  /** A liveness session's own decision records (check ids `<session id>.<attempt>`). */
+  sessionId?: string;
   /** Cursor: only records after this sequence number. */
   afterSeq?: number;
   /**

@@ -148,6 +148,12 @@ export class SqlAuditStore implements AuditStore {
         values.push(value);
       }
     }
+    if (query.sessionId !== undefined) {
+      // A prefix compare that needs no LIKE escaping (session ids contain `_`); the length is ours.
+      const prefix = `${query.sessionId}.`;
+      where.push(`substr(check_id, 1, ${prefix.length}) = ?`);
+      values.push(prefix);
+    }
     if (query.subjects) {
       where.push(`subject IN (${query.subjects.map(() => '?').join(', ') || 'NULL'})`);
       values.push(...query.subjects);

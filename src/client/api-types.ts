@@ -247,6 +247,8 @@ export interface paths {
                     modelVersion?: string;
                     /** @description json pages: asc = chain order (oldest first), desc = newest first. Exports are always in chain order. */
                     order?: "asc" | "desc";
+                    /** @description A liveness session’s own decision records (one per attempt); each lists its frames’ check ids. */
+                    session?: string;
                     subject?: string;
                     /** @description Records before this time. */
                     to?: string;
@@ -1276,6 +1278,105 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sessions/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Live hints before an attempt: face detection and capture quality on one small frame
+         * @description Authenticated by the capture token only. One downscaled frame (multipart `image`, at most 65536 bytes and 102400 pixels) and the width the attempt's frames will have (`captureWidth`, default 640). Runs the face detector and the capture-quality gates only: no liveness, no score, nothing recorded, no attempt spent. At most one every 400 ms per session (429 RATE_LIMITED with Retry-After). `unavailable` where this deployment runs no face detector in the API process.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "multipart/form-data": components["schemas"]["PreviewRequest"];
+                };
+            };
+            responses: {
+                /** @description The hint. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PreviewAnswer"];
+                    };
+                };
+                /** @description No capture token, a wrong one, or one already used. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such session. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description SESSION_EXPIRED or SESSION_EXHAUSTED. */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The frame is over the size limit. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No frame, or not an image. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RATE_LIMITED: previews of this session are too frequent. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sessions/{id}/redemption": {
         parameters: {
             query?: never;
@@ -1563,7 +1664,9 @@ export interface components {
             qualityReason: string | null;
             rationale: string | null;
             /** @enum {string|null} */
-            rationaleSource: "model" | "quality-gate" | null;
+            rationaleSource: "model" | "quality-gate" | "session" | null;
+            /** @description The tenant’s policy (IFAS_IDENTITY requireReference): a login with this check passes only when `match.matched`; without an enrolled reference it fails. Guards over HTTP enforce it from here. */
+            referenceRequired?: boolean;
             /** @description As stored (a keyed hash under that policy). */
             subject: string | null;
             threshold: number;
@@ -1587,6 +1690,11 @@ export interface components {
             maxAttempts: number;
             /** @enum {string} */
             purpose: "login" | "enrol" | "step_up";
+            /**
+             * @description enrol sessions only: replace a reference face the subject already has (the new face must still match it). Without it, an enrol session for a subject with a reference is refused (422 REFERENCE_REJECTED, reason reference_exists).
+             * @default false
+             */
+            replaceReference: boolean;
             /**
              * Format: uri
              * @description Where the capture page sends the person afterwards, with ?sessionId=.
@@ -1623,10 +1731,18 @@ export interface components {
             /** @enum {string|null} */
             decision: "live" | "spoof" | "uncertain" | null;
             liveness: number | null;
+            /** @description The face against the subject’s enrolled reference; null without one. */
+            match?: {
+                matched: boolean;
+                score: number;
+                threshold: number;
+            } | null;
             qualityReason: string | null;
             rationale: string | null;
             /** @description live, spoof, uncertain, budget_exceeded, check_not_found, subject_mismatch, check_expired, check_already_used, face_mismatch, reference_required, session_not_found, session_not_judged, session_expired, session_already_used */
             reason: string;
+            /** @description Where a check or session was judged: whether the tenant requires an enrolled reference face (IFAS_IDENTITY). */
+            referenceRequired?: boolean;
             sessionId?: string;
         };
         JsonCaptureRequest: {
@@ -1681,6 +1797,22 @@ export interface components {
             /** @description Your id for the person; stored as given or as a keyed hash, by policy. */
             subject?: string;
         };
+        PreviewAnswer: {
+            /**
+             * @description ok: one clear face; a capture-quality reason (move closer, one face only, more light …); unavailable: no face detector in this API process. Never a liveness score.
+             * @enum {string}
+             */
+            hint: "ok" | "unavailable" | "no_face" | "multiple_faces" | "face_too_small" | "too_dark" | "overexposed" | "too_blurry";
+        };
+        PreviewRequest: {
+            /**
+             * @description The width of the frames the attempt will send (face size is judged at that size).
+             * @default 640
+             */
+            captureWidth: number;
+            /** Format: binary */
+            image: string;
+        };
         Problem: {
             /** @example INPUT_NOT_AN_IMAGE */
             code: string;
@@ -1730,6 +1862,19 @@ export interface components {
             createdAt: string;
             /** @enum {string|null} */
             decision: "live" | "spoof" | "uncertain" | null;
+            /** @description Each attempt’s own decision record in the audit log (id `<session id>.<attempt>`): reasons, frame check ids, what the client was told. GET /v1/audit?session=<id> lists them. */
+            decisionRecords: {
+                hash: string;
+                id: string;
+                seq: number;
+            }[];
+            /** @description enrol sessions: the reference face stored from the best frame (checkId), or refused (reason: reference_exists, no_face, …); null before a passing attempt and for other purposes. */
+            enrolment: {
+                checkId: string | null;
+                reason: string | null;
+                /** @enum {string} */
+                status: "enrolled" | "refused";
+            } | null;
             expiresAt: string;
             id: string;
             judgedAt: string | null;
@@ -1748,6 +1893,7 @@ export interface components {
             rationale: string | null;
             /** @description replayed_capture, static_frames, frames_disagree, face_mismatch, or a capture-quality reason. */
             reasons: string[];
+            replaceReference: boolean;
             /** @enum {string} */
             status: "created" | "capturing" | "judged" | "expired" | "consumed";
             /** @description As stored (a keyed hash under that policy). */
@@ -1757,6 +1903,8 @@ export interface components {
             /** @enum {string|null} */
             reason: "session_not_found" | "subject_mismatch" | "session_not_judged" | "session_expired" | "session_already_used" | "face_mismatch" | "reference_required" | null;
             redeemed: boolean;
+            /** @description The tenant’s policy this redemption applied: when true, the session redeemed only because its frames matched the subject’s enrolled reference (`session.match.matched`). Guards enforce it from here. */
+            referenceRequired: boolean;
             session: components["schemas"]["Session"] & (Record<string, never> | null);
         };
         VerifyHookRequest: {

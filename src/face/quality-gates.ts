@@ -11,13 +11,16 @@ import { type RgbImage, sampleWindow } from '../image/affine-sample.js';
 import { cropWindow } from './crop-policy.js';
 import type { Face } from './face-detector.js';
 
-export type QualityReason =
-  | 'no_face'
-  | 'multiple_faces'
-  | 'face_too_small'
-  | 'too_dark'
-  | 'overexposed'
-  | 'too_blurry';
+export const QUALITY_REASONS = [
+  'no_face',
+  'multiple_faces',
+  'face_too_small',
+  'too_dark',
+  'overexposed',
+  'too_blurry',
+] as const;
+
+export type QualityReason = (typeof QUALITY_REASONS)[number];
 
 export interface QualityThresholds {
   /** Minimum longer side of the face box, source pixels. */

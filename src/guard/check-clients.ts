@@ -16,7 +16,10 @@ export interface GuardCheck {
   qualityReason: string | null;
   /** Present when the subject has an enrolled reference face. */
   match?: FaceMatch;
-  /** The service's policy for this tenant requires an enrolled reference (known in-process only). */
+  /**
+   * The service's policy for this tenant requires an enrolled reference: from the check or redemption
+   * answer over HTTP (`referenceRequired`), from the service itself in-process.
+   */
   referenceRequired?: boolean;
 }
 

@@ -41,8 +41,9 @@ export interface GuardOptions {
   onUnavailable?: 'deny' | 'allow';
   /**
    * Deny subjects without an enrolled reference face (a live face must also be the account's face).
-   * Default: the service's tenant policy in-process (IFAS_IDENTITY), false over HTTP in image mode; in
-   * session mode the service always applies its tenant policy when it redeems the session.
+   * The service's tenant policy (IFAS_IDENTITY) always applies: its check and redemption answers say
+   * `referenceRequired`, in-process and over HTTP alike. This option can only make the guard stricter
+   * (true requires a reference even where the tenant does not); false never relaxes the service's policy.
    */
   requireReference?: boolean;
   /** Told about every denial with its full verdict (decision, rationale), for the host's own logs. */
@@ -131,9 +132,10 @@ function judged(check: GuardCheck, options: GuardOptions): GuardVerdict {
       detail: check.rationale ?? `the liveness decision was ${check.decision}`,
     };
   }
+  // At least as strict as the service: the local option adds to the tenant's policy, never removes it.
   const identity = identityFailure(
     check.match,
-    options.requireReference ?? check.referenceRequired ?? false,
+    options.requireReference === true || check.referenceRequired === true,
   );
   if (identity) {
     return { allowed: false, check, reason: 'identity', status: 403, detail: identity };

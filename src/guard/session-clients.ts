@@ -28,9 +28,13 @@ export interface GuardSession {
   match?: FaceMatch | null;
 }
 
-/** A session as the guard sees it: the session id stands in the check id's place. */
-export function checkOfSession(session: GuardSession): GuardCheck {
+/**
+ * A session as the guard sees it: the session id stands in the check id's place, and the service's
+ * policy for the tenant (`referenceRequired`, from the redemption) comes along for the guard to enforce.
+ */
+export function checkOfSession(session: GuardSession, referenceRequired: boolean): GuardCheck {
   return {
+    referenceRequired,
     id: session.id,
     decision: session.decision ?? 'uncertain',
     liveness: session.liveness,
@@ -68,9 +72,9 @@ export function remoteSessions(options: RemoteOptions): SessionClient {
         problem.code ?? 'GUARD_FAILED',
       );
     }
-    const { redeemed, reason, session } = answer.data;
+    const { redeemed, reason, session, referenceRequired } = answer.data;
     return redeemed && session
-      ? { redeemed: true, check: checkOfSession(session) }
+      ? { redeemed: true, check: checkOfSession(session, referenceRequired) }
       : { redeemed: false, reason: reason ?? 'session_not_found' };
   };
 }

@@ -8,7 +8,7 @@
 import type { Caller, SubjectPolicy } from '../audit/audit-record.js';
 import type { AuditLog, StoredRecord } from '../audit/audit-store.js';
 import type { HookAction, HookConfig } from '../config/hook-config.js';
-import { type IdentityFailure, identityFailure } from '../face/face-match.js';
+import { type FaceMatch, type IdentityFailure, identityFailure } from '../face/face-match.js';
 import type { Decision, ExplainMode } from '../inference/check-result.js';
 import type { CheckService } from '../service/check-service.js';
 import { type RedeemFailure, redeemCheck } from '../service/redeem-check.js';
@@ -39,6 +39,12 @@ export interface HookAnswer {
   rationale: string | null;
   attackMedium: string | null;
   qualityReason: string | null;
+  /**
+   * The identity rule the answer applied, where a check or session was found: whether the tenant
+   * requires an enrolled reference face, and the face match (null without a reference).
+   */
+  referenceRequired?: boolean;
+  match?: FaceMatch | null;
 }
 
 export class HookDecider {
@@ -57,9 +63,16 @@ export class HookDecider {
   private answerFor(stored: StoredRecord): HookAnswer {
     const r = stored.record;
     // A live face that is not the account's enrolled face is denied like a spoof.
-    const identity =
-      r.decision === 'live' ? identityFailure(r.match, this.requireReference(r.tenant)) : null;
-    if (identity) return { ...this.refusal(identity, 'deny', r.checkId), decision: r.decision };
+    const referenceRequired = this.requireReference(r.tenant);
+    const identityRule = { referenceRequired, match: r.match ?? null };
+    const identity = r.decision === 'live' ? identityFailure(r.match, referenceRequired) : null;
+    if (identity) {
+      return {
+        ...this.refusal(identity, 'deny', r.checkId),
+        decision: r.decision,
+        ...identityRule,
+      };
+    }
     const action: HookAction =
       r.decision === 'live' ? 'allow' : r.decision === 'spoof' ? 'deny' : this.config.onUncertain;
     return {
@@ -71,6 +84,7 @@ export class HookDecider {
       rationale: r.rationale,
       attackMedium: r.attackMedium,
       qualityReason: r.qualityReason,
+      ...identityRule,
     };
   }
 
@@ -101,8 +115,21 @@ export class HookDecider {
           usedBy: question.via,
           requireReference: this.requireReference(question.tenant),
         })
-      : ({ ok: false, reason: 'session_not_found' } as const);
-    if (!redemption.ok) return { ...this.refusal(redemption.reason, 'deny', null), sessionId };
+      : ({
+          ok: false,
+          reason: 'session_not_found',
+          referenceRequired: this.requireReference(question.tenant),
+        } as const);
+    if (!redemption.ok) {
+      return {
+        ...this.refusal(redemption.reason, 'deny', null),
+        sessionId,
+        referenceRequired: redemption.referenceRequired,
+        ...('match' in redemption && redemption.match !== undefined
+          ? { match: redemption.match }
+          : {}),
+      };
+    }
     const session = redemption.session;
     const decision = session.decision ?? 'uncertain';
     return {
@@ -116,6 +143,8 @@ export class HookDecider {
       rationale: session.rationale,
       attackMedium: session.attackMedium,
       qualityReason: null,
+      referenceRequired: redemption.referenceRequired,
+      match: session.match,
     };
   }
 
@@ -143,9 +172,16 @@ export class HookDecider {
       usedBy: question.via,
       requireReference: this.requireReference(question.tenant),
     });
-    return redemption.ok
-      ? this.answerFor(redemption.stored)
-      : this.refusal(redemption.reason, 'deny', question.checkId ?? null);
+    if (redemption.ok) return this.answerFor(redemption.stored);
+    const refused = this.refusal(redemption.reason, 'deny', question.checkId ?? null);
+    // An identity refusal says which rule and which match refused it.
+    return redemption.match === undefined
+      ? refused
+      : {
+          ...refused,
+          referenceRequired: this.requireReference(question.tenant),
+          match: redemption.match,
+        };
   }
 
   /** Answers within the budget; `budgetMs` overrides the configured one (an IdP may say how long it waits). */

@@ -120,6 +120,7 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, options: AuditRout
       ...(q.attackMedium ? { attackMedium: q.attackMedium } : {}),
       ...(q.modelVersion ? { modelVersion: q.modelVersion } : {}),
       ...(q.checkId ? { checkId: q.checkId } : {}),
+      ...(q.session ? { sessionId: q.session } : {}),
     };
     if (q.format === 'json') {
       const newestFirst = q.order === 'desc';

@@ -5,9 +5,11 @@
 
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
+import type { StoredRecord } from '../audit/audit-store.js';
 import { mediaTypeOf } from '../audit/image-vault.js';
 import { requireScope } from '../auth/auth-middleware.js';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors.js';
+import type { StageTimings } from '../inference/check-result.js';
 import type { CheckRequest, CheckService } from '../service/check-service.js';
 import type { AppEnv } from './app-env.js';
 import { boundedBody } from './bounded-body.js';
@@ -120,6 +122,12 @@ interface CheckInput {
 
 export function registerCheckRoutes(app: OpenAPIHono<AppEnv>, options: CheckRouteOptions): void {
   const { checks } = options;
+  // Every check answer says whether the tenant requires a reference match, so a guard over HTTP
+  // applies the service's policy rather than guessing it.
+  const viewOf = (stored: StoredRecord, timings?: StageTimings) => ({
+    ...checkViewOf(stored, timings),
+    referenceRequired: checks.references?.requireReference(stored.record.tenant) ?? false,
+  });
   app.use('/v1/checks', boundedBody(options.maxBodyBytes));
   app.on('POST', '/v1/checks', requireScope('checks:write'));
   app.on('GET', '/v1/checks/:id', requireScope('checks:read'));
@@ -159,7 +167,7 @@ export function registerCheckRoutes(app: OpenAPIHono<AppEnv>, options: CheckRout
       const outcome = await checks.submit(request);
       if (!outcome.created) c.header('idempotent-replayed', 'true');
       c.header('location', `/v1/checks/${outcome.stored.record.checkId}`);
-      const view = checkViewOf(outcome.stored, outcome.result?.timings);
+      const view = viewOf(outcome.stored, outcome.result?.timings);
       return outcome.created ? c.json(view, 201) : c.json(view, 200);
     }
 
@@ -176,7 +184,7 @@ export function registerCheckRoutes(app: OpenAPIHono<AppEnv>, options: CheckRout
           onText: (text) => send('rationale', { text }),
         });
         send('check', {
-          ...checkViewOf(outcome.stored, outcome.result?.timings),
+          ...viewOf(outcome.stored, outcome.result?.timings),
           replayed: !outcome.created,
         });
       } catch (error) {
@@ -188,7 +196,7 @@ export function registerCheckRoutes(app: OpenAPIHono<AppEnv>, options: CheckRout
 
   app.openapi(getCheck, async (c) => {
     const stored = await checks.find(c.get('principal').tenant, c.req.valid('param').id);
-    return c.json(checkViewOf(stored), 200);
+    return c.json(viewOf(stored), 200);
   });
 
   app.openapi(getCheckImage, async (c) => {

@@ -14,6 +14,7 @@ import { Webhook } from 'standardwebhooks';
 import type { ReplayGuard } from '../audit/hook-deliveries.js';
 import type { HookConfig } from '../config/hook-config.js';
 import { HookAuthenticationError, HookReplayError, ValidationError } from '../errors.js';
+import { faceMatchSchema } from '../face/face-match.js';
 import type { HookAnswer, HookDecider } from '../hooks/hook-decider.js';
 import {
   oktaAuthenticator,
@@ -73,6 +74,13 @@ const hookAnswerSchema = z
     rationale: z.string().nullable(),
     attackMedium: z.string().nullable(),
     qualityReason: z.string().nullable(),
+    referenceRequired: z.boolean().optional().openapi({
+      description:
+        'Where a check or session was judged: whether the tenant requires an enrolled reference face (IFAS_IDENTITY).',
+    }),
+    match: faceMatchSchema.nullable().optional().openapi({
+      description: 'The face against the subject’s enrolled reference; null without one.',
+    }),
   })
   .openapi('HookAnswer');
 

@@ -12,6 +12,7 @@ import {
   InternalError,
   problemTypeFor,
   QueueFullError,
+  RateLimitedError,
   StoreBusyError,
 } from '../errors.js';
 
@@ -58,7 +59,11 @@ export function problemFor(
       : new InternalError('the server failed to handle the request; it has been logged');
   const challenge = challengeFor(known);
   if (challenge) headers['www-authenticate'] = challenge;
-  if (known instanceof QueueFullError || known instanceof StoreBusyError) {
+  if (
+    known instanceof QueueFullError ||
+    known instanceof StoreBusyError ||
+    known instanceof RateLimitedError
+  ) {
     headers['retry-after'] = String(known.retryAfterSeconds);
   }
   return {

@@ -64,7 +64,7 @@ export const checkSchema = z
     threshold: z.number(),
     judgment: z.enum(JUDGMENTS).nullable(),
     rationale: z.string().nullable(),
-    rationaleSource: z.enum(['model', 'quality-gate']).nullable(),
+    rationaleSource: z.enum(['model', 'quality-gate', 'session']).nullable(),
     attackMedium: z.string().nullable(),
     qualityReason: z.string().nullable(),
     subject: z
@@ -81,6 +81,10 @@ export const checkSchema = z
     match: faceMatchSchema.optional().openapi({
       description:
         'Present when the subject has an enrolled reference face: cosine similarity of this face to it, the threshold, and whether it matched. A login passes only when live and matched.',
+    }),
+    referenceRequired: z.boolean().optional().openapi({
+      description:
+        'The tenant’s policy (IFAS_IDENTITY requireReference): a login with this check passes only when `match.matched`; without an enrolled reference it fails. Guards over HTTP enforce it from here.',
     }),
     timings: z
       .record(z.string(), z.number())
@@ -150,6 +154,10 @@ export const auditQuerySchema = z.object({
   attackMedium: z.string().min(1).max(64).optional(),
   modelVersion: z.string().min(1).max(64).optional(),
   checkId: z.string().min(1).max(64).optional().openapi({ description: 'One check’s record.' }),
+  session: z.string().min(1).max(64).optional().openapi({
+    description:
+      'A liveness session’s own decision records (one per attempt); each lists its frames’ check ids.',
+  }),
   cursor: z
     .string()
     .regex(/^\d+$/)

@@ -16,7 +16,12 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../errors.js';
-import { MAX_FRAMES, type SessionService } from '../sessions/session-service.js';
+import {
+  MAX_FRAMES,
+  PREVIEW_MAX_BYTES,
+  PREVIEW_MAX_PIXELS,
+  type SessionService,
+} from '../sessions/session-service.js';
 import type { AppEnv } from './app-env.js';
 import { boundedBody } from './bounded-body.js';
 import { AUTH_RESPONSES } from './check-routes.js';
@@ -27,6 +32,8 @@ import {
   createSessionRequestSchema,
   jsonCaptureRequestSchema,
   multipartCaptureRequestSchema,
+  previewAnswerSchema,
+  previewRequestSchema,
   redeemSessionRequestSchema,
   redemptionSchema,
   sessionIdParamSchema,
@@ -41,9 +48,9 @@ export interface SessionRouteOptions {
   maxRedeemAgeSeconds: number;
 }
 
-const CAPTURE_PATH = /^\/v1\/sessions\/[^/]+\/captures$/;
+const CAPTURE_PATH = /^\/v1\/sessions\/[^/]+\/(captures|preview)$/;
 
-/** The capture route authenticates by the capture token itself, not by an API key or JWT. */
+/** The capture and preview routes authenticate by the capture token itself, not by an API key or JWT. */
 export function isCapturePath(path: string): boolean {
   return CAPTURE_PATH.test(path);
 }
@@ -144,6 +151,35 @@ const postCapture = createRoute({
   },
 });
 
+const postPreview = createRoute({
+  method: 'post',
+  path: '/v1/sessions/{id}/preview',
+  summary: 'Live hints before an attempt: face detection and capture quality on one small frame',
+  description:
+    'Authenticated by the capture token only. One downscaled frame (multipart `image`, at most ' +
+    `${PREVIEW_MAX_BYTES} bytes and ${PREVIEW_MAX_PIXELS} pixels) and the width the attempt's frames will have ` +
+    '(`captureWidth`, default 640). Runs the face detector and the capture-quality gates only: no liveness, ' +
+    'no score, nothing recorded, no attempt spent. At most one every 400 ms per session (429 RATE_LIMITED ' +
+    'with Retry-After). `unavailable` where this deployment runs no face detector in the API process.',
+  security: [{ captureToken: [] }],
+  request: {
+    params: sessionIdParamSchema,
+    body: { content: { 'multipart/form-data': { schema: previewRequestSchema } } },
+  },
+  responses: {
+    200: {
+      description: 'The hint.',
+      content: { 'application/json': { schema: previewAnswerSchema } },
+    },
+    401: problemAnswer('No capture token, a wrong one, or one already used.'),
+    404: problemAnswer('No such session.'),
+    410: problemAnswer('SESSION_EXPIRED or SESSION_EXHAUSTED.'),
+    413: problemAnswer('The frame is over the size limit.'),
+    422: problemAnswer('No frame, or not an image.'),
+    429: problemAnswer('RATE_LIMITED: previews of this session are too frequent.'),
+  },
+});
+
 function bearerToken(c: Context<AppEnv>): string | null {
   const match = /^Bearer +([^\s]+)\s*$/i.exec(c.req.header('authorization') ?? '');
   return match?.[1] ?? null;
@@ -198,18 +234,19 @@ export function registerSessionRoutes(
   app.on('POST', '/v1/sessions/:id/redemption', requireScope('sessions:write'));
   app.on('GET', '/v1/sessions/:id', requireScope('sessions:read'));
 
-  app.use(
-    '/v1/sessions/:id/captures',
-    cors({
-      // Only origins the session's tenant configured; anything else gets no grant (the page on this
-      // service's own origin needs none).
-      origin: async (origin, c) =>
-        (await sessions.originAllowed(c.req.param('id') ?? '', origin)) ? origin : null,
-      allowMethods: ['POST'],
-      allowHeaders: ['authorization', 'content-type'],
-      maxAge: 600,
-    }),
-  );
+  // The tenant's allowed origins may post captures and previews; anything else gets no grant (the
+  // page on this service's own origin needs none).
+  const tenantOrigins = cors({
+    origin: async (origin, c) =>
+      (await sessions.originAllowed(c.req.param('id') ?? '', origin)) ? origin : null,
+    allowMethods: ['POST'],
+    allowHeaders: ['authorization', 'content-type'],
+    maxAge: 600,
+  });
+  app.use('/v1/sessions/:id/captures', tenantOrigins);
+  app.use('/v1/sessions/:id/preview', tenantOrigins);
+  // A preview is one small frame: its own, much lower body bound (the frame, the form's framing).
+  app.use('/v1/sessions/:id/preview', boundedBody(PREVIEW_MAX_BYTES + 4096));
 
   app.openapi(createSession, async (c) => {
     const principal = c.get('principal');
@@ -236,12 +273,41 @@ export function registerSessionRoutes(
       maxAgeSeconds: options.maxRedeemAgeSeconds,
       usedBy: `${principal.caller.kind}:${principal.caller.id}`,
     });
+    const { referenceRequired } = redemption;
     return c.json(
       redemption.ok
-        ? { redeemed: true, reason: null, session: redemption.session }
-        : { redeemed: false, reason: redemption.reason, session: null },
+        ? { redeemed: true, reason: null, session: redemption.session, referenceRequired }
+        : { redeemed: false, reason: redemption.reason, session: null, referenceRequired },
       200,
     );
+  });
+
+  app.openAPIRegistry.registerPath(postPreview);
+  app.post('/v1/sessions/:id/preview', async (c: Context<AppEnv>) => {
+    const parsedId = sessionIdParamSchema.shape.id.safeParse(c.req.param('id'));
+    if (!parsedId.success) throw new NotFoundError('no such session');
+    const token = bearerToken(c);
+    await sessions.authorizeCapture(parsedId.data, token);
+    const form = await c.req.formData().catch(() => {
+      throw new UnsupportedMediaTypeError('send multipart/form-data with one image part');
+    });
+    const image = form.get('image');
+    if (!(image instanceof File)) throw new ValidationError('send one image part');
+    if (image.size > PREVIEW_MAX_BYTES) {
+      throw new PayloadTooLargeError(`a preview frame is at most ${PREVIEW_MAX_BYTES} bytes`);
+    }
+    const width = previewRequestSchema.shape.captureWidth.safeParse(
+      form.get('captureWidth') ?? undefined,
+    );
+    if (!width.success) throw new ValidationError('captureWidth must be an integer, 1 to 4096');
+    const answer = await sessions.preview(
+      parsedId.data,
+      token,
+      new Uint8Array(await image.arrayBuffer()),
+      width.data,
+    );
+    c.header('cache-control', 'no-store');
+    return c.json(z.parse(previewAnswerSchema, answer), 200);
   });
 
   // A plain handler: the token is checked before the body is read, and 413/422 are ours to order.

@@ -3,7 +3,9 @@
  */
 
 import { z } from '@hono/zod-openapi';
+import { sessionEnrolmentSchema } from '../audit/audit-record.js';
 import { faceMatchSchema } from '../face/face-match.js';
+import { QUALITY_REASONS } from '../face/quality-gates.js';
 import { MAX_TTL_SECONDS } from '../sessions/session-ledger.js';
 import { MAX_FRAMES } from '../sessions/session-service.js';
 import { SESSION_PURPOSES } from '../sessions/session-store.js';
@@ -25,6 +27,10 @@ export const createSessionRequestSchema = z
         description: 'Where the capture page sends the person afterwards, with ?sessionId=.',
       }),
     maxAttempts: z.number().int().min(1).max(10).default(3),
+    replaceReference: z.boolean().default(false).openapi({
+      description:
+        'enrol sessions only: replace a reference face the subject already has (the new face must still match it). Without it, an enrol session for a subject with a reference is refused (422 REFERENCE_REJECTED, reason reference_exists).',
+    }),
   })
   .openapi('CreateSessionRequest');
 
@@ -68,6 +74,17 @@ export const sessionSchema = z
       description:
         'The last attempt’s frames against the subject’s enrolled reference face (weakest score; matched only when every frame matched); null without a reference. A session redeems only when live and matched.',
     }),
+    decisionRecords: z
+      .array(z.object({ id: z.string(), seq: z.number().int(), hash: z.string() }))
+      .openapi({
+        description:
+          'Each attempt’s own decision record in the audit log (id `<session id>.<attempt>`): reasons, frame check ids, what the client was told. GET /v1/audit?session=<id> lists them.',
+      }),
+    enrolment: sessionEnrolmentSchema.nullable().openapi({
+      description:
+        'enrol sessions: the reference face stored from the best frame (checkId), or refused (reason: reference_exists, no_face, …); null before a passing attempt and for other purposes.',
+    }),
+    replaceReference: z.boolean(),
     attempts: z.number().int(),
     maxAttempts: z.number().int(),
     createdAt: z.string(),
@@ -110,6 +127,25 @@ export const captureAnswerSchema = z
   })
   .openapi('CaptureAnswer');
 
+export const previewRequestSchema = z
+  .object({
+    image: z.instanceof(File).openapi({ type: 'string', format: 'binary' }),
+    captureWidth: z.coerce.number().int().min(1).max(4096).default(640).openapi({
+      description:
+        'The width of the frames the attempt will send (face size is judged at that size).',
+    }),
+  })
+  .openapi('PreviewRequest');
+
+export const previewAnswerSchema = z
+  .object({
+    hint: z.enum(['ok', 'unavailable', ...QUALITY_REASONS]).openapi({
+      description:
+        'ok: one clear face; a capture-quality reason (move closer, one face only, more light …); unavailable: no face detector in this API process. Never a liveness score.',
+    }),
+  })
+  .openapi('PreviewAnswer');
+
 export const redeemSessionRequestSchema = z
   .object({ subject: z.string().min(1).max(256) })
   .openapi('RedeemSessionRequest');
@@ -129,5 +165,9 @@ export const redemptionSchema = z
       ])
       .nullable(),
     session: sessionSchema.nullable(),
+    referenceRequired: z.boolean().openapi({
+      description:
+        'The tenant’s policy this redemption applied: when true, the session redeemed only because its frames matched the subject’s enrolled reference (`session.match.matched`). Guards enforce it from here.',
+    }),
   })
   .openapi('SessionRedemption');

@@ -7,14 +7,10 @@
 
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { requireScope } from '../auth/auth-middleware.js';
-import {
-  NotFoundError,
-  PayloadTooLargeError,
-  ReferenceRejectedError,
-  ValidationError,
-} from '../errors.js';
+import { NotFoundError, PayloadTooLargeError, ValidationError } from '../errors.js';
 import type { FaceReferences } from '../identity/face-references.js';
 import type { CheckService } from '../service/check-service.js';
+import { enrolFromCheck } from '../service/enrol-reference.js';
 import type { AppEnv } from './app-env.js';
 import { boundedBody } from './bounded-body.js';
 import { AUTH_RESPONSES } from './check-routes.js';
@@ -124,23 +120,12 @@ export function registerSubjectRoutes(
       userAgent: c.req.header('user-agent') ?? null,
       keepPixels: true,
     });
-    const record = outcome.stored.record;
-    const face = outcome.result?.face ?? null;
-    if (record.decision !== 'live' || face === null) {
-      throw new ReferenceRejectedError('the photo cannot become a reference face', {
-        details: {
-          reason: record.qualityReason ?? (face === null ? 'no_face' : record.decision),
-          decision: record.decision,
-          checkId: record.checkId,
-        },
-      });
-    }
-    const reference = await references.enrol(
+    const reference = await enrolFromCheck(
+      references,
       principal.tenant,
-      subject,
-      outcome.pixels ?? image,
-      face,
-      record.checkId,
+      { subject },
+      image,
+      outcome,
     );
     return c.json(
       {

@@ -69,14 +69,54 @@ export class FaceReferences {
     checkId: string,
     now = new Date(),
   ): Promise<ReferenceFace> {
+    const reference = await this.enrolStored(
+      tenant,
+      this.key(tenant, subject),
+      image,
+      face,
+      checkId,
+      now,
+    );
+    if (!reference) throw new TypeError('a replacing enrolment always stores');
+    return reference;
+  }
+
+  /**
+   * The same, for a subject already in its stored form (an enrol session keeps only that). With
+   * `replace: false` it stores only where the subject has no reference yet, atomically, and answers
+   * null when one was there.
+   */
+  async enrolStored(
+    tenant: string,
+    storedSubject: string,
+    image: PhotoInput,
+    face: JudgedFace,
+    checkId: string,
+    now = new Date(),
+    { replace = true }: { replace?: boolean } = {},
+  ): Promise<ReferenceFace | null> {
     const reference: ReferenceFace = {
       model: this.model,
       descriptor: await this.descriptorOf(image, face),
       checkId,
       enrolledAt: now.toISOString(),
     };
-    await this.store.put(tenant, this.key(tenant, subject), reference);
-    return reference;
+    return (await this.store.put(tenant, storedSubject, reference, { replace })) ? reference : null;
+  }
+
+  /** The subject's reference as it is now (stored form), to put back with `restoreStored`. */
+  async snapshotStored(tenant: string, storedSubject: string): Promise<ReferenceFace | null> {
+    return this.store.get(tenant, storedSubject);
+  }
+
+  /** Puts a snapshot back: the earlier reference, or none. */
+  async restoreStored(
+    tenant: string,
+    storedSubject: string,
+    snapshot: ReferenceFace | null,
+  ): Promise<void> {
+    if (snapshot) await this.store.put(tenant, storedSubject, snapshot);
+    else await this.store.delete(tenant, storedSubject);
   }
 
   async remove(tenant: string, subject: string): Promise<boolean> {
@@ -84,7 +124,11 @@ export class FaceReferences {
   }
 
   async has(tenant: string, subject: string): Promise<boolean> {
-    return (await this.store.get(tenant, this.key(tenant, subject))) !== null;
+    return this.hasStored(tenant, this.key(tenant, subject));
+  }
+
+  async hasStored(tenant: string, storedSubject: string): Promise<boolean> {
+    return (await this.store.get(tenant, storedSubject)) !== null;
   }
 
   /** The match of this face against the subject's reference; null when none is enrolled. */

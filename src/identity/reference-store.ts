@@ -57,8 +57,16 @@ export class ReferenceStore {
     return Buffer.from(JSON.stringify([tenant, subject, model]));
   }
 
-  /** Enrols or replaces the subject's reference. */
-  async put(tenant: string, subject: string, reference: ReferenceFace): Promise<void> {
+  /**
+   * Enrols or replaces the subject's reference; with `replace: false` only where the subject has none
+   * (atomic: of two racing enrolments one stores). false when nothing was stored.
+   */
+  async put(
+    tenant: string,
+    subject: string,
+    reference: ReferenceFace,
+    { replace = true }: { replace?: boolean } = {},
+  ): Promise<boolean> {
     const plain = Buffer.from(
       reference.descriptor.buffer,
       reference.descriptor.byteOffset,
@@ -69,12 +77,15 @@ export class ReferenceStore {
       ReferenceStore.associatedData(tenant, subject, reference.model),
       plain,
     );
-    await this.db.run(
+    const onConflict = replace
+      ? `DO UPDATE SET model = excluded.model, nonce = excluded.nonce,
+         ciphertext = excluded.ciphertext, tag = excluded.tag, check_id = excluded.check_id,
+         enrolled_at = excluded.enrolled_at`
+      : 'DO NOTHING';
+    const { changes } = await this.db.run(
       `INSERT INTO face_references (tenant, subject, model, nonce, ciphertext, tag, check_id, enrolled_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (tenant, subject) DO UPDATE SET model = excluded.model, nonce = excluded.nonce,
-         ciphertext = excluded.ciphertext, tag = excluded.tag, check_id = excluded.check_id,
-         enrolled_at = excluded.enrolled_at`,
+       ON CONFLICT (tenant, subject) ${onConflict}`,
       [
         tenant,
         subject,
@@ -86,6 +97,7 @@ export class ReferenceStore {
         reference.enrolledAt,
       ],
     );
+    return changes > 0;
   }
 
   /** The subject's reference, or null; throws when the row was altered or the key is wrong. */

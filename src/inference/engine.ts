@@ -18,6 +18,7 @@ import {
   type QualityReport,
   runFaceStage,
 } from '../face/face-stage.js';
+import { minFaceSizeFor } from '../face/quality-gates.js';
 import { centreSquare } from '../image/affine-sample.js';
 import { type DecodedImage, decodeImage } from '../image/decode-image.js';
 import { toPixelValues } from '../image/preprocess.js';
@@ -41,6 +42,7 @@ import {
   shouldExplain,
 } from './check-result.js';
 import { type DecoderGraphs, greedyContinue, prefillBatch, type StopReason } from './generate.js';
+import type { FacePreview, PreviewOptions } from './judge.js';
 import { livenessFromLogits } from './liveness.js';
 import { RationaleText } from './rationale-text.js';
 import { TextTokenizer } from './text-tokenizer.js';
@@ -240,6 +242,31 @@ export class IfasEngine {
       return `${name} is a REFERENCE model trained on simulated attacks only; it says nothing about real attacks. Do not deploy without retraining on real PAD data.`;
     }
     return null;
+  }
+
+  /**
+   * The face stage alone on one small preview frame (live hints before an attempt): detect, choose the
+   * subject, apply the capture-quality gates — with the face-size gate scaled to the real frames' size.
+   * No liveness, no score; undefined when this engine runs without a face detector.
+   */
+  get preview():
+    | ((bytes: Uint8Array, options: PreviewOptions) => Promise<FacePreview>)
+    | undefined {
+    const detector = this.faceDetector;
+    if (!detector) return undefined;
+    return async (bytes, options) => {
+      const image = await decodeImage(bytes, { maxPixels: options.maxPixels });
+      const minFaceSize =
+        this.faceOptions.thresholds?.minFaceSize ?? minFaceSizeFor(this.manifest.image);
+      const stage = await runFaceStage(detector, image, this.manifest.image, {
+        ...this.faceOptions,
+        thresholds: {
+          ...this.faceOptions.thresholds,
+          minFaceSize: minFaceSize * Math.min(1, image.width / options.captureWidth),
+        },
+      });
+      return { reason: stage.quality.reason, faceCount: stage.quality.faceCount };
+    };
   }
 
   /** Decodes untrusted bytes, then checks them. */

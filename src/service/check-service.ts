@@ -23,7 +23,7 @@ import {
   AuditWriteError,
   IdempotencyConflictError,
   NotFoundError,
-  type QueueFullError,
+  QueueFullError,
   StoreBusyError,
 } from '../errors.js';
 import type { FaceMatch } from '../face/face-match.js';
@@ -33,6 +33,7 @@ import { riskLevelOf } from '../flags/security-event.js';
 import type { DecodedPhoto, FaceReferences } from '../identity/face-references.js';
 import type { CheckResult, ExplainMode, JudgedCheck } from '../inference/check-result.js';
 import type { InferenceQueue } from '../inference/inference-queue.js';
+import type { FacePreview, PreviewOptions } from '../inference/judge.js';
 import type { ModelSlot } from './model-slot.js';
 import type { ServiceMetrics } from './service-metrics.js';
 
@@ -92,6 +93,9 @@ export interface CheckServiceOptions {
   onRecorded?: () => void;
 }
 
+/** Previews are cheap (the detector only) but not free: a bound on how many run at once. */
+export const MAX_PREVIEWS_IN_FLIGHT = 4;
+
 /** Check ids: `chk_` + 15 random bytes (120 bits) as 20 base64url characters, safe in URLs. */
 export function newCheckId(): string {
   return `chk_${randomBytes(15).toString('base64url')}`;
@@ -99,6 +103,7 @@ export function newCheckId(): string {
 
 export class CheckService {
   private readonly inFlight = new Map<string, Promise<CheckOutcome>>();
+  private previewsInFlight = 0;
 
   constructor(private readonly options: CheckServiceOptions) {}
 
@@ -260,13 +265,33 @@ export class CheckService {
     return references.matchStored(request.tenant, request.matchStoredSubject, photo, result.face);
   }
 
+  /**
+   * The face stage alone on a small preview frame (live hints before an attempt): nothing is judged,
+   * scored or recorded. null where the model runs without a detector in this process (IFAS_DETECT_FACES
+   * off, or a remote judge). At most MAX_PREVIEWS_IN_FLIGHT run at once, beside the model's queue.
+   */
+  async previewFace(bytes: Uint8Array, options: PreviewOptions): Promise<FacePreview | null> {
+    const preview = this.options.model.engine().preview;
+    if (!preview) return null;
+    if (this.previewsInFlight >= MAX_PREVIEWS_IN_FLIGHT) {
+      throw new QueueFullError(1, 'too many previews at once; try again shortly');
+    }
+    this.previewsInFlight += 1;
+    try {
+      return await preview(bytes, options);
+    } finally {
+      this.previewsInFlight -= 1;
+    }
+  }
+
   get references(): FaceReferences | undefined {
     return this.options.references;
   }
 
   async find(tenant: string, checkId: string): Promise<StoredRecord> {
     const stored = await this.options.store.findCheck(tenant, checkId);
-    if (!stored) {
+    // A liveness session's own decision record is in the log but is no check (GET /v1/sessions/{id}).
+    if (!stored || stored.record.session) {
       throw new NotFoundError(`no check ${checkId}`);
     }
     return stored;

@@ -7,7 +7,7 @@
 
 import { recordIsAbout, type SubjectPolicy } from '../audit/audit-record.js';
 import type { AuditLog, StoredRecord } from '../audit/audit-store.js';
-import { type IdentityFailure, identityFailure } from '../face/face-match.js';
+import { type FaceMatch, type IdentityFailure, identityFailure } from '../face/face-match.js';
 
 export type RedeemFailure =
   | 'check_not_found'
@@ -16,7 +16,10 @@ export type RedeemFailure =
   | 'check_already_used'
   | IdentityFailure;
 
-export type Redemption = { ok: true; stored: StoredRecord } | { ok: false; reason: RedeemFailure };
+/** An identity refusal carries the match it judged (null: no reference where one is required). */
+export type Redemption =
+  | { ok: true; stored: StoredRecord }
+  | { ok: false; reason: RedeemFailure; match?: FaceMatch | null };
 
 export interface RedeemRequest {
   tenant: string;
@@ -38,7 +41,8 @@ export async function redeemCheck(
 ): Promise<Redemption> {
   const now = request.now ?? new Date();
   const stored = await store.findCheck(request.tenant, request.checkId);
-  if (!stored) return { ok: false, reason: 'check_not_found' };
+  // A session's decision record redeems only as its session (single use there), never as a check.
+  if (!stored || stored.record.session) return { ok: false, reason: 'check_not_found' };
   if (!recordIsAbout(stored.record, request.subject, policy)) {
     return { ok: false, reason: 'subject_mismatch' };
   }
@@ -48,7 +52,7 @@ export async function redeemCheck(
   }
   // The live face must be the account's face where a reference is enrolled (or required).
   const identity = identityFailure(stored.record.match, request.requireReference ?? false);
-  if (identity) return { ok: false, reason: identity };
+  if (identity) return { ok: false, reason: identity, match: stored.record.match ?? null };
   if (!(await store.consumeCheck(request.tenant, request.checkId, request.usedBy, now))) {
     return { ok: false, reason: 'check_already_used' };
   }

@@ -17,7 +17,12 @@ import {
   SessionExpiredError,
 } from '../errors.js';
 import { type FaceMatch, type IdentityFailure, identityFailure } from '../face/face-match.js';
-import type { SessionPurpose, SessionRow, SessionStore } from './session-store.js';
+import type {
+  SessionEnrolment,
+  SessionPurpose,
+  SessionRow,
+  SessionStore,
+} from './session-store.js';
 
 export const MAX_TTL_SECONDS = 600;
 
@@ -27,6 +32,8 @@ export interface CreateSessionInput {
   ttlSeconds: number;
   returnUrl?: string | undefined;
   maxAttempts: number;
+  /** enrol sessions: replace a reference the subject already has (refused otherwise). */
+  replaceReference?: boolean | undefined;
 }
 
 export interface CreatedSession {
@@ -49,6 +56,11 @@ export interface SessionView {
   checkIds: string[];
   /** The last attempt's frames against the subject's enrolled reference face; null without one. */
   match: FaceMatch | null;
+  /** Each attempt's own decision record in the audit log, in order. */
+  decisionRecords: Array<{ id: string; seq: number; hash: string }>;
+  /** enrol sessions: whether the reference face was stored, or why not; null before a live decision. */
+  enrolment: SessionEnrolment | null;
+  replaceReference: boolean;
   attempts: number;
   maxAttempts: number;
   createdAt: string;
@@ -65,9 +77,16 @@ export type SessionRedeemFailure =
   | 'session_already_used'
   | IdentityFailure;
 
+/** `referenceRequired`: the policy the redemption applied (the tenant's, or the caller's override). */
 export type SessionRedemption =
-  | { ok: true; session: SessionView }
-  | { ok: false; reason: SessionRedeemFailure };
+  | { ok: true; session: SessionView; referenceRequired: boolean }
+  | {
+      ok: false;
+      reason: SessionRedeemFailure;
+      referenceRequired: boolean;
+      /** Identity refusals: the match judged (null: no reference where one is required). */
+      match?: FaceMatch | null;
+    };
 
 export interface SessionLedgerOptions {
   store: SessionStore;
@@ -101,7 +120,7 @@ export class SessionLedger {
     owner: { tenant: string; createdBy: string },
     input: CreateSessionInput,
   ): Promise<CreatedSession> {
-    const subject = subjectValue(input.subject, this.options.subjectPolicy, owner.tenant) as string;
+    const subject = this.storedSubject(owner.tenant, input.subject);
     const created = this.now();
     const expiresAt = new Date(created.getTime() + input.ttlSeconds * 1000).toISOString();
     const id = newSessionId();
@@ -117,6 +136,7 @@ export class SessionLedger {
       createdAt: created.toISOString(),
       expiresAt,
       createdBy: owner.createdBy,
+      replaceReference: input.replaceReference ?? false,
     });
     const base = this.options.publicUrl.replace(/\/$/, '');
     // The token rides in the fragment: browsers never send it to a server, in a request line or a Referer.
@@ -126,6 +146,11 @@ export class SessionLedger {
       captureUrl: `${base}/capture/${id}#token=${captureToken}`,
       expiresAt,
     };
+  }
+
+  /** The subject as this tenant's records store it (as given, or the tenant's keyed hash). */
+  protected storedSubject(tenant: string, subject: string): string {
+    return subjectValue(subject, this.options.subjectPolicy, tenant) as string;
   }
 
   /** The session a capture token opens, refusing (in this order) unknown ids, wrong tokens, expiry, no attempts left, reuse. */
@@ -180,6 +205,9 @@ export class SessionLedger {
       reasons: result?.reasons ?? [],
       checkIds: result?.checkIds ?? [],
       match: result?.match ?? null,
+      decisionRecords: result?.decisionRecords ?? [],
+      enrolment: result?.enrolment ?? null,
+      replaceReference: session.replaceReference,
       attempts: session.attempts,
       maxAttempts: session.maxAttempts,
       createdAt: session.createdAt,
@@ -208,31 +236,36 @@ export class SessionLedger {
     requireReference?: boolean;
   }): Promise<SessionRedemption> {
     const now = this.now();
+    const referenceRequired =
+      request.requireReference ?? this.options.requireReference?.(request.tenant) ?? false;
+    const refuse = (reason: SessionRedeemFailure) => ({
+      ok: false as const,
+      reason,
+      referenceRequired,
+    });
     const session = await this.options.store.findForTenant(request.tenant, request.sessionId);
-    if (!session) return { ok: false, reason: 'session_not_found' };
+    if (!session) return refuse('session_not_found');
     if (
       session.subject !== subjectValue(request.subject, this.options.subjectPolicy, request.tenant)
     ) {
-      return { ok: false, reason: 'subject_mismatch' };
+      return refuse('subject_mismatch');
     }
-    if (session.state === 'consumed') return { ok: false, reason: 'session_already_used' };
+    if (session.state === 'consumed') return refuse('session_already_used');
     if (session.state !== 'judged' || session.result === null) {
-      return { ok: false, reason: 'session_not_judged' };
+      return refuse('session_not_judged');
     }
     if (now.getTime() - Date.parse(session.result.judgedAt) > request.maxAgeSeconds * 1000) {
-      return { ok: false, reason: 'session_expired' };
+      return refuse('session_expired');
     }
-    const identity = identityFailure(
-      session.result.match,
-      request.requireReference ?? this.options.requireReference?.(request.tenant) ?? false,
-    );
-    if (identity) return { ok: false, reason: identity };
+    const identity = identityFailure(session.result.match, referenceRequired);
+    if (identity) return { ...refuse(identity), match: session.result.match ?? null };
     if (!(await this.options.store.consume(request.tenant, session.id, request.usedBy, now))) {
-      return { ok: false, reason: 'session_already_used' };
+      return refuse('session_already_used');
     }
     return {
       ok: true,
       session: this.viewOf({ ...session, state: 'consumed', consumedAt: now.toISOString() }),
+      referenceRequired,
     };
   }
 

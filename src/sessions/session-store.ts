@@ -7,6 +7,8 @@
  * last attempt, both record a decision, or both redeem it.
  */
 
+import type { z } from 'zod';
+import type { sessionEnrolmentSchema } from '../audit/audit-record.js';
 import type { FaceMatch } from '../face/face-match.js';
 import type { SqlDialect, SqlExecutor } from '../store/sql-dialect.js';
 import { dhashBands, hammingDistance } from './frame-hash.js';
@@ -31,8 +33,15 @@ export interface SessionResult {
    * every frame matched. Absent when the subject has no reference (or the session predates matching).
    */
   match?: FaceMatch | null;
+  /** Each attempt's own decision record in the audit log (absent on sessions judged before them). */
+  decisionRecords?: Array<{ id: string; seq: number; hash: string }>;
+  /** enrol sessions: what became of the reference face (absent before any live attempt). */
+  enrolment?: SessionEnrolment | null;
   judgedAt: string;
 }
+
+/** enrol sessions: what became of the reference face (the audit record's shape). */
+export type SessionEnrolment = z.infer<typeof sessionEnrolmentSchema>;
 
 export interface SessionRow {
   id: string;
@@ -49,6 +58,8 @@ export interface SessionRow {
   result: SessionResult | null;
   consumedAt: string | null;
   consumedBy: string | null;
+  /** enrol sessions: may replace a reference the subject already has. */
+  replaceReference: boolean;
 }
 
 export interface NewSession {
@@ -62,6 +73,7 @@ export interface NewSession {
   createdAt: string;
   expiresAt: string;
   createdBy: string;
+  replaceReference?: boolean;
 }
 
 export interface CaptureHash {
@@ -105,6 +117,14 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS capture_hashes_band2 ON capture_hashes (tenant, band2);
   CREATE INDEX IF NOT EXISTS capture_hashes_band3 ON capture_hashes (tenant, band3);
   CREATE INDEX IF NOT EXISTS capture_hashes_time ON capture_hashes (captured_at);
+  CREATE TABLE IF NOT EXISTS capture_claims (
+    tenant TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    claimed_at TEXT NOT NULL,
+    PRIMARY KEY (tenant, sha256)
+  );
+  CREATE INDEX IF NOT EXISTS capture_claims_time ON capture_claims (claimed_at);
 `;
 
 interface Row {
@@ -123,6 +143,7 @@ interface Row {
   result: string | null;
   consumed_at: string | null;
   consumed_by: string | null;
+  replace_reference?: number | string | null;
   [column: string]: unknown;
 }
 
@@ -142,6 +163,7 @@ function sessionOf(row: Row): SessionRow {
     result: row.result === null ? null : (JSON.parse(row.result) as SessionResult),
     consumedAt: row.consumed_at,
     consumedBy: row.consumed_by,
+    replaceReference: Number(row.replace_reference ?? 0) === 1,
   };
 }
 
@@ -150,14 +172,15 @@ export class SessionStore {
 
   static async open(db: SqlDialect): Promise<SessionStore> {
     await db.exec(SCHEMA);
+    await addReplaceReferenceColumn(db);
     return new SessionStore(db);
   }
 
   async create(session: NewSession): Promise<void> {
     await this.db.run(
       `INSERT INTO liveness_sessions (id, tenant, subject, purpose, return_url, token_hash, state,
-         attempts, max_attempts, created_at, expires_at, created_by)
-       VALUES (?, ?, ?, ?, ?, ?, 'created', 0, ?, ?, ?, ?)`,
+         attempts, max_attempts, created_at, expires_at, created_by, replace_reference)
+       VALUES (?, ?, ?, ?, ?, ?, 'created', 0, ?, ?, ?, ?, ?)`,
       [
         session.id,
         session.tenant,
@@ -169,6 +192,7 @@ export class SessionStore {
         session.createdAt,
         session.expiresAt,
         session.createdBy,
+        session.replaceReference ? 1 : 0,
       ],
     );
   }
@@ -199,21 +223,44 @@ export class SessionStore {
   }
 
   /**
-   * Records an attempt's outcome: `judged` when final, back to `capturing` when the client may retry.
-   * Frame hashes are stored in the same transaction, so a replay check never misses a judged frame.
+   * Records an attempt's frames before its decision, in one transaction: each exact SHA-256 is claimed
+   * for the tenant (primary key tenant + sha256, `ON CONFLICT DO NOTHING`), and the difference hashes
+   * are stored for the near-copy search. Two sessions sending the same bytes at the same instant
+   * cannot both claim them: the database lets one insert win. Returns false when some frame was
+   * already claimed — by an earlier capture, a concurrent one, or this session's earlier attempt.
+   * A claim is never released, so a decision that is not recorded afterwards still burns the frames.
    */
+  async claimFrames(
+    session: Pick<SessionRow, 'id' | 'tenant'>,
+    frames: readonly CaptureHash[],
+    at: Date,
+  ): Promise<boolean> {
+    const capturedAt = at.toISOString();
+    const distinct = [...new Map(frames.map((frame) => [frame.sha256, frame])).values()];
+    return this.db.transaction(async (tx) => {
+      let fresh = true;
+      for (const frame of distinct) {
+        const claimed = await tx.run(
+          `INSERT INTO capture_claims (tenant, sha256, session_id, claimed_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (tenant, sha256) DO NOTHING`,
+          [session.tenant, frame.sha256, session.id, capturedAt],
+        );
+        if (claimed.changes === 0) fresh = false;
+      }
+      for (const frame of frames) await insertHash(tx, session, frame, capturedAt);
+      return fresh;
+    });
+  }
+
+  /** Records an attempt's outcome: `judged` when final, back to `capturing` when the client may retry. */
   async recordAttempt(
     session: Pick<SessionRow, 'id' | 'tenant'>,
     outcome: { final: boolean; result: SessionResult },
-    frames: readonly CaptureHash[],
   ): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await tx.run(
-        `UPDATE liveness_sessions SET state = ?, result = ? WHERE id = ? AND state = 'capturing'`,
-        [outcome.final ? 'judged' : 'capturing', JSON.stringify(outcome.result), session.id],
-      );
-      for (const frame of frames) await insertHash(tx, session, frame, outcome.result.judgedAt);
-    });
+    await this.db.run(
+      `UPDATE liveness_sessions SET state = ?, result = ? WHERE id = ? AND state = 'capturing'`,
+      [outcome.final ? 'judged' : 'capturing', JSON.stringify(outcome.result), session.id],
+    );
   }
 
   /** Earlier frames of the tenant that this frame copies: the same bytes, or a difference hash within `maxDistance`. */
@@ -252,15 +299,36 @@ export class SessionStore {
 
   /** Retention: frame hashes and sessions older than the replay window go; the audit log keeps the checks. */
   async purgeBefore(before: Date): Promise<{ hashes: number; sessions: number }> {
-    return this.db.transaction(async (tx) => ({
-      hashes: (
-        await tx.run('DELETE FROM capture_hashes WHERE captured_at < ?', [before.toISOString()])
-      ).changes,
-      sessions: (
-        await tx.run('DELETE FROM liveness_sessions WHERE expires_at < ?', [before.toISOString()])
-      ).changes,
-    }));
+    const cutoff = before.toISOString();
+    return this.db.transaction(async (tx) => {
+      // A claim is one frame's exact hash and goes with it; the count is of frames.
+      await tx.run('DELETE FROM capture_claims WHERE claimed_at < ?', [cutoff]);
+      const hashes = await tx.run('DELETE FROM capture_hashes WHERE captured_at < ?', [cutoff]);
+      const sessions = await tx.run('DELETE FROM liveness_sessions WHERE expires_at < ?', [cutoff]);
+      return { hashes: hashes.changes, sessions: sessions.changes };
+    });
   }
+}
+
+/**
+ * The one column added after the first release: databases created before it gain it here (the rare DDL
+ * that differs, since SQLite has no ADD COLUMN IF NOT EXISTS).
+ */
+async function addReplaceReferenceColumn(db: SqlDialect): Promise<void> {
+  const columns =
+    db.kind === 'postgres'
+      ? `SELECT column_name AS name FROM information_schema.columns
+         WHERE table_schema = current_schema() AND table_name = 'liveness_sessions'`
+      : "SELECT name FROM pragma_table_info('liveness_sessions')";
+  const has = async () =>
+    (await db.all<{ name: string }>(columns)).some((row) => row.name === 'replace_reference');
+  if (await has()) return;
+  // Another process may add it between the look and the ALTER.
+  await db
+    .exec('ALTER TABLE liveness_sessions ADD COLUMN replace_reference INTEGER NOT NULL DEFAULT 0')
+    .catch(async (error: unknown) => {
+      if (!(await has())) throw error;
+    });
 }
 
 async function insertHash(

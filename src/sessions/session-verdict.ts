@@ -7,6 +7,7 @@
 
 import type { AuditRecord } from '../audit/audit-record.js';
 import type { FaceMatch } from '../face/face-match.js';
+import { QUALITY_REASONS } from '../face/quality-gates.js';
 
 export type ClientStatus = 'passed' | 'retry' | 'failed';
 
@@ -53,14 +54,7 @@ export function attemptMatch(frames: readonly AuditRecord[]): FaceMatch | null {
 }
 
 /** Quality reasons are safe to tell the person in front of the camera: they say how to retake, not how to fool. */
-const CLIENT_HINTS = new Set([
-  'no_face',
-  'multiple_faces',
-  'face_too_small',
-  'too_dark',
-  'overexposed',
-  'too_blurry',
-]);
+const CLIENT_HINTS = new Set<string>(QUALITY_REASONS);
 
 export function decideAttempt(
   frames: readonly AuditRecord[],

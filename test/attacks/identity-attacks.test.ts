@@ -86,19 +86,24 @@ async function cognitoVerify(subject: string, checkId: string): Promise<boolean>
   return verified.response.answerCorrect;
 }
 
-beforeAll(async () => {
-  photos = await identityPhotos();
-  service = await lambdaService();
-  await service.modelLoaded;
-  const enroller = await keyFor(service, 'acme', ['subjects:write']);
+/** PUT /v1/subjects/{subject}/reference for the tenant; the status. */
+async function enrolReference(tenant: string, subject: string, image: Buffer): Promise<number> {
+  const enroller = await keyFor(service, tenant, ['subjects:write']);
   const form = new FormData();
-  form.append('image', new Blob([new Uint8Array(photos.holder)]), 'enrol.png');
-  const enrolled = await service.app.request(`/v1/subjects/${VICTIM}/reference`, {
+  form.append('image', new Blob([new Uint8Array(image)]), 'enrol.png');
+  const enrolled = await service.app.request(`/v1/subjects/${subject}/reference`, {
     method: 'PUT',
     body: form,
     headers: { authorization: `Bearer ${enroller}` },
   });
-  expect(enrolled.status).toBe(201);
+  return enrolled.status;
+}
+
+beforeAll(async () => {
+  photos = await identityPhotos();
+  service = await lambdaService();
+  await service.modelLoaded;
+  expect(await enrolReference('acme', VICTIM, photos.holder)).toBe(201);
 });
 
 afterAll(async () => {
@@ -114,6 +119,8 @@ describe('Attacker cases (each next to its legitimate twin)', () => {
     expect(await hook(VICTIM, attackerCheck)).toMatchObject({
       action: 'deny',
       reason: 'face_mismatch',
+      referenceRequired: false, // acme does not require one, but the victim has one enrolled
+      match: { matched: false },
     });
     expect(await cognitoVerify(VICTIM, await check(photos.attacker, VICTIM))).toBe(false);
 
@@ -158,17 +165,11 @@ describe('Attacker cases (each next to its legitimate twin)', () => {
     expect(await hook('new-hire', noReference, INITECH)).toMatchObject({
       action: 'deny',
       reason: 'reference_required',
+      referenceRequired: true,
+      match: null,
     });
     // The twin: once the face is enrolled for initech, the same person passes.
-    const enroller = await keyFor(service, 'initech', ['subjects:write']);
-    const form = new FormData();
-    form.append('image', new Blob([new Uint8Array(photos.holder)]), 'enrol.png');
-    const enrolled = await service.app.request('/v1/subjects/new-hire/reference', {
-      method: 'PUT',
-      body: form,
-      headers: { authorization: `Bearer ${enroller}` },
-    });
-    expect(enrolled.status).toBe(201);
+    expect(await enrolReference('initech', 'new-hire', photos.holder)).toBe(201);
     expect((await login()).status).toBe(200);
   });
 
@@ -223,6 +224,53 @@ describe('Attacker cases (each next to its legitimate twin)', () => {
     const old = await check(photos.holderAgain, VICTIM);
     await new Promise((resolve) => setTimeout(resolve, 2_200)); // maxCheckAgeSeconds is 2 here
     expect(await hook(VICTIM, old)).toMatchObject({ action: 'deny', reason: 'check_expired' });
+  });
+
+  it("a remote guard (HTTP) under a tenant that requires references: the service's policy holds even if the guard's own option says false", async () => {
+    const server = await import('@hono/node-server');
+    const running = server.serve({ fetch: service.app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((resolve) => running.once('listening', resolve));
+    const url = `http://127.0.0.1:${(running.address() as { port: number }).port}`;
+    try {
+      const apiKey = await keyFor(service, 'initech', ['checks:write']);
+      expect(await enrolReference('initech', 'enrolled-9', photos.holder)).toBe(201);
+      const app = new Hono<{ Variables: GuardVariables }>();
+      app.post(
+        '/login',
+        // The host's own option cannot relax the tenant's policy, only tighten it.
+        ifasGuardMiddleware({
+          client: remoteChecks({ baseUrl: url, apiKey }),
+          requireReference: false,
+        }),
+        (c) => c.text('signed in'),
+      );
+      const login = (username: string, face: Buffer) => {
+        const body = new FormData();
+        body.append('username', username);
+        body.append('face', new Blob([new Uint8Array(face)]));
+        return app.request('/login', { method: 'POST', body });
+      };
+      // A live face for a subject with no enrolled reference: the tenant requires one → denied.
+      const unenrolled = await login('never-enrolled', photos.holderAgain);
+      expect(unenrolled.status).toBe(403);
+      expect(await unenrolled.json()).toMatchObject({ code: 'LIVENESS_FAILED' });
+      // The twin: the enrolled subject's own face passes.
+      expect((await login('enrolled-9', photos.holderAgain)).status).toBe(200);
+      // And the answer the guard read says so.
+      const answer = await fetch(`${url}/v1/checks`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}` },
+        body: (() => {
+          const body = new FormData();
+          body.append('image', new Blob([new Uint8Array(photos.holderAgain)]));
+          body.append('subject', 'never-enrolled');
+          return body;
+        })(),
+      });
+      expect(await answer.json()).toMatchObject({ decision: 'live', referenceRequired: true });
+    } finally {
+      await new Promise((resolve) => running.close(resolve));
+    }
   });
 
   it('fail-open with a 401 → denied (guard and Auth0 recipe)', async () => {

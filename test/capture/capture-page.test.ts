@@ -4,12 +4,14 @@
  * folder, or to docs/images/ with IFAS_UPDATE_SCREENSHOTS=1 (the README shows those).
  */
 
+import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/app/start-server.js';
 import { buildCaptureAssets } from '../../src/capture/build-capture-assets.js';
@@ -28,6 +30,8 @@ let db: SqlDialect;
 let key: string;
 let shots: string;
 let receiver: Server;
+let crowdVideo: string;
+let mirroredVideo: string;
 let returnBase: string;
 const returned: Array<{ url: string; headers: IncomingHttpHeaders }> = [];
 
@@ -103,18 +107,50 @@ beforeAll(async () => {
   returnBase = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   const dataDir = join(work, 'data');
   server = await startServer(
-    serviceConfigFromEnv(await testServiceEnv({ IFAS_PORT: '0', IFAS_DATA_DIR: dataDir })),
+    // Face detection on: the page's live hints come from the server's preview (face detector only).
+    serviceConfigFromEnv(
+      await testServiceEnv({
+        IFAS_PORT: '0',
+        IFAS_DATA_DIR: dataDir,
+        IFAS_DETECT_FACES: 'true',
+        // Reference faces on, for the enrol session's test.
+        IFAS_REFERENCE_KEY: randomBytes(32).toString('base64'),
+      }),
+    ),
     () => undefined,
   );
   await server.service.modelLoaded;
   key = await keyFor(server.service, 'acme', ['sessions:write', 'sessions:read']);
   db = await openSqlDialect({ kind: 'sqlite', path: join(dataDir, 'audit.sqlite') });
-  browser = await launchChromium([
+  browser = await launchWithCamera(video);
+  // A second camera with two people in front of it: the sample portrait beside its mirror image
+  // (public domain, like every photo the screenshots show).
+  const pair = join(work, 'pair.png');
+  const half = await sharp(SAMPLE_PORTRAIT).resize(320, 480, { fit: 'cover' }).toBuffer();
+  await sharp({ create: { width: 640, height: 480, channels: 3, background: '#282c34' } })
+    .composite([
+      { input: half, left: 0, top: 0 },
+      { input: await sharp(half).flop().toBuffer(), left: 320, top: 0 },
+    ])
+    .png()
+    .toFile(pair);
+  crowdVideo = join(work, 'crowd.y4m');
+  await writeFakeCamera(pair, crowdVideo);
+  // A third camera, the portrait mirrored: a capture no earlier session has seen.
+  const mirrored = join(work, 'mirrored.png');
+  await sharp(SAMPLE_PORTRAIT).flop().toFile(mirrored);
+  mirroredVideo = join(work, 'mirrored.y4m');
+  await writeFakeCamera(mirrored, mirroredVideo);
+}, 120_000);
+
+/** Chromium whose fake camera plays `video` (one file per browser). */
+function launchWithCamera(video: string): Promise<Browser> {
+  return launchChromium([
     '--use-fake-device-for-media-stream',
     `--use-file-for-fake-video-capture=${video}`,
     '--deny-permission-prompts',
   ]);
-}, 120_000);
+}
 
 afterAll(async () => {
   await browser?.close();
@@ -191,5 +227,61 @@ describe('the capture page in Chromium with a fake camera', () => {
     expect(session).toMatchObject({ status: 'judged', decision: 'spoof' });
     expect(session.reasons).toContain('replayed_capture');
     await page.context().close();
+  });
+
+  it('shows a live hint from the server preview before any attempt (one face only), spending nothing', async () => {
+    const crowd = await launchWithCamera(crowdVideo);
+    try {
+      const created = await createSession();
+      const context = await crowd.newContext({ viewport: PHONE, deviceScaleFactor: 1 });
+      await context.grantPermissions(['camera'], { origin: server.url });
+      const page = await context.newPage();
+      await page.goto(pageUrl(created));
+      await page.getByRole('button', { name: 'Start the camera' }).click();
+      // The ARIA live region (role=status) says it, from a preview of the camera about every 0.7 s.
+      const hint = page.locator('ifas-capture').getByRole('status');
+      await expect
+        .poll(async () => hint.textContent(), { timeout: 15_000, interval: 250 })
+        .toBe('One face only, please.');
+      expect(await hint.getAttribute('aria-live')).toBe('polite');
+      await page.screenshot({ path: join(shots, 'capture-hint.png') });
+      // Previews spend no attempt and judge nothing.
+      expect(await api(`/v1/sessions/${created.id}`)).toMatchObject({
+        status: 'created',
+        attempts: 0,
+        checkIds: [],
+      });
+      await context.close();
+    } finally {
+      await crowd.close();
+    }
+  });
+
+  it('enrols the reference face from an enrol session completed on the page', async () => {
+    const camera = await launchWithCamera(mirroredVideo);
+    try {
+      const created = await createSession({ subject: 'grace@acme.test', purpose: 'enrol' });
+      const context = await camera.newContext({ viewport: PHONE, deviceScaleFactor: 1 });
+      await context.grantPermissions(['camera'], { origin: server.url });
+      const page = await context.newPage();
+      await page.goto(pageUrl(created));
+      await takePhoto(page);
+      expect(await outcomeOf(page)).toBe('passed');
+      const session = await api(`/v1/sessions/${created.id}`);
+      expect(session).toMatchObject({
+        purpose: 'enrol',
+        decision: 'live',
+        enrolment: { status: 'enrolled', reason: null },
+      });
+      expect(session.checkIds).toContain(session.enrolment.checkId);
+      // Now the subject has a reference: another enrol session without replaceReference is refused.
+      expect(await createSession({ subject: 'grace@acme.test', purpose: 'enrol' })).toMatchObject({
+        code: 'REFERENCE_REJECTED',
+        details: { reason: 'reference_exists' },
+      });
+      await context.close();
+    } finally {
+      await camera.close();
+    }
   });
 });

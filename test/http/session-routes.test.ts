@@ -172,7 +172,12 @@ describe('POST /v1/sessions/{id}/captures', () => {
     const sessionRecords = audit.records.filter(
       (r: Json) => r.record.request.caller.id === created.id,
     );
-    expect(sessionRecords).toHaveLength(3);
+    // Three frame checks, then the session's own decision over them.
+    expect(sessionRecords).toHaveLength(4);
+    expect(sessionRecords.map((r: Json) => r.record.checkId)).toEqual([
+      ...view.checkIds,
+      `${created.id}.1`,
+    ]);
     expect(sessionRecords[0].record.request.caller.kind).toBe('session');
     console.log(
       `capture-to-decision, 3 frames (tiny fixture model, in-process): ${elapsed.toFixed(0)} ms`,
@@ -332,6 +337,47 @@ describe('POST /v1/sessions/{id}/captures', () => {
   });
 });
 
+describe('POST /v1/sessions/{id}/preview', () => {
+  const previewOf = (id: string, token: string, image: Uint8Array) => {
+    const form = new FormData();
+    form.append('image', new Blob([new Uint8Array(image)]), 'preview.jpg');
+    return request(`/v1/sessions/${id}/preview`, {
+      method: 'POST',
+      headers: bearer(token),
+      body: form,
+    });
+  };
+
+  it('answers a hint (here: unavailable, no detector in this process), bounded, rate-limited, by capture token only', async () => {
+    const created = await createSession();
+    const small = await sharp(await distinctFace(12))
+      .resize(80)
+      .jpeg()
+      .toBuffer();
+    const first = await previewOf(created.id, created.captureToken, small);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toEqual({ hint: 'unavailable' });
+    // A second one at once: too soon for this session (another session is not affected).
+    const again = await previewOf(created.id, created.captureToken, small);
+    expect(again.status).toBe(429);
+    expect(await again.json()).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(Number(again.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const other = await createSession();
+    expect((await previewOf(other.id, other.captureToken, small)).status).toBe(200);
+    expect((await previewOf(other.id, creator, small)).status).toBe(401);
+    expect((await previewOf(other.id, created.captureToken, small)).status).toBe(401);
+    const big = await sharp({
+      create: { width: 600, height: 600, channels: 3, background: { r: 1, g: 2, b: 3 } },
+    })
+      .png({ compressionLevel: 0 })
+      .toBuffer();
+    expect((await previewOf(other.id, other.captureToken, big)).status).toBe(413);
+    // No attempt spent, nothing judged.
+    const view = await readSession(created.id);
+    expect(view).toMatchObject({ status: 'created', attempts: 0, checkIds: [] });
+  });
+});
+
 describe('GET /capture/{id}', () => {
   it('serves the capture page publicly under a strict CSP, and says so when the session is unknown', async () => {
     const created = await createSession({ returnUrl: 'https://app.acme.test/done?x="<y>"' });
@@ -372,7 +418,6 @@ describe('redeeming a session', () => {
         headers: { ...bearer(key), 'content-type': 'application/json' },
         body: JSON.stringify({ subject }),
       }).then((res) => res.json() as Promise<Json>);
-    console.log('PROBE2', session.view.status, session.view.decision, session.view.reasons);
     if (session.view.status !== 'judged') {
       expect(await redeem('alice@acme.test')).toMatchObject({
         redeemed: false,
@@ -392,6 +437,7 @@ describe('redeeming a session', () => {
     expect(first).toMatchObject({
       redeemed: true,
       session: { id: session.id, status: 'consumed' },
+      referenceRequired: false, // this tenant's policy, which a remote guard enforces from here
     });
     expect(await redeem('alice@acme.test')).toMatchObject({
       redeemed: false,

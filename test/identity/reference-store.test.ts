@@ -29,6 +29,21 @@ describe.each(dialects)('ReferenceStore on a real %s', (_name, open) => {
     expect(row?.ciphertext).not.toBe(clear);
   });
 
+  it('stores only where there is none with replace: false, and of racing enrolments exactly one', async () => {
+    const db = await open();
+    const store = await ReferenceStore.open(db, randomBytes(32));
+    const racers = await Promise.all(
+      ['chk_a', 'chk_b', 'chk_c'].map((checkId) =>
+        store.put('acme', 'carol', { ...reference(), checkId }, { replace: false }),
+      ),
+    );
+    expect(racers.filter(Boolean)).toHaveLength(1);
+    const winner = ['chk_a', 'chk_b', 'chk_c'][racers.indexOf(true)];
+    expect((await store.get('acme', 'carol'))?.checkId).toBe(winner);
+    expect(await store.put('acme', 'carol', { ...reference(), checkId: 'chk_d' })).toBe(true);
+    expect((await store.get('acme', 'carol'))?.checkId).toBe('chk_d');
+  });
+
   it('refuses a row moved to another subject and a wrong key', async () => {
     const db = await open();
     const key = randomBytes(32);

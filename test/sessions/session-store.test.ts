@@ -53,10 +53,16 @@ describe.each(realDialects())('SessionStore on a real %s', (_name, openDialect) 
     const store = await open();
     await store.create(session('ses_one'));
     await store.claimAttempt('ses_one', NOW);
+    expect(
+      await store.claimFrames(
+        { id: 'ses_one', tenant: 'acme' },
+        [{ sha256: 'b'.repeat(64), dhash: '0123456789abcdef' }],
+        NOW,
+      ),
+    ).toBe(true);
     await store.recordAttempt(
       { id: 'ses_one', tenant: 'acme' },
       { final: true, result: result(['chk_1']) },
-      [{ sha256: 'b'.repeat(64), dhash: '0123456789abcdef' }],
     );
     expect(await store.findForTenant('acme', 'ses_one')).toMatchObject({
       state: 'judged',
@@ -74,10 +80,14 @@ describe.each(realDialects())('SessionStore on a real %s', (_name, openDialect) 
     const store = await open();
     await store.create(session('ses_old'));
     await store.claimAttempt('ses_old', NOW);
+    await store.claimFrames(
+      { id: 'ses_old', tenant: 'acme' },
+      [{ sha256: 'c'.repeat(64), dhash: 'ffff0000ffff0000' }],
+      NOW,
+    );
     await store.recordAttempt(
       { id: 'ses_old', tenant: 'acme' },
       { final: true, result: result([]) },
-      [{ sha256: 'c'.repeat(64), dhash: 'ffff0000ffff0000' }],
     );
     const since = new Date(NOW.getTime() - 86_400_000);
     const identical = await store.findReplays(
@@ -123,5 +133,44 @@ describe.each(realDialects())('SessionStore on a real %s', (_name, openDialect) 
       hashes: 1,
       sessions: 1,
     });
+  });
+
+  it('lets exactly one of many racing sessions claim the same frame bytes, per tenant', async () => {
+    const store = await open();
+    const frame = { sha256: 'e'.repeat(64), dhash: '0f0f0f0f0f0f0f0f' };
+    const other = { sha256: 'f'.repeat(64), dhash: 'f0f0f0f0f0f0f0f0' };
+    const racers = await Promise.all(
+      ['ses_r1', 'ses_r2', 'ses_r3', 'ses_r4'].map((id) =>
+        store.claimFrames({ id, tenant: 'acme' }, [other, frame], NOW),
+      ),
+    );
+    expect(racers.filter(Boolean)).toHaveLength(1);
+    // Another tenant's captures are its own; the same bytes twice in one attempt claim once.
+    expect(await store.claimFrames({ id: 'ses_g', tenant: 'globex' }, [frame, frame], NOW)).toBe(
+      true,
+    );
+    // A later attempt of the same session sending the same bytes again is a replay too.
+    expect(await store.claimFrames({ id: 'ses_g', tenant: 'globex' }, [frame], NOW)).toBe(false);
+    expect(await store.purgeBefore(new Date(NOW.getTime() + 1))).toMatchObject({ hashes: 11 });
+    expect(await store.claimFrames({ id: 'ses_r5', tenant: 'acme' }, [frame], NOW)).toBe(true);
+  });
+
+  it('adds the replaceReference column to a sessions table made before it, once', async () => {
+    const db = await openDialect();
+    await db.exec(`CREATE TABLE liveness_sessions (
+      id TEXT PRIMARY KEY, tenant TEXT NOT NULL, subject TEXT NOT NULL, purpose TEXT NOT NULL,
+      return_url TEXT, token_hash TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL,
+      max_attempts INTEGER NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL,
+      created_by TEXT NOT NULL, result TEXT, consumed_at TEXT, consumed_by TEXT)`);
+    await db.run(
+      `INSERT INTO liveness_sessions (id, tenant, subject, purpose, token_hash, state, attempts,
+         max_attempts, created_at, expires_at, created_by)
+       VALUES ('ses_old', 'acme', 'alice', 'enrol', 'h', 'created', 0, 2, 'x', 'y', 'k')`,
+    );
+    const first = await SessionStore.open(db);
+    const second = await SessionStore.open(db); // the column is there now: no second ALTER
+    expect(await first.find('ses_old')).toMatchObject({ replaceReference: false });
+    await second.create(session('ses_new', { purpose: 'enrol', replaceReference: true }));
+    expect(await first.find('ses_new')).toMatchObject({ replaceReference: true });
   });
 });

@@ -39,3 +39,13 @@ export async function cameraFrames(image: Buffer, count: number, seed = 1): Prom
   }
   return frames;
 }
+
+/** A 320 × 240 preview-sized frame: `photo`, `width` pixels wide, in the middle of a dark backdrop. */
+export async function onBackdrop(photo: Buffer, width: number): Promise<Buffer> {
+  return sharp({
+    create: { width: 320, height: 240, channels: 3, background: { r: 40, g: 44, b: 52 } },
+  })
+    .composite([{ input: await sharp(photo).resize(width).toBuffer() }])
+    .jpeg({ quality: 80 })
+    .toBuffer();
+}

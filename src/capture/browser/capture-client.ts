@@ -10,8 +10,15 @@ export type SendOutcome =
   | { kind: 'answer'; status: 'passed' | 'retry' | 'failed'; reason?: string | undefined }
   | { kind: 'expired' | 'exhausted' | 'unauthorized' | 'error' };
 
+/** A preview's hint; `stop`: previews are not available (no detector) or the session is closed. */
+export type PreviewOutcome =
+  | { kind: 'hint'; hint: string }
+  | { kind: 'later'; retryAfterMs: number }
+  | { kind: 'stop' };
+
 export interface CaptureClient {
   sendFrames(sessionId: string, frames: readonly Blob[]): Promise<SendOutcome>;
+  preview(sessionId: string, frame: Blob, captureWidth: number): Promise<PreviewOutcome>;
 }
 
 export function captureClient(baseUrl: string, captureToken: string): CaptureClient {
@@ -36,6 +43,28 @@ export function captureClient(baseUrl: string, captureToken: string): CaptureCli
       }
       if (response.status === 401) return { kind: 'unauthorized' };
       return { kind: 'error' };
+    },
+    async preview(sessionId, frame, captureWidth) {
+      const { data, response } = await client.POST('/v1/sessions/{id}/preview', {
+        params: { path: { id: sessionId } },
+        headers: { authorization: `Bearer ${captureToken}` },
+        body: { image: '', captureWidth },
+        bodySerializer: () => {
+          const form = new FormData();
+          form.append('image', frame, 'preview.jpg');
+          form.append('captureWidth', String(captureWidth));
+          return form;
+        },
+      });
+      if (data)
+        return data.hint === 'unavailable' ? { kind: 'stop' } : { kind: 'hint', hint: data.hint };
+      if (response.status === 429 || response.status === 503) {
+        return {
+          kind: 'later',
+          retryAfterMs: 1000 * Number(response.headers.get('retry-after') ?? 1),
+        };
+      }
+      return { kind: 'stop' };
     },
   };
 }

@@ -1,6 +1,8 @@
 /**
- * What the person in front of the camera is told. Live hints come from the picture itself (light,
- * steadiness); after an attempt, from the server's capture-quality reason. Never a score.
+ * What the person in front of the camera is told. Live hints come from the server's preview of a small
+ * frame (face detection and capture quality: move closer, one face only …) where it offers one, else
+ * from the picture itself (light, steadiness); after an attempt, from the server's capture-quality
+ * reason. Never a score.
  */
 
 export const RETRY_HINTS: Record<string, string> = {
@@ -41,6 +43,12 @@ export function meanLuma(rgba: Uint8ClampedArray): number {
     count += 1;
   }
   return count === 0 ? 0 : sum / count;
+}
+
+/** The hint for a server preview's answer: null for `ok` (the local light and steadiness hints then speak). */
+export function previewHint(hint: string): string | null {
+  if (hint === 'ok') return null;
+  return RETRY_HINTS[hint] ?? null;
 }
 
 /** The live hint for one preview sample, given the previous sample's luma (movement shows as change). */

@@ -1,5 +1,7 @@
 /**
- * <ifas-capture>: the camera, an oval guide, live hints in an ARIA live region, 1–5 frames taken over
+ * <ifas-capture>: the camera, an oval guide, live hints in an ARIA live region (from the server's
+ * preview of a small frame about every 0.7 s — move closer, one face only — and from the picture's
+ * light and steadiness), 1–5 frames taken over
  * about a second and posted to the session's capture route with the capture token, then a clear
  * result. Used by the capture page this service serves, and embeddable in a host's own page.
  *
@@ -12,7 +14,7 @@
  */
 
 import { type CaptureClient, captureClient } from './capture-client.js';
-import { liveHint, MESSAGES, meanLuma, RETRY_HINTS } from './capture-hints.js';
+import { liveHint, MESSAGES, meanLuma, previewHint, RETRY_HINTS } from './capture-hints.js';
 import { CAPTURE_CSS } from './capture-styles.js';
 
 export type CaptureOutcome =
@@ -27,6 +29,9 @@ export type CaptureOutcome =
 
 const FRAME_GAP_MS = 330;
 const MAX_WIDTH = 640;
+/** Server previews: a 320 px JPEG about every 0.7 s (the server allows one per 400 ms). */
+const PREVIEW_EVERY_MS = 700;
+const PREVIEW_WIDTH = 320;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -41,6 +46,9 @@ export class IfasCaptureElement extends HTMLElement {
   private readonly button: HTMLButtonElement;
   private stream: MediaStream | null = null;
   private hintTimer: number | undefined;
+  private previewTimer: number | undefined;
+  /** The server preview's latest hint; null when it saw one clear face, or offers no previews. */
+  private serverHint: string | null = null;
   private busy = false;
   private finished = false;
 
@@ -84,6 +92,8 @@ export class IfasCaptureElement extends HTMLElement {
   }
 
   disconnectedCallback(): void {
+    window.clearInterval(this.hintTimer);
+    window.clearTimeout(this.previewTimer);
     this.stopCamera();
   }
 
@@ -137,6 +147,40 @@ export class IfasCaptureElement extends HTMLElement {
     this.say(MESSAGES.ready);
     this.button.focus();
     this.watchPreview();
+    this.watchServerPreview();
+  }
+
+  /**
+   * Face hints from the server before any attempt: a small frame to the preview route about every
+   * 0.7 s (no attempt spent, no score). Stops where the server offers none; waits when it asks to.
+   */
+  private watchServerPreview(): void {
+    const sessionId = this.getAttribute('session-id') ?? '';
+    const tick = async (): Promise<void> => {
+      if (this.finished) return;
+      let delay = PREVIEW_EVERY_MS;
+      if (!this.busy && this.video.readyState >= 2) {
+        try {
+          const frame = await this.grabFrame(PREVIEW_WIDTH, 0.7);
+          const outcome = await this.client.preview(sessionId, frame, this.captureWidth);
+          if (outcome.kind === 'stop') {
+            this.serverHint = null;
+            return;
+          }
+          if (outcome.kind === 'later') delay = Math.max(delay, outcome.retryAfterMs);
+          else this.serverHint = previewHint(outcome.hint);
+        } catch {
+          // A network hiccup: the next tick tries again.
+        }
+      }
+      this.previewTimer = window.setTimeout(() => void tick(), delay);
+    };
+    void tick();
+  }
+
+  /** The width of the frames an attempt sends. */
+  private get captureWidth(): number {
+    return Math.min(MAX_WIDTH, this.video.videoWidth || MAX_WIDTH);
   }
 
   /** Live hints from a small sample of the preview, four times a second. */
@@ -150,22 +194,22 @@ export class IfasCaptureElement extends HTMLElement {
       if (!context || this.busy || this.finished || this.video.readyState < 2) return;
       context.drawImage(this.video, 0, 0, canvas.width, canvas.height);
       const luma = meanLuma(context.getImageData(0, 0, canvas.width, canvas.height).data);
-      this.say(liveHint(luma, previous));
+      this.say(this.serverHint ?? liveHint(luma, previous));
       previous = luma;
     }, 250);
   }
 
-  private async grabFrame(): Promise<Blob> {
-    const scale = Math.min(1, MAX_WIDTH / (this.video.videoWidth || MAX_WIDTH));
+  private async grabFrame(maxWidth = MAX_WIDTH, quality = 0.92): Promise<Blob> {
+    const scale = Math.min(1, maxWidth / (this.video.videoWidth || maxWidth));
     const canvas = document.createElement('canvas');
-    canvas.width = Math.round((this.video.videoWidth || MAX_WIDTH) * scale);
+    canvas.width = Math.round((this.video.videoWidth || maxWidth) * scale);
     canvas.height = Math.round((this.video.videoHeight || 480) * scale);
     canvas.getContext('2d')?.drawImage(this.video, 0, 0, canvas.width, canvas.height);
     return new Promise((resolve, reject) =>
       canvas.toBlob(
         (blob) => (blob ? resolve(blob) : reject(new Error('no frame'))),
         'image/jpeg',
-        0.92,
+        quality,
       ),
     );
   }
@@ -232,6 +276,7 @@ export class IfasCaptureElement extends HTMLElement {
   private finish(outcome: CaptureOutcome, message: string): void {
     this.finished = true;
     window.clearInterval(this.hintTimer);
+    window.clearTimeout(this.previewTimer);
     this.stopCamera();
     // The preview gives way to a plain mark: nothing of the face stays on screen.
     this.frame.className = `frame done ${outcome === 'passed' ? 'passed' : 'failed'}`;
