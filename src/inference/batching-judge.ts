@@ -21,7 +21,8 @@ export interface BatchingOptions {
   maxWaiting: number;
 }
 
-export type BatchEngine = Pick<IfasEngine, 'checkBatch' | 'model' | 'statusWarning' | 'dispose'>;
+export type BatchEngine = Pick<IfasEngine, 'checkBatch' | 'model' | 'statusWarning' | 'dispose'> &
+  Partial<Pick<IfasEngine, 'preview'>>;
 
 interface Waiting {
   bytes: Uint8Array;
@@ -58,6 +59,11 @@ export class BatchingJudge implements Judge {
 
   get statusWarning() {
     return this.engine.statusWarning;
+  }
+
+  /** The face stage alone (live hints): not batched, it never runs the model. */
+  get preview() {
+    return this.engine.preview;
   }
 
   get depth(): number {

@@ -45,6 +45,17 @@ async function main(): Promise<void> {
       void judge.dispose().finally(() => port.close());
       return;
     }
+    if (message.type === 'preview') {
+      const { id, bytes, options } = message;
+      const preview = judge.preview;
+      // The pool asks only when it was started with face detection, as every worker then was.
+      if (!preview) throw new Error('preview asked of a worker without a face detector');
+      preview(bytes, options).then(
+        (answer) => post({ type: 'previewed', id, preview: answer }),
+        (error: unknown) => post({ type: 'failed', id, error: serializeError(error) }),
+      );
+      return;
+    }
     const { id, bytes, options, wants } = message;
     const abort = new AbortController();
     aborts.set(id, abort);

@@ -8,6 +8,7 @@ import { AppError, type ErrorCode, type ErrorExtras, extrasOf } from '../errors.
 import type { BatchingOptions } from './batching-judge.js';
 import type { CheckResult, JudgedCheck, ModelInfo } from './check-result.js';
 import type { CheckOptions, EngineOptions } from './engine.js';
+import type { FacePreview, PreviewOptions } from './judge.js';
 
 /** What a worker loads: settings only (no functions, no loaded objects cross a thread). */
 export interface EngineWorkerData {
@@ -37,6 +38,7 @@ export type ToWorker =
       options: WorkerCheckOptions;
       wants: { judged: boolean; text: boolean; decoded: boolean };
     }
+  | { type: 'preview'; id: number; bytes: Uint8Array; options: PreviewOptions }
   | { type: 'abort'; id: number }
   | { type: 'stop' };
 
@@ -51,6 +53,7 @@ export type FromWorker =
       image: { data: Uint8Array; width: number; height: number; format: 'jpeg' | 'png' | 'webp' };
     }
   | { type: 'result'; id: number; result: CheckResult }
+  | { type: 'previewed'; id: number; preview: FacePreview }
   | { type: 'failed'; id: number; error: SerializedError };
 
 /** A typed error keeps its code; anything else crosses as INFER_FAILED (its text stays in the worker). */

@@ -21,7 +21,7 @@ import {
 } from '../errors.js';
 import type { CheckResult, ModelInfo } from './check-result.js';
 import { type CheckOptions, type EngineOptions, IfasEngine } from './engine.js';
-import type { Judge } from './judge.js';
+import type { FacePreview, Judge, PreviewOptions } from './judge.js';
 import type {
   EngineWorkerData,
   FromWorker,
@@ -54,6 +54,11 @@ interface Slot {
   ready: boolean;
   stopping: boolean;
   pending: Map<number, Pending>;
+  /** Face-stage previews (live hints) in flight: short, and never batched with the checks. */
+  previews: Map<
+    number,
+    { resolve: (preview: FacePreview) => void; reject: (error: unknown) => void }
+  >;
 }
 
 const REPLACE_BACKOFF_MS = [100, 1_000, 5_000, 30_000];
@@ -172,6 +177,22 @@ export class EngineWorkerPool implements Judge {
     });
   }
 
+  /** The face stage alone on a preview frame, in the least-loaded worker; undefined without detection. */
+  get preview():
+    | ((bytes: Uint8Array, options: PreviewOptions) => Promise<FacePreview>)
+    | undefined {
+    if (!this.options.detectFaces) return undefined;
+    return (bytes, options) => {
+      const slot = this.closing ? undefined : this.leastLoaded();
+      if (!slot) return Promise.reject(new ModelNotReadyError('no model worker is running'));
+      const id = this.nextId++;
+      return new Promise<FacePreview>((resolve, reject) => {
+        slot.previews.set(id, { resolve, reject });
+        this.post(slot, { type: 'preview', id, bytes, options });
+      });
+    };
+  }
+
   private post(slot: Slot, message: ToWorker): void {
     slot.worker.postMessage(message);
   }
@@ -197,6 +218,13 @@ export class EngineWorkerPool implements Judge {
 
   private onMessage(slot: Slot, message: FromWorker): void {
     if (message.type === 'ready' || message.type === 'load-failed') return;
+    const preview = slot.previews.get(message.id);
+    if (preview && (message.type === 'previewed' || message.type === 'failed')) {
+      slot.previews.delete(message.id);
+      if (message.type === 'previewed') preview.resolve(message.preview);
+      else preview.reject(errorOf(message.error));
+      return;
+    }
     const pending = slot.pending.get(message.id);
     if (!pending) return;
     switch (message.type) {
@@ -214,6 +242,8 @@ export class EngineWorkerPool implements Judge {
         });
         return;
       }
+      case 'previewed':
+        return;
       case 'result':
         slot.pending.delete(message.id);
         pending.cleanup();
@@ -242,6 +272,10 @@ export class EngineWorkerPool implements Judge {
       );
     }
     slot.pending.clear();
+    for (const preview of slot.previews.values()) {
+      preview.reject(new InferenceWorkerCrashedError(`the model worker exited (code ${code})`));
+    }
+    slot.previews.clear();
     if (crashed && !this.closing) {
       this.stats.crashes++;
       this.options.log?.(`model worker ${slot.threadId} exited (code ${code}); replacing it`);
@@ -317,6 +351,7 @@ function startSlot(
     ready: false,
     stopping: false,
     pending: new Map(),
+    previews: new Map(),
   };
   return new Promise((resolve, reject) => {
     const onExit = (code: number): void =>

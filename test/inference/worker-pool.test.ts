@@ -91,6 +91,17 @@ describe('Class: EngineWorkerPool', () => {
     expect(pixels).toEqual((await decodeImage(face)).data);
   });
 
+  it('answers a face-stage preview (live hints) as the in-process engine does, and fails bad bytes typed', async () => {
+    const options = { maxPixels: 320 * 320, captureWidth: 640 };
+    const viaPool = pool.preview;
+    const inProcess = engine.preview;
+    if (!viaPool || !inProcess) throw new Error('both have a face detector');
+    expect(await viaPool(portrait, options)).toEqual(await inProcess(portrait, options));
+    await expect(viaPool(Buffer.from('not an image'), options)).rejects.toBeInstanceOf(
+      InvalidImageError,
+    );
+  });
+
   it('rebuilds a worker-side failure as the same typed error', async () => {
     const refused = pool.check(new Uint8Array([1, 2, 3, 4]));
     await expect(refused).rejects.toBeInstanceOf(InvalidImageError);
