@@ -32,6 +32,8 @@ export interface Scene {
   anchors: FileAnchorSink;
   publicKey: KeyObject;
   privateKey: KeyObject;
+  /** The service's checkpointer: checks each chain against the newest anchor before it signs. */
+  checkpointer: HeadCheckpointer;
 }
 
 /** What the defender sees: the verdict for acme against the newest anchored checkpoint. */
@@ -167,6 +169,22 @@ export const TAMPER_CASES: TamperCase[] = [
     expect: { detectedAs: 'checkpoint_mismatch' },
   },
   {
+    name: 'rewrite with recomputed hashes, delete the head checkpoints, wait for the next checkpoint round',
+    attack: async ({ raw, checkpointer }) => {
+      await editBody(raw, 3, (b) => {
+        b.rationale = 'Yes. A real face.';
+      });
+      await rechain(raw, 'acme', 3);
+      await raw.exec("DELETE FROM audit_head_checkpoints WHERE tenant = 'acme'");
+      // The round checks the chain against the anchor first, so it refuses to sign the rewrite.
+      const round = await checkpointer.checkpoint();
+      if (!round.refused.some((r) => r.tenant === 'acme')) {
+        throw new Error('the checkpoint round signed a rewritten chain');
+      }
+    },
+    expect: { detectedAs: 'checkpoint_mismatch' },
+  },
+  {
     name: 'forge a head checkpoint row to match a rewritten chain',
     attack: async ({ raw }) => {
       await editBody(raw, 3, (b) => {
@@ -282,16 +300,20 @@ export async function buildScene(harness: MatrixHarness): Promise<Scene> {
   const anchors = new FileAnchorSink(
     join(await mkdtemp(join(tmpdir(), 'ifas-anchor-')), 'a.ndjson'),
   );
-  const checkpointer = new HeadCheckpointer(store, privateKey, [anchors], {
-    everyRecords: 1000,
-    everyMs: 60_000,
-  });
+  const checkpointer = new HeadCheckpointer(
+    store,
+    privateKey,
+    [anchors],
+    { everyRecords: 1000, everyMs: 60_000 },
+    () => undefined,
+    (tenant) => anchors.newest(tenant),
+  );
   for (let n = 1; n <= 6; n++) await store.append(sampleRecord(n));
   for (let n = 1; n <= 2; n++) await store.append(sampleRecord(n, { tenant: 'globex' }));
   await checkpointer.checkpoint();
   // Two more records after the checkpoint: the unsigned window.
   for (let n = 7; n <= 8; n++) await store.append(sampleRecord(n));
-  return { store, raw: await harness.raw(store), anchors, publicKey, privateKey };
+  return { store, raw: await harness.raw(store), anchors, publicKey, privateKey, checkpointer };
 }
 
 /** The outcome of one attack: what verification says, and whether retention refused the chain. */
