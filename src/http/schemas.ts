@@ -171,7 +171,12 @@ export const auditQuerySchema = z.object({
   format: z.enum(['json', 'ndjson', 'csv']).default('json').openapi({
     description: 'json: one page; ndjson and csv: every matching record, streamed.',
   }),
-});
+})
+  // An inverted range is a mistake, not an empty result.
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), {
+    message: 'from must be before to',
+    path: ['to'],
+  });
 
 export const auditEntrySchema = z
   .object({

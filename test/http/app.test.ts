@@ -453,6 +453,12 @@ describe('audit queries', () => {
   it('rejects bad filters with 422', async () => {
     const res = await service.app.request('/v1/audit?from=yesterday', { headers: bearer(auditor) });
     expect(res.status).toBe(422);
+    const inverted = await service.app.request(
+      '/v1/audit?from=2026-01-01T00:00:00Z&to=2025-01-01T00:00:00Z',
+      { headers: bearer(auditor) },
+    );
+    expect(inverted.status).toBe(422);
+    expect(await inverted.json()).toMatchObject({ code: 'INPUT_INVALID' });
   });
 });
 
