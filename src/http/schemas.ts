@@ -146,32 +146,33 @@ export const checkIdParamSchema = z.object({
 
 const isoDate = z.iso.datetime({ offset: true });
 
-export const auditQuerySchema = z.object({
-  from: isoDate.optional().openapi({ description: 'Records at or after this time.' }),
-  to: isoDate.optional().openapi({ description: 'Records before this time.' }),
-  subject: z.string().min(1).max(256).optional(),
-  decision: z.enum(DECISIONS).optional(),
-  attackMedium: z.string().min(1).max(64).optional(),
-  modelVersion: z.string().min(1).max(64).optional(),
-  checkId: z.string().min(1).max(64).optional().openapi({ description: 'One check’s record.' }),
-  session: z.string().min(1).max(64).optional().openapi({
-    description:
-      'A liveness session’s own decision records (one per attempt); each lists its frames’ check ids.',
-  }),
-  cursor: z
-    .string()
-    .regex(/^\d+$/)
-    .optional()
-    .openapi({ description: 'nextCursor of the previous page.' }),
-  order: z.enum(['asc', 'desc']).default('asc').openapi({
-    description:
-      'json pages: asc = chain order (oldest first), desc = newest first. Exports are always in chain order.',
-  }),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  format: z.enum(['json', 'ndjson', 'csv']).default('json').openapi({
-    description: 'json: one page; ndjson and csv: every matching record, streamed.',
-  }),
-})
+export const auditQuerySchema = z
+  .object({
+    from: isoDate.optional().openapi({ description: 'Records at or after this time.' }),
+    to: isoDate.optional().openapi({ description: 'Records before this time.' }),
+    subject: z.string().min(1).max(256).optional(),
+    decision: z.enum(DECISIONS).optional(),
+    attackMedium: z.string().min(1).max(64).optional(),
+    modelVersion: z.string().min(1).max(64).optional(),
+    checkId: z.string().min(1).max(64).optional().openapi({ description: 'One check’s record.' }),
+    session: z.string().min(1).max(64).optional().openapi({
+      description:
+        'A liveness session’s own decision records (one per attempt); each lists its frames’ check ids.',
+    }),
+    cursor: z
+      .string()
+      .regex(/^\d+$/)
+      .optional()
+      .openapi({ description: 'nextCursor of the previous page.' }),
+    order: z.enum(['asc', 'desc']).default('asc').openapi({
+      description:
+        'json pages: asc = chain order (oldest first), desc = newest first. Exports are always in chain order.',
+    }),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    format: z.enum(['json', 'ndjson', 'csv']).default('json').openapi({
+      description: 'json: one page; ndjson and csv: every matching record, streamed.',
+    }),
+  })
   // An inverted range is a mistake, not an empty result.
   .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), {
     message: 'from must be before to',
