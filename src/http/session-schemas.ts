@@ -65,7 +65,7 @@ export const sessionSchema = z
     attackMedium: z.string().nullable(),
     reasons: z.array(z.string()).openapi({
       description:
-        'replayed_capture, static_frames, frames_disagree, face_mismatch, or a capture-quality reason.',
+        'replayed_capture, static_frames, frames_disagree, score_uncertain, face_mismatch, or a capture-quality reason.',
     }),
     checkIds: z
       .array(z.string())

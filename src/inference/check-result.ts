@@ -27,7 +27,8 @@ export interface JudgedCheck {
   judgment: Judgment;
   liveness: number;
   threshold: number;
-  decision: Judgment;
+  /** live / spoof by the threshold, or uncertain inside the package's dev-set band. */
+  decision: Decision;
   /** Whether a rationale will follow. */
   explaining: boolean;
 }
@@ -56,9 +57,13 @@ export interface CheckResult {
   /** P(Yes) / (P(Yes) + P(No)) at the first answer position; null when not judged. */
   liveness: number | null;
   threshold: number;
-  /** live when liveness ≥ threshold; uncertain when a capture-quality gate stopped the check. */
+  /**
+   * live when liveness ≥ threshold; uncertain when a capture-quality gate stopped the check, or when the
+   * liveness falls in the package's dev-set `uncertain` band (manifest calibration.uncertainBand; then
+   * judgment and liveness are set and qualityReason is null).
+   */
   decision: Decision;
-  /** Why the decision is uncertain (no_face, multiple_faces, face_too_small, too_dark, …), else null. */
+  /** Why a quality gate made the decision uncertain (no_face, multiple_faces, …), else null. */
   qualityReason: QualityReason | null;
   quality: QualityReport | null;
   /** The judged face (source pixels), null without detection. */

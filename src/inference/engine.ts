@@ -43,7 +43,7 @@ import {
 } from './check-result.js';
 import { type DecoderGraphs, greedyContinue, prefillBatch, type StopReason } from './generate.js';
 import type { FacePreview, PreviewOptions } from './judge.js';
-import { livenessFromLogits } from './liveness.js';
+import { decisionFromLiveness, livenessFromLogits } from './liveness.js';
 import { RationaleText } from './rationale-text.js';
 import { TextTokenizer } from './text-tokenizer.js';
 import { TokenEmbeddings } from './token-embeddings.js';
@@ -98,7 +98,7 @@ export interface CheckOptions {
   signal?: AbortSignal;
   /** Streams rationale text as it is decoded. */
   onText?: (delta: string) => void;
-  /** Overrides the manifest's recommended threshold. */
+  /** Overrides the manifest's recommended threshold (and turns off its dev-set `uncertain` band). */
   threshold?: number;
   /** Find the face first (default when the engine has a detector); false: the image is a face crop. */
   detect?: boolean;
@@ -441,7 +441,10 @@ export class IfasEngine {
             manifest.calibration?.temperature,
           );
           const judgment: Judgment = liveLogit >= spoofLogit ? 'live' : 'spoof';
-          const decision: Judgment = liveness >= base.threshold ? 'live' : 'spoof';
+          // The dev-set band belongs to the package's threshold; a caller's own threshold decides alone.
+          const band =
+            options.threshold === undefined ? (manifest.calibration?.uncertainBand ?? null) : null;
+          const decision = decisionFromLiveness(liveness, base.threshold, band);
           const explaining = shouldExplain(options.explain ?? 'never', decision);
           options.onJudged?.({
             judgment,

@@ -5,6 +5,8 @@
  * package has none): liveness = σ((logit_Yes − logit_No) / T). T changes probabilities, never the ranking.
  */
 
+import type { Decision } from './decisions.js';
+
 /** Numerically stable two-way softmax at temperature T; returns P(live). */
 export function livenessFromLogits(liveLogit: number, spoofLogit: number, temperature = 1): number {
   const live = liveLogit / temperature;
@@ -13,4 +15,18 @@ export function livenessFromLogits(liveLogit: number, spoofLogit: number, temper
   const liveWeight = Math.exp(live - top);
   const spoofWeight = Math.exp(spoof - top);
   return liveWeight / (liveWeight + spoofWeight);
+}
+
+/**
+ * The decision for a judged face. `uncertain` when the calibrated liveness falls in the package's
+ * `uncertain` band [low, high) — the score range where, on dev, the other class still scored more than
+ * 1 % of the time — else live at or above the threshold, spoof below. `band` null: threshold only.
+ */
+export function decisionFromLiveness(
+  liveness: number,
+  threshold: number,
+  band: readonly [number, number] | null,
+): Decision {
+  if (band !== null && liveness >= band[0] && liveness < band[1]) return 'uncertain';
+  return liveness >= threshold ? 'live' : 'spoof';
 }

@@ -42,7 +42,7 @@ export class RemoteJudge implements Judge {
     if (!('result' in answer))
       throw new InferenceFailedError('the infer service answered without a result');
     const result = answer.result;
-    if (result.judgment !== null && result.liveness !== null && result.decision !== 'uncertain') {
+    if (result.judgment !== null && result.liveness !== null) {
       onJudged?.({
         judgment: result.judgment,
         liveness: result.liveness,

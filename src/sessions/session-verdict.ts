@@ -35,6 +35,8 @@ const DEFENCE_SENTENCES: Record<string, string> = {
   replayed_capture: 'A frame matches a capture submitted earlier (a replayed or injected image).',
   static_frames: 'The frames are one still image sent several times, not a live camera stream.',
   frames_disagree: 'The frames do not agree: some were judged live and some not.',
+  score_uncertain:
+    'A frame scored in the model’s uncertain band, where live and attack overlapped on dev.',
   face_mismatch: 'The face is not the subject’s enrolled reference face.',
 };
 
@@ -75,7 +77,10 @@ export function decideAttempt(
     decision = 'spoof';
   } else {
     decision = 'uncertain';
-    reasons.push(qualityReason ?? 'frames_disagree');
+    // An uncertain frame without a quality reason scored inside the model's dev-set uncertain band.
+    reasons.push(
+      qualityReason ?? (decisions.has('uncertain') ? 'score_uncertain' : 'frames_disagree'),
+    );
   }
   const livenesses = frames.map((frame) => frame.liveness);
   const liveness = livenesses.some((value) => value === null)

@@ -50,6 +50,31 @@ describe('Class: IfasEngine with a calibrated package', () => {
     expect(Math.abs(expected - raw)).toBeGreaterThan(1e-3); // the golden is not already at 0.5
     await calibrated.dispose();
   });
+
+  it('answers uncertain for a liveness inside the dev-set band, unless the caller sets a threshold', async () => {
+    const dir = await copyTinyPackage();
+    const file = join(dir, 'manifest.json');
+    const manifest = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    const raw = goldens.liveness;
+    manifest.calibration = {
+      method: 'temperature',
+      temperature: 1,
+      uncertainBand: [Math.max(0, raw - 0.01), Math.min(1, raw + 0.01)],
+      provenance: 'test',
+    };
+    await writeFile(file, JSON.stringify(manifest));
+    const banded = await IfasEngine.load(dir, { intraOpThreads: 1, faceDetector: false });
+    const judged: string[] = [];
+    const inBand = await banded.check(face, { onJudged: (j) => judged.push(j.decision) });
+    expect(inBand.decision).toBe('uncertain');
+    expect(inBand.qualityReason).toBeNull();
+    expect(Math.abs((inBand.liveness ?? Number.NaN) - raw)).toBeLessThan(1e-4);
+    expect(inBand.judgment).not.toBeNull();
+    expect(judged).toEqual(['uncertain']);
+    const overridden = await banded.check(face, { threshold: raw - 0.005 });
+    expect(overridden.decision).toBe('live');
+    await banded.dispose();
+  });
 });
 
 describe('Class: IfasEngine (onnxruntime-node vs PyTorch goldens)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { livenessFromLogits } from '../../src/inference/liveness.js';
+import { decisionFromLiveness, livenessFromLogits } from '../../src/inference/liveness.js';
 
 describe('Function: livenessFromLogits', () => {
   it('is the two-way softmax of the Yes and No logits', () => {
@@ -20,5 +20,22 @@ describe('Function: livenessFromLogits', () => {
   it('stays finite for extreme logits', () => {
     expect(livenessFromLogits(1000, -1000)).toBe(1);
     expect(livenessFromLogits(-1000, 1000)).toBe(0);
+  });
+});
+
+describe('Function: decisionFromLiveness', () => {
+  it('decides by the threshold alone without a band', () => {
+    expect(decisionFromLiveness(0.5, 0.5, null)).toBe('live');
+    expect(decisionFromLiveness(0.4999, 0.5, null)).toBe('spoof');
+  });
+
+  it('answers uncertain inside [low, high) of the band, by the threshold outside it', () => {
+    const band = [0.3, 0.7] as const;
+    expect(decisionFromLiveness(0.3, 0.5, band)).toBe('uncertain');
+    expect(decisionFromLiveness(0.6999, 0.5, band)).toBe('uncertain');
+    expect(decisionFromLiveness(0.7, 0.5, band)).toBe('live');
+    expect(decisionFromLiveness(0.2999, 0.5, band)).toBe('spoof');
+    // A band collapsed onto the threshold is empty.
+    expect(decisionFromLiveness(0.5, 0.5, [0.5, 0.5])).toBe('live');
   });
 });

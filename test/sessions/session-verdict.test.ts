@@ -66,6 +66,14 @@ describe('decideAttempt', () => {
       reasons: ['too_dark'],
       client: { status: 'retry', reason: 'too_dark' },
     });
+    // A frame the model scored inside its uncertain band: no quality reason, no hint for the client.
+    const band = frame('uncertain', { liveness: 0.5, qualityReason: null });
+    expect(decideAttempt([frame('live'), band], clean, 1)).toMatchObject({
+      decision: 'uncertain',
+      reasons: ['score_uncertain'],
+      liveness: 0.5,
+      client: { status: 'retry', reason: 'retake' },
+    });
     expect(decideAttempt([frame('live'), frame('spoof')], clean, 0)).toMatchObject({
       decision: 'uncertain',
       final: true,

@@ -57,14 +57,21 @@ def roc_image(scores: np.ndarray, labels: np.ndarray, path: Path, title: str) ->
     image.save(path)
 
 
+def spread(records: list, limit: int | None) -> list:
+    """`limit` records evenly spaced over the split (all when None), so every identity and family is sampled."""
+    if limit is None or limit >= len(records):
+        return list(records)
+    return [records[i * len(records) // limit] for i in range(limit)]
+
+
 @torch.no_grad()
-def rationales(ckpt: Checkpoint, batches: VqaBatches, records, limit: int | None) -> list[tuple[str, str]]:
+def rationales(ckpt: Checkpoint, batches: VqaBatches, records) -> list[tuple[str, str]]:
     """(judgment, rationale text) per record, greedy as the runtime decodes."""
     tok, model = ckpt.tokenizer, ckpt.model
     prefix, suffix = encode(tok, PREFIX_TEXT), encode(tok, SUFFIX_TEXT)
     ids = (single_token_id(tok, LIVE_WORD), single_token_id(tok, SPOOF_WORD))
     out = []
-    for record in records[:limit]:
+    for record in records:
         x = batches.to_pixel_values([record.index])
         _, judgment_id, tokens = model.generate(x, prefix, suffix, ids, 48, eos_id(tok))
         text = tok.decode([judgment_id, *tokens]).strip()
@@ -87,7 +94,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--split", default="test")
     parser.add_argument("--family", help="evaluate on live + this attack family only (leave-one-family-out)")
-    parser.add_argument("--rationales", type=int, default=None, help="how many samples get a generated rationale")
+    parser.add_argument("--rationales", type=int, default=None,
+                        help="how many samples (evenly spaced over the split) get a generated rationale; default all")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
 
@@ -113,9 +121,10 @@ def main(argv: list[str] | None = None) -> None:
     test_eer_threshold, _ = eer_threshold(scores, labels)
     at_test_eer = report(scores, labels, types, test_eer_threshold)
 
-    generated = rationales(ckpt, batches, records, args.rationales)
+    explained = spread(records, args.rationales)
+    generated = rationales(ckpt, batches, explained)
     consistent = sum((judgment == "spoof") == (medium_named(text) is not None) for judgment, text in generated)
-    spoof_hits = [(r, g) for r, g in zip(records, generated) if r.family != "live" and g[0] == "spoof"]
+    spoof_hits = [(r, g) for r, g in zip(explained, generated) if r.family != "live" and g[0] == "spoof"]
     correct_medium = sum(medium_named(text) == r.family for r, (_, text) in spoof_hits)
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -143,7 +152,7 @@ def main(argv: list[str] | None = None) -> None:
             "attacksJudgedSpoof": len(spoof_hits),
             "correctMediumOnSpoofs": round(correct_medium / max(1, len(spoof_hits)), 4),
             "examples": [{"family": r.family, "judgment": j, "rationale": t}
-                         for r, (j, t) in list(zip(records, generated))[:: max(1, len(generated) // 8)][:8]],
+                         for r, (j, t) in list(zip(explained, generated))[:: max(1, len(generated) // 8)][:8]],
         },
     }
     (args.out / "report.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -146,11 +146,14 @@ def main(argv: list[str] | None = None) -> None:
     cache = dev_cache = None
     if pretrained and cfg.vision.frozen_stages > 0:
         folder = args.data / "cache"
-        cache = FrozenPrefixCache(model.vision, train_batches, [r.index for r in train_records], folder=folder)
+        # Every train and dev row, whatever --exclude-family drops: one cache per split serves all the
+        # runs on this dataset (seeds, ablations, leave-one-family-out).
+        split_rows = {split: [r.index for r in records if r.split == split] for split in ("train", "dev")}
+        cache = FrozenPrefixCache(model.vision, train_batches, split_rows["train"], folder=folder)
         train_batches.need_pixels = False
-        dev_cache = FrozenPrefixCache(model.vision, batches, [r.index for r in dev_records], folder=folder)
-        print(f"cached the frozen stem and {cfg.vision.frozen_stages} stages for {len(train_records)} training "
-              f"images ({cache.megabytes:.0f} MB) and {len(dev_records)} dev images")
+        dev_cache = FrozenPrefixCache(model.vision, batches, split_rows["dev"], folder=folder)
+        print(f"cached the frozen stem and {cfg.vision.frozen_stages} stages for {len(split_rows['train'])} training "
+              f"images ({cache.megabytes:.0f} MB) and {len(split_rows['dev'])} dev images")
 
     # 3. Resume if a run with the same settings left a state behind.
     state_path, log_path = args.out / "last.pt", args.out / "log.jsonl"

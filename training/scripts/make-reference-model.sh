@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
 # The full reference-model pipeline (the documented command behind the default package models/ifas-lite0):
 # faces → simulator A and simulator B sets → SCF captions → L-LM training of the pretrained-encoder model on
-# each simulator → evaluation on its own test split and cross-simulator (A → B, B → A) → calibration →
-# ablations (optional) → model card → package.
+# each simulator, 3 seeds → evaluation on its own test split, cross-simulator (A → B, B → A) and
+# leave-one-attack-family-out (ifas.protocol, mean ± sd) → ablations (optional) → model card → package
+# (the seed-0 model trained on simulator A, calibrated on A's dev split).
 #   bash training/scripts/make-reference-model.sh            # everything
-#   SKIP_ABLATIONS=1 bash training/scripts/make-reference-model.sh
-# With the 2 cores to itself, 1200 steps take ≈ 2 min once the frozen outputs are cached; on the shared,
-# loaded build machine the first training took ≈ 11 min (≈ 8 of them computing the frozen
-# EfficientNet-Lite0 outputs, which are cached under the data folder, so reruns skip them); each evaluation ≈ 15 min.
+#   SKIP_ABLATIONS=1 SEEDS=0 bash training/scripts/make-reference-model.sh   # quicker: one seed, no ablations
+# Durations are in the model card's "How this package was made" (measured on the 2-core build machine).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash scripts/setup-python.sh
@@ -17,38 +16,43 @@ RUNS=training/runs
 STEPS="${STEPS:-1200}"
 BATCH="${BATCH:-16}"
 PACKAGE="${PACKAGE:-models/ifas-lite0}"
-VERSION="${VERSION:-2.1.0}"
+VERSION="${VERSION:-2.2.0}"
+SEEDS="${SEEDS:-0 1 2}"
+LIVE="${LIVE:-6}"
+ATTACKS="${ATTACKS:-4}"
 for SIM in a b; do
-  $PY -m ifas.data.build_dataset --simulator "$SIM" --size 224 --live 3 --attacks 2 --out "$RUNS/data/sim-$SIM"
+  $PY -m ifas.data.build_dataset --simulator "$SIM" --size 224 --live "$LIVE" --attacks "$ATTACKS" \
+    --out "$RUNS/data/sim-$SIM"
   $PY -m ifas.scf.run --data "$RUNS/data/sim-$SIM"
-  $PY -m ifas.train --data "$RUNS/data/sim-$SIM" --out "$RUNS/lite0-$SIM" --preset lite0 --steps "$STEPS" \
-    --batch "$BATCH" --eval-every "$STEPS" --threads 1 --quiet
 done
-# Own test split (A → A), cross-simulator both ways (A → B, B → A).
-$PY -m ifas.evaluate --checkpoint "$RUNS/lite0-a/final.pt" --data "$RUNS/data/sim-a" --split test --out "$RUNS/lite0-a/eval"
-$PY -m ifas.evaluate --checkpoint "$RUNS/lite0-a/final.pt" --data "$RUNS/data/sim-b" --split test --out "$RUNS/lite0-a/eval-b"
-$PY -m ifas.evaluate --checkpoint "$RUNS/lite0-b/final.pt" --data "$RUNS/data/sim-a" --split test --out "$RUNS/lite0-b/eval-a"
+# Per seed: A → A, A → B, B → A and leave-one-family-out on A; runs already on disk are reused.
+# shellcheck disable=SC2086 # SEEDS is a list
+$PY -m ifas.protocol --data-a "$RUNS/data/sim-a" --data-b "$RUNS/data/sim-b" --out "$RUNS/protocol" \
+  --steps "$STEPS" --batch "$BATCH" --seeds $SEEDS
+A="$RUNS/protocol/a-s0"
 ABLATIONS=()
 if [[ -z "${SKIP_ABLATIONS:-}" ]]; then
-  $PY -m ifas.ablations --data "$RUNS/data/sim-a" --out "$RUNS/ablations" --steps "${ABLATION_STEPS:-250}"
+  # shellcheck disable=SC2086
+  $PY -m ifas.ablations --data "$RUNS/data/sim-a" --data-b "$RUNS/data/sim-b" --out "$RUNS/ablations" \
+    --steps "${ABLATION_STEPS:-600}" --seeds ${ABLATION_SEEDS:-$SEEDS}
   ABLATIONS=(--ablations "$RUNS/ablations/ablations.md")
 fi
-cat > "$RUNS/lite0-a/commands.txt" <<COMMANDS
+cat > "$A/commands.txt" <<COMMANDS
 # PYTHONPATH=training training/.venv/bin/python -m …
-ifas.data.build_dataset --simulator a|b --size 224 --live 3 --attacks 2 --out $RUNS/data/sim-a|b
+ifas.data.build_dataset --simulator a|b --size 224 --live $LIVE --attacks $ATTACKS --out $RUNS/data/sim-a|b
 ifas.scf.run --data $RUNS/data/sim-a|b
-ifas.train --data $RUNS/data/sim-a|b --out $RUNS/lite0-a|b --preset lite0 --steps $STEPS --batch $BATCH --eval-every $STEPS --threads 1
-ifas.evaluate --checkpoint $RUNS/lite0-a/final.pt --data $RUNS/data/sim-a --split test --out $RUNS/lite0-a/eval
-ifas.evaluate --checkpoint $RUNS/lite0-a/final.pt --data $RUNS/data/sim-b --split test --out $RUNS/lite0-a/eval-b
-ifas.evaluate --checkpoint $RUNS/lite0-b/final.pt --data $RUNS/data/sim-a --split test --out $RUNS/lite0-b/eval-a
-ifas.export --checkpoint $RUNS/lite0-a/final.pt --out $PACKAGE --version $VERSION --card-extra … --card-asset …
+ifas.protocol --data-a $RUNS/data/sim-a --data-b $RUNS/data/sim-b --out $RUNS/protocol --steps $STEPS --batch $BATCH --seeds $SEEDS
+  (per seed: ifas.train --preset lite0 on A, on B and on A without each attack family; ifas.evaluate on
+   A's test split, B's test split, and live + the held-out family)
+ifas.ablations --data $RUNS/data/sim-a --data-b $RUNS/data/sim-b --out $RUNS/ablations --steps ${ABLATION_STEPS:-600}
+ifas.export --checkpoint $A/final.pt --out $PACKAGE --version $VERSION --card-extra … --card-asset …
 (all of it: bash training/scripts/make-reference-model.sh)
 COMMANDS
-$PY -m ifas.model_card --data "$RUNS/data/sim-a" --run "$RUNS/lite0-a" "${ABLATIONS[@]}" \
-  --protocol "A → A (own test split)=$RUNS/lite0-a/eval/report.json" \
-  --protocol "A → B (cross-simulator)=$RUNS/lite0-a/eval-b/report.json" \
-  --protocol "B → A (cross-simulator, B-trained twin)=$RUNS/lite0-b/eval-a/report.json" \
-  --commands "$RUNS/lite0-a/commands.txt" --out "$RUNS/lite0-a/card.md"
-$PY -m ifas.export --checkpoint "$RUNS/lite0-a/final.pt" --out "$PACKAGE" --version "$VERSION" \
-  --card-extra "$RUNS/lite0-a/card.md" --card-asset "$RUNS/lite0-a/eval/roc.png" \
-  --card-asset "$RUNS/lite0-a/eval/reliability.png"
+$PY -m ifas.model_card --data "$RUNS/data/sim-a" --run "$A" "${ABLATIONS[@]}" \
+  --protocol "A → A (own test split)=$A/eval/report.json" \
+  --protocol "A → B (cross-simulator)=$A/eval-b/report.json" \
+  --protocol "B → A (cross-simulator, B-trained twin)=$RUNS/protocol/b-s0/eval-a/report.json" \
+  --seeds-table "$RUNS/protocol/protocol.md" \
+  --commands "$A/commands.txt" --out "$A/card.md"
+$PY -m ifas.export --checkpoint "$A/final.pt" --out "$PACKAGE" --version "$VERSION" \
+  --card-extra "$A/card.md" --card-asset "$A/eval/roc.png" --card-asset "$A/eval/reliability.png"

@@ -144,3 +144,26 @@ def test_the_pretrained_encoder_trains_from_cached_frozen_stages_and_exports(tmp
     torch_logits = ckpt.model.judgment_logits(torch.from_numpy(pixels), manifest["prompt"]["prefixIds"],
                                               manifest["prompt"]["suffixIds"])[0].detach().numpy()
     assert np.abs(ort.judgment_logits - torch_logits).max() < 1e-3
+
+
+def test_the_seed_protocol_trains_both_simulators_and_tabulates_mean_and_sd(tmp_path: Path) -> None:
+    from ifas import protocol
+
+    data_a = synthetic_dataset(tmp_path / "sim-a")
+    scf_run.main(["--data", str(data_a)])
+    data_b = tmp_path / "sim-b"
+    shutil.copytree(data_a, data_b)
+    summary = json.loads((data_b / "summary.json").read_text())
+    (data_b / "summary.json").write_text(json.dumps(summary | {"simulator": "b"}))
+    out = tmp_path / "protocol"
+    protocol.main(["--data-a", str(data_a), "--data-b", str(data_b), "--out", str(out), "--preset", "tiny",
+                   "--steps", "2", "--batch", "8", "--seeds", "0", "1", "--rationales", "2", "--skip-lofo"])
+    results = json.loads((out / "protocol.json").read_text())
+    assert [len(results[name]) for name in ("A → A", "A → B", "B → A")] == [2, 2, 2]
+    assert results["B → A"][0]["simulator"]["trainedOn"] == "b"
+    table = (out / "protocol.md").read_text()
+    assert "| A → B | 2 |" in table and "±" in table
+    # Rerunning reuses every run and report; --report-only tabulates the same table without training.
+    protocol.main(["--data-a", str(data_a), "--data-b", str(data_b), "--out", str(out), "--preset", "tiny",
+                   "--steps", "2", "--batch", "8", "--seeds", "0", "1", "--report-only"])
+    assert (out / "protocol.md").read_text().splitlines()[2:] == table.splitlines()[2:]
