@@ -1891,7 +1891,7 @@ export interface components {
             purpose: "login" | "enrol" | "step_up";
             /** @description Why: the session’s reasons, then each frame’s. */
             rationale: string | null;
-            /** @description replayed_capture, static_frames, frames_disagree, face_mismatch, or a capture-quality reason. */
+            /** @description replayed_capture, static_frames, frames_disagree, score_uncertain, face_mismatch, or a capture-quality reason. */
             reasons: string[];
             replaceReference: boolean;
             /** @enum {string} */
