@@ -222,11 +222,8 @@ export class IdempotencyConflictError extends AppError {
   readonly title = 'Client request id reused with a different request';
 }
 
-/** The inference queue is full (503); `retryAfterSeconds` becomes the Retry-After header. */
-export class QueueFullError extends AppError {
-  readonly code = 'QUEUE_FULL';
-  readonly status = 503;
-  readonly title = 'Service busy';
+/** An error worth retrying later: `retryAfterSeconds` becomes the Retry-After header. */
+export abstract class RetryLaterError extends AppError {
   constructor(
     readonly retryAfterSeconds: number,
     message: string,
@@ -236,18 +233,18 @@ export class QueueFullError extends AppError {
   }
 }
 
+/** The inference queue is full (503). */
+export class QueueFullError extends RetryLaterError {
+  readonly code = 'QUEUE_FULL';
+  readonly status = 503;
+  readonly title = 'Service busy';
+}
+
 /** The database stayed locked by another connection for longer than the wait allows (503). */
-export class StoreBusyError extends AppError {
+export class StoreBusyError extends RetryLaterError {
   readonly code = 'STORE_BUSY';
   readonly status = 503;
   readonly title = 'Store busy';
-  constructor(
-    readonly retryAfterSeconds: number,
-    message: string,
-    options?: AppErrorOptions,
-  ) {
-    super(message, options);
-  }
 }
 
 /** The decision could not be recorded, so it is not returned (500): nothing unaudited is acknowledged. */
@@ -340,17 +337,10 @@ export class InferenceWorkerCrashedError extends AppError {
 }
 
 /** Too many requests of one kind from one client in a short time (429), e.g. a session's previews. */
-export class RateLimitedError extends AppError {
+export class RateLimitedError extends RetryLaterError {
   readonly code = 'RATE_LIMITED';
   readonly status = 429;
   readonly title = 'Too many requests';
-  constructor(
-    readonly retryAfterSeconds: number,
-    message: string,
-    options?: AppErrorOptions,
-  ) {
-    super(message, options);
-  }
 }
 
 /** What a code needs besides its message to be rebuilt elsewhere (over the infer wire). */
@@ -438,11 +428,7 @@ export function errorForCode(code: ErrorCode, message: string, extras: ErrorExtr
 export function extrasOf(error: AppError): ErrorExtras {
   return {
     ...(error.details ? { details: error.details } : {}),
-    ...(error instanceof QueueFullError ||
-    error instanceof StoreBusyError ||
-    error instanceof RateLimitedError
-      ? { retryAfterSeconds: error.retryAfterSeconds }
-      : {}),
+    ...(error instanceof RetryLaterError ? { retryAfterSeconds: error.retryAfterSeconds } : {}),
     ...(error instanceof ForbiddenError ? { requiredScope: error.requiredScope } : {}),
   };
 }

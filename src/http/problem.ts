@@ -11,9 +11,7 @@ import {
   HookAuthenticationError,
   InternalError,
   problemTypeFor,
-  QueueFullError,
-  RateLimitedError,
-  StoreBusyError,
+  RetryLaterError,
 } from '../errors.js';
 
 const REALM = 'ifas-guard';
@@ -59,13 +57,7 @@ export function problemFor(
       : new InternalError('the server failed to handle the request; it has been logged');
   const challenge = challengeFor(known);
   if (challenge) headers['www-authenticate'] = challenge;
-  if (
-    known instanceof QueueFullError ||
-    known instanceof StoreBusyError ||
-    known instanceof RateLimitedError
-  ) {
-    headers['retry-after'] = String(known.retryAfterSeconds);
-  }
+  if (known instanceof RetryLaterError) headers['retry-after'] = String(known.retryAfterSeconds);
   return {
     problem: {
       type: problemTypeFor(known.code),
