@@ -13,7 +13,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/app/start-server.js';
-import { revokeApiKey } from '../../src/auth/api-keys.js';
+import { parseApiKey, revokeApiKey } from '../../src/auth/api-keys.js';
 import { serviceConfigFromEnv } from '../../src/config/service-config.js';
 import { buildConsoleAssets } from '../../src/console/build-console-assets.js';
 import { projectRoot } from '../../src/project-root.js';
@@ -281,7 +281,9 @@ describe('the operator console in Chromium', () => {
     await page.getByRole('status').filter({ hasText: '2 API keys listed' }).waitFor();
     const text = (await page.locator('#keys-results').textContent()) ?? '';
     for (const key of [operator, checksOnly]) {
-      const [, id, secret] = key.split('_') as [string, string, string];
+      const parsed = parseApiKey(key);
+      if (!parsed) throw new Error('keyFor returned an unparsable key');
+      const { id, secret } = parsed;
       expect(text).toContain(id);
       expect(text).not.toContain(secret);
     }
