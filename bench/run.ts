@@ -125,8 +125,10 @@ const figures: Record<string, number | string | boolean> = {};
 async function main(): Promise<void> {
   // (a)–(c) compare the model path, so this engine has no face stage; the face stage is timed apart.
   const engine = await IfasEngine.load(modelDir, { intraOpThreads: threads, faceDetector: false });
-  const faceDetector = await FaceDetector.load();
   const manifest = engine.manifest;
+  // The same session settings as the engine.
+  const policy = sessionPolicy(manifest, { intraOpThreads: threads });
+  const faceDetector = await FaceDetector.load(undefined, policy.detector);
   const size = manifest.image.size;
   const portraitFile = join(root, 'samples', 'grace-hopper.jpg');
   const portrait = await readFile(portraitFile);
@@ -145,8 +147,6 @@ async function main(): Promise<void> {
   );
 
   // (a) end-to-end score-only vs raw vision + prefill on precomputed inputs.
-  // The same session settings as the engine.
-  const policy = sessionPolicy(manifest, { intraOpThreads: threads });
   const visionOptions = policy.vision;
   const decoderOptions = policy.decoder;
   const decoderThreads = decoderOptions.intraOpThreads ?? threads;

@@ -54,6 +54,40 @@ export function boxReduce(image: RgbImage, k: number, region?: BlockRegion): Rgb
     sums.fill(0);
     for (let dy = 0; dy < k; dy++) {
       let index = ((y0 + y) * k + dy) * stride + x0 * k * 3;
+      if (k === 2) {
+        // The common factors unrolled (2 and 4: phone frames into the detector and the model).
+        for (let x = 0; x < rowBytes; x += 3, index += 6) {
+          sums[x] = (sums[x] as number) + (src[index] as number) + (src[index + 3] as number);
+          sums[x + 1] =
+            (sums[x + 1] as number) + (src[index + 1] as number) + (src[index + 4] as number);
+          sums[x + 2] =
+            (sums[x + 2] as number) + (src[index + 2] as number) + (src[index + 5] as number);
+        }
+        continue;
+      }
+      if (k === 4) {
+        for (let x = 0; x < rowBytes; x += 3, index += 12) {
+          sums[x] =
+            (sums[x] as number) +
+            (src[index] as number) +
+            (src[index + 3] as number) +
+            (src[index + 6] as number) +
+            (src[index + 9] as number);
+          sums[x + 1] =
+            (sums[x + 1] as number) +
+            (src[index + 1] as number) +
+            (src[index + 4] as number) +
+            (src[index + 7] as number) +
+            (src[index + 10] as number);
+          sums[x + 2] =
+            (sums[x + 2] as number) +
+            (src[index + 2] as number) +
+            (src[index + 5] as number) +
+            (src[index + 8] as number) +
+            (src[index + 11] as number);
+        }
+        continue;
+      }
       for (let x = 0; x < rowBytes; x += 3) {
         let r = 0;
         let g = 0;
@@ -137,13 +171,20 @@ export function sampleWindow(
       const wy = fy - y0;
       const o = (v * size + u) * 3;
       if (x0 >= 0 && y0 >= 0 && x0 + 1 < width && y0 + 1 < height) {
+        // The hot path, channels unrolled; the same expression as the loop below, term for term.
         const i00 = (y0 * width + x0) * 3;
         const i01 = i00 + rowBytes;
-        for (let c = 0; c < 3; c++) {
-          const top = (data[i00 + c] as number) * (1 - wx) + (data[i00 + 3 + c] as number) * wx;
-          const bottom = (data[i01 + c] as number) * (1 - wx) + (data[i01 + 3 + c] as number) * wx;
-          out[o + c] = top * (1 - wy) + bottom * wy;
-        }
+        const ax = 1 - wx;
+        const ay = 1 - wy;
+        out[o] =
+          ((data[i00] as number) * ax + (data[i00 + 3] as number) * wx) * ay +
+          ((data[i01] as number) * ax + (data[i01 + 3] as number) * wx) * wy;
+        out[o + 1] =
+          ((data[i00 + 1] as number) * ax + (data[i00 + 4] as number) * wx) * ay +
+          ((data[i01 + 1] as number) * ax + (data[i01 + 4] as number) * wx) * wy;
+        out[o + 2] =
+          ((data[i00 + 2] as number) * ax + (data[i00 + 5] as number) * wx) * ay +
+          ((data[i01 + 2] as number) * ax + (data[i01 + 5] as number) * wx) * wy;
         continue;
       }
       for (let c = 0; c < 3; c++) {

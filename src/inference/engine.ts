@@ -118,16 +118,20 @@ export const DEFAULT_RATIONALE_TIMEOUT_MS = 10_000;
 
 /**
  * Session settings per graph. The vision encoder's pool may spin (its many short operators gain ~20%);
- * the decoder's may not, so that two pools never spin against each other on the same cores.
+ * the decoder's may not, so that two pools never spin against each other on the same cores. The face
+ * detector runs just before the vision encoder, never beside it, so it gets the same thread count
+ * (one thread left BlazeFace at 2.5× the model's own time on 2 cores) but no spinning, since the
+ * vision pool is the one that spins next.
  */
 export function sessionPolicy(
   manifest: Manifest,
   options: EngineOptions,
-): { vision: SessionOptions; decoder: SessionOptions } {
+): { vision: SessionOptions; decoder: SessionOptions; detector: SessionOptions } {
   const executionProvider = options.executionProvider ?? 'cpu';
   const smallDecoder = manifest.decoder.hiddenSize * manifest.decoder.layers < SMALL_DECODER_LIMIT;
   return {
     vision: { executionProvider, intraOpThreads: options.intraOpThreads, allowSpinning: true },
+    detector: { executionProvider: 'cpu', intraOpThreads: options.intraOpThreads, allowSpinning: false },
     decoder: {
       executionProvider,
       intraOpThreads: options.decoderThreads ?? (smallDecoder ? 1 : options.intraOpThreads),
@@ -182,14 +186,15 @@ export class IfasEngine {
       ...(hashCache ? { hashCache } : {}),
     });
     const { manifest } = pkg;
-    const { vision: visionOptions, decoder: decoderOptions } = sessionPolicy(manifest, options);
+    const policy = sessionPolicy(manifest, options);
+    const { vision: visionOptions, decoder: decoderOptions } = policy;
     const [vision, embed, decoder, tokenizer, faceDetector] = await Promise.all([
       OnnxSession.create(pkg.path(manifest.graphs.visionEncoder), visionOptions),
       OnnxSession.create(pkg.path(manifest.graphs.embedTokens), decoderOptions),
       OnnxSession.create(pkg.path(manifest.graphs.decoder), decoderOptions),
       TextTokenizer.load(pkg.path(manifest.tokenizer), manifest),
       options.faceDetector === undefined
-        ? FaceDetector.load(undefined, undefined, {
+        ? FaceDetector.load(undefined, policy.detector, {
             verifyHashes: options.verifyHashes ?? true,
             ...(hashCache ? { hashCache } : {}),
           })

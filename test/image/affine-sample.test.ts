@@ -37,6 +37,31 @@ describe('Function: boxReduce', () => {
   });
 });
 
+describe('Function: boxReduce, every factor', () => {
+  // k = 2 and 4 take unrolled loops; every factor must give the rounded mean of its k×k block.
+  it.each([2, 3, 4, 5])('k = %i: every byte is the rounded mean of its block', (k) => {
+    // Arrange
+    const image = noiseImage(47, 38);
+    // Act
+    const reduced = boxReduce(image, k);
+    // Assess
+    expect([reduced.width, reduced.height]).toEqual([Math.floor(47 / k), Math.floor(38 / k)]);
+    for (let y = 0; y < reduced.height; y++) {
+      for (let x = 0; x < reduced.width; x++) {
+        for (let c = 0; c < 3; c++) {
+          let sum = 0;
+          for (let dy = 0; dy < k; dy++) {
+            for (let dx = 0; dx < k; dx++) {
+              sum += image.data[((y * k + dy) * image.width + x * k + dx) * 3 + c] as number;
+            }
+          }
+          expect(reduced.data[(y * reduced.width + x) * 3 + c]).toBe(Math.round(sum / (k * k)));
+        }
+      }
+    }
+  });
+});
+
 describe('Function: sampleWindow', () => {
   // The region-limited reduction must give the values of reducing the whole image first, also for
   // windows that hang over the border or miss the image entirely (those read the fill colour).
