@@ -131,7 +131,11 @@ export function sessionPolicy(
   const smallDecoder = manifest.decoder.hiddenSize * manifest.decoder.layers < SMALL_DECODER_LIMIT;
   return {
     vision: { executionProvider, intraOpThreads: options.intraOpThreads, allowSpinning: true },
-    detector: { executionProvider: 'cpu', intraOpThreads: options.intraOpThreads, allowSpinning: false },
+    detector: {
+      executionProvider: 'cpu',
+      intraOpThreads: options.intraOpThreads,
+      allowSpinning: false,
+    },
     decoder: {
       executionProvider,
       intraOpThreads: options.decoderThreads ?? (smallDecoder ? 1 : options.intraOpThreads),

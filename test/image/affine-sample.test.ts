@@ -91,3 +91,40 @@ describe('Function: sampleWindow', () => {
     expect([...direct]).toEqual([...viaWhole]);
   });
 });
+
+describe('Function: sampleWindow, unrotated windows', () => {
+  it('returns the source bytes for a window that covers pixels one to one', () => {
+    // Arrange
+    const image = noiseImage(40, 30);
+    // Act: a 24×24 window centred on a pixel corner, scale 1
+    const out = sampleWindow(image, { centerX: 20, centerY: 15, side: 24, angle: 0 }, 24, 0);
+    // Assess
+    for (let v = 0; v < 24; v++) {
+      for (let u = 0; u < 24; u++) {
+        for (let c = 0; c < 3; c++) {
+          expect(out[(v * 24 + u) * 3 + c]).toBe(image.data[((v + 3) * 40 + u + 8) * 3 + c]);
+        }
+      }
+    }
+  });
+
+  it('interpolates between source pixels, and reads the fill colour outside the image', () => {
+    // Arrange: shifted by half a pixel in x, upsampled 2× in y
+    const image = noiseImage(10, 10);
+    const at = (x: number, y: number, c: number) => image.data[(y * 10 + x) * 3 + c] as number;
+    // Act
+    const out = sampleWindow(image, { centerX: 5.5, centerY: 5, side: 8, angle: 0 }, 16, 9);
+    // Assess: pixel (4, 6) is the bilinear mix at the point the window geometry names
+    const value = (u: number, v: number, c: number) => out[(v * 16 + u) * 3 + c] as number;
+    const fx = 5.5 + 0.5 * (4 + 0.5 - 8) - 0.5;
+    const fy = 5 + 0.5 * (6 + 0.5 - 8) - 0.5;
+    const [x0, y0] = [Math.floor(fx), Math.floor(fy)];
+    const [wx, wy] = [fx - x0, fy - y0];
+    const expected =
+      (at(x0, y0, 1) * (1 - wx) + at(x0 + 1, y0, 1) * wx) * (1 - wy) +
+      (at(x0, y0 + 1, 1) * (1 - wx) + at(x0 + 1, y0 + 1, 1) * wx) * wy;
+    expect(value(4, 6, 1)).toBe(Math.fround(expected));
+    const outside = sampleWindow(image, { centerX: -20, centerY: 5, side: 8, angle: 0 }, 4, 9);
+    expect([...outside].every((x) => x === 9)).toBe(true);
+  });
+});
