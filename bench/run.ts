@@ -287,6 +287,45 @@ async function main(): Promise<void> {
       `    transformers.js ${fmt((tokens / hfMs) * 1000, 1)} tok/s; runtime ${fmt((tokens / ourMs) * 1000, 1)} tok/s → ratio ${fmt(hfMs / ourMs, 3)}; same tokens: ${same}\n`,
     );
     await hfModel.dispose();
+
+    // (b') where a token's time goes: one step of the runtime (decoderStep: feeds, run, cache
+    // renaming) ÷ the same graph run bare with all outputs, and with only the logits fetched.
+    const promptCache = (
+      await decoderStep(
+        graphs,
+        await embeddings.embed(promptIds),
+        promptIds.length,
+        KvCache.empty(manifest.decoder, kvCacheType(manifest)),
+      )
+    ).cache;
+    const row = await embeddings.row(ourTokens[0] ?? 0);
+    const position = promptCache.length;
+    const bareFeeds = {
+      ...promptCache.feeds,
+      [GRAPH_IO.decoder.inputsEmbeds]: float32Tensor(row, [1, 1, manifest.decoder.hiddenSize]),
+      [GRAPH_IO.decoder.attentionMask]: int64Tensor(new BigInt64Array(position + 1).fill(1n), [
+        1,
+        position + 1,
+      ]),
+      [GRAPH_IO.decoder.positionIds]: int64Tensor(BigInt64Array.of(BigInt(position)), [1, 1]),
+    };
+    const [stepMs = 0, bareMs = 0, logitsOnlyMs = 0] = await interleavedMedians(
+      [
+        () => decoderStep(graphs, row, 1, promptCache),
+        () => decoder.run(bareFeeds),
+        () => decoder.run(bareFeeds, [GRAPH_IO.decoder.logits]),
+      ],
+      runs * 20,
+      20,
+    );
+    Object.assign(figures, {
+      decodeStepUs: stepMs * 1000,
+      bareDecodeStepUs: bareMs * 1000,
+      logitsOnlyDecodeStepUs: logitsOnlyMs * 1000,
+    });
+    console.log(
+      `(b') one decode step at ${position} cached positions: runtime ${fmt(stepMs * 1000, 0)} µs; bare run ${fmt(bareMs * 1000, 0)} µs; bare, logits only ${fmt(logitsOnlyMs * 1000, 0)} µs\n`,
+    );
   }
 
   // (c) same graphs under a Python onnxruntime loop, alternated with the runtime in blocks.
