@@ -158,20 +158,40 @@ export function sampleWindow(
       ? fill
       : (data[(y * width + x) * 3 + channel] ?? fill);
   const rowBytes = width * 3;
-  if (window.angle === 0) {
-    return sampleUnrotated(source, centerX, centerY, cos, size, fill, out);
+  // An unrotated window (the detector's letterbox, the centre square) has sin = 0: the source x
+  // depends on u only and y on v only, so they come from per-column tables and once per row. The
+  // tables hold the values the general expression computes (x − (±0) is x): the floats are the same.
+  const unrotated = window.angle === 0;
+  const columnX = new Int32Array(unrotated ? size : 0);
+  const columnW = new Float64Array(unrotated ? size : 0);
+  for (let u = 0; u < columnX.length; u++) {
+    const fx = centerX + cos * (u + 0.5 - half) - 0.5;
+    columnX[u] = Math.floor(fx);
+    columnW[u] = fx - Math.floor(fx);
   }
   for (let v = 0; v < size; v++) {
     const dv = v + 0.5 - half;
+    const rowY = centerY + cos * dv - 0.5;
     for (let u = 0; u < size; u++) {
-      const du = u + 0.5 - half;
-      // Continuous source point, then into pixel-centre index space.
-      const fx = centerX + cos * du - sin * dv - 0.5;
-      const fy = centerY + sin * du + cos * dv - 0.5;
-      const x0 = Math.floor(fx);
-      const y0 = Math.floor(fy);
-      const wx = fx - x0;
-      const wy = fy - y0;
+      let x0: number;
+      let y0: number;
+      let wx: number;
+      let wy: number;
+      if (unrotated) {
+        x0 = columnX[u] as number;
+        wx = columnW[u] as number;
+        y0 = Math.floor(rowY);
+        wy = rowY - y0;
+      } else {
+        const du = u + 0.5 - half;
+        // Continuous source point, then into pixel-centre index space.
+        const fx = centerX + cos * du - sin * dv - 0.5;
+        const fy = centerY + sin * du + cos * dv - 0.5;
+        x0 = Math.floor(fx);
+        y0 = Math.floor(fy);
+        wx = fx - x0;
+        wy = fy - y0;
+      }
       const o = (v * size + u) * 3;
       if (x0 >= 0 && y0 >= 0 && x0 + 1 < width && y0 + 1 < height) {
         // The hot path, channels unrolled; the same expression as the loop below, term for term.
@@ -179,69 +199,6 @@ export function sampleWindow(
         const i01 = i00 + rowBytes;
         const ax = 1 - wx;
         const ay = 1 - wy;
-        out[o] =
-          ((data[i00] as number) * ax + (data[i00 + 3] as number) * wx) * ay +
-          ((data[i01] as number) * ax + (data[i01 + 3] as number) * wx) * wy;
-        out[o + 1] =
-          ((data[i00 + 1] as number) * ax + (data[i00 + 4] as number) * wx) * ay +
-          ((data[i01 + 1] as number) * ax + (data[i01 + 4] as number) * wx) * wy;
-        out[o + 2] =
-          ((data[i00 + 2] as number) * ax + (data[i00 + 5] as number) * wx) * ay +
-          ((data[i01 + 2] as number) * ax + (data[i01 + 5] as number) * wx) * wy;
-        continue;
-      }
-      for (let c = 0; c < 3; c++) {
-        const top = pixel(x0, y0, c) * (1 - wx) + pixel(x0 + 1, y0, c) * wx;
-        const bottom = pixel(x0, y0 + 1, c) * (1 - wx) + pixel(x0 + 1, y0 + 1, c) * wx;
-        out[o + c] = top * (1 - wy) + bottom * wy;
-      }
-    }
-  }
-  return out;
-}
-
-/**
- * sampleWindow for an unrotated window (the detector's letterbox, the centre square): with sin = 0 the
- * source x depends on u only and y on v only, so both come from per-column and per-row tables. They
- * hold the values the general loop computes (x − (±0) is x), so the floats are the same.
- */
-function sampleUnrotated(
-  source: RgbImage,
-  centerX: number,
-  centerY: number,
-  scale: number,
-  size: number,
-  fill: number,
-  out: Float32Array,
-): Float32Array {
-  const { width, height, data } = source;
-  const half = size / 2;
-  const columnX = new Int32Array(size);
-  const columnW = new Float64Array(size);
-  for (let u = 0; u < size; u++) {
-    const fx = centerX + scale * (u + 0.5 - half) - 0.5;
-    columnX[u] = Math.floor(fx);
-    columnW[u] = fx - Math.floor(fx);
-  }
-  const pixel = (x: number, y: number, channel: number): number =>
-    x < 0 || y < 0 || x >= width || y >= height
-      ? fill
-      : (data[(y * width + x) * 3 + channel] ?? fill);
-  const rowBytes = width * 3;
-  for (let v = 0; v < size; v++) {
-    const fy = centerY + scale * (v + 0.5 - half) - 0.5;
-    const y0 = Math.floor(fy);
-    const wy = fy - y0;
-    const ay = 1 - wy;
-    const rowInside = y0 >= 0 && y0 + 1 < height;
-    for (let u = 0; u < size; u++) {
-      const x0 = columnX[u] as number;
-      const wx = columnW[u] as number;
-      const o = (v * size + u) * 3;
-      if (rowInside && x0 >= 0 && x0 + 1 < width) {
-        const i00 = (y0 * width + x0) * 3;
-        const i01 = i00 + rowBytes;
-        const ax = 1 - wx;
         out[o] =
           ((data[i00] as number) * ax + (data[i00 + 3] as number) * wx) * ay +
           ((data[i01] as number) * ax + (data[i01 + 3] as number) * wx) * wy;
