@@ -79,6 +79,19 @@ node -e '
 node dist/src/cli/main.js check samples/grace-hopper.jpg --explain --model "$FACTORY/ifas-ci" --max-tokens 8
 unset PYTHONPATH
 
+echo "== the reference-model recipe in one command (training/scripts/make-reference-model.sh), shrunk to a smoke build"
+SMOKE="$REPORTS/reference-smoke"
+RUNS="$SMOKE/runs" PACKAGE="$SMOKE/ifas-smoke" VERSION=0.0.1 FACE_SOURCES=dlib-voc,matplotlib-hopper SIZE=64 \
+  PRESET=lite0-tiny LIVE=1 ATTACKS=1 STEPS=20 SEEDS=0 SKIP_LOFO=1 SKIP_ABLATIONS=1 RATIONALES=4 \
+  bash training/scripts/make-reference-model.sh > "$SMOKE.log" 2>&1 || { tail -40 "$SMOKE.log"; exit 1; }
+grep -q "^## Generalisation: cross-simulator protocol" "$SMOKE/ifas-smoke/MODEL_CARD.md" || { echo "smoke package card has no cross-simulator table"; exit 1; }
+node dist/src/cli/main.js check samples/grace-hopper.jpg --model "$SMOKE/ifas-smoke" --max-tokens 8 --json > "$SMOKE.json"
+node -e '
+  const [outcome] = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  if (!outcome.result || outcome.result.model.name !== "ifas-smoke") { console.error("smoke package check failed", outcome); process.exit(1); }
+  console.log(`reference recipe smoke build: ${outcome.result.model.name} ${outcome.result.model.version} → ${outcome.result.decision}`);
+' "$SMOKE.json"
+
 echo "== bring your own model: tiny Hugging Face checkpoints → import → LoRA/GAC steps → export → ifas check parity"
 HF_SMOKE_SKIP_BUILD=1 bash training/scripts/hf-smoke.sh
 

@@ -6,13 +6,17 @@
 # (the seed-0 model trained on simulator A, calibrated on A's dev split).
 #   bash training/scripts/make-reference-model.sh            # everything
 #   SKIP_ABLATIONS=1 SEEDS=0 bash training/scripts/make-reference-model.sh   # quicker: one seed, no ablations
+# Every step reads its settings from the environment (defaults: the shipped package's recipe): RUNS, STEPS,
+# BATCH, PACKAGE, VERSION, SEEDS, LIVE, ATTACKS, FACE_SOURCES (build_dataset --sources, default all),
+# SIZE, PRESET, RATIONALES, SKIP_LOFO, SKIP_ABLATIONS, ABLATION_STEPS, ABLATION_SEEDS. scripts/test-all.sh
+# runs the whole script on two photo sets at 64² with the lite0-tiny preset (a smoke build, ≈ 2 min).
 # Durations are in the model card's "How this package was made" (measured on the 2-core build machine).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash scripts/setup-python.sh
 export PYTHONPATH=training
 PY=training/.venv/bin/python
-RUNS=training/runs
+RUNS="${RUNS:-training/runs}"
 STEPS="${STEPS:-1200}"
 BATCH="${BATCH:-16}"
 PACKAGE="${PACKAGE:-models/ifas-lite0}"
@@ -20,15 +24,22 @@ VERSION="${VERSION:-2.2.0}"
 SEEDS="${SEEDS:-0 1 2}"
 LIVE="${LIVE:-6}"
 ATTACKS="${ATTACKS:-4}"
+SIZE="${SIZE:-224}"
+PRESET="${PRESET:-lite0}"
+RATIONALES="${RATIONALES:-300}"
+SOURCES=()
+if [[ -n "${FACE_SOURCES:-}" ]]; then SOURCES=(--sources "$FACE_SOURCES"); fi
+LOFO=()
+if [[ -n "${SKIP_LOFO:-}" ]]; then LOFO=(--skip-lofo); fi
 for SIM in a b; do
-  $PY -m ifas.data.build_dataset --simulator "$SIM" --size 224 --live "$LIVE" --attacks "$ATTACKS" \
-    --out "$RUNS/data/sim-$SIM"
+  $PY -m ifas.data.build_dataset --simulator "$SIM" --size "$SIZE" --live "$LIVE" --attacks "$ATTACKS" \
+    "${SOURCES[@]}" --out "$RUNS/data/sim-$SIM"
   $PY -m ifas.scf.run --data "$RUNS/data/sim-$SIM"
 done
 # Per seed: A → A, A → B, B → A and leave-one-family-out on A; runs already on disk are reused.
 # shellcheck disable=SC2086 # SEEDS is a list
 $PY -m ifas.protocol --data-a "$RUNS/data/sim-a" --data-b "$RUNS/data/sim-b" --out "$RUNS/protocol" \
-  --steps "$STEPS" --batch "$BATCH" --seeds $SEEDS
+  --preset "$PRESET" --steps "$STEPS" --batch "$BATCH" --rationales "$RATIONALES" --seeds $SEEDS "${LOFO[@]}"
 A="$RUNS/protocol/a-s0"
 ABLATIONS=()
 if [[ -z "${SKIP_ABLATIONS:-}" ]]; then
@@ -39,9 +50,9 @@ if [[ -z "${SKIP_ABLATIONS:-}" ]]; then
 fi
 cat > "$A/commands.txt" <<COMMANDS
 # PYTHONPATH=training training/.venv/bin/python -m …
-ifas.data.build_dataset --simulator a|b --size 224 --live $LIVE --attacks $ATTACKS --out $RUNS/data/sim-a|b
+ifas.data.build_dataset --simulator a|b --size $SIZE --live $LIVE --attacks $ATTACKS ${SOURCES[*]} --out $RUNS/data/sim-a|b
 ifas.scf.run --data $RUNS/data/sim-a|b
-ifas.protocol --data-a $RUNS/data/sim-a --data-b $RUNS/data/sim-b --out $RUNS/protocol --steps $STEPS --batch $BATCH --seeds $SEEDS
+ifas.protocol --data-a $RUNS/data/sim-a --data-b $RUNS/data/sim-b --out $RUNS/protocol --preset $PRESET --steps $STEPS --batch $BATCH --rationales $RATIONALES --seeds $SEEDS ${LOFO[*]}
   (per seed: ifas.train --preset lite0 on A, on B and on A without each attack family; ifas.evaluate on
    A's test split, B's test split, and live + the held-out family)
 ifas.ablations --data $RUNS/data/sim-a --data-b $RUNS/data/sim-b --out $RUNS/ablations --steps ${ABLATION_STEPS:-600}
