@@ -14,7 +14,15 @@ ln -s "$PWD/node_modules" "$PWD/dist" "$PWD/models" "$PWD/samples" "$PWD/package
 # Its own process group, so stopping it stops npm and the node server below it.
 (cd "$WORK" && IFAS_PORT="$PORT" exec setsid npm start --silent >"$LOG" 2>&1) &
 SERVER=$!
-trap 'kill -TERM -- -$SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
+# npm may exit before the node server below it has finished its shutdown writes to data/: wait for the
+# whole group (at most 10 s) before removing the folder, so rm never races a last write.
+stop_server() {
+  kill -TERM -- -"$SERVER" 2>/dev/null || true
+  wait "$SERVER" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 -- -"$SERVER" 2>/dev/null || break; sleep 0.1; done
+  rm -rf "$WORK" 2>/dev/null || { sleep 1; rm -rf "$WORK"; } || echo "walkthrough: could not remove $WORK"
+}
+trap stop_server EXIT
 for _ in $(seq 1 120); do
   grep -q "ready (" "$LOG" 2>/dev/null && break
   kill -0 $SERVER 2>/dev/null || { cat "$LOG"; exit 1; }
