@@ -9,7 +9,7 @@
 # Every step reads its settings from the environment (defaults: the shipped package's recipe): RUNS, STEPS,
 # BATCH, PACKAGE, VERSION, SEEDS, LIVE, ATTACKS, FACE_SOURCES (build_dataset --sources, default all),
 # SIZE, PRESET, RATIONALES, SKIP_LOFO, SKIP_ABLATIONS, ABLATION_STEPS, ABLATION_SEEDS. scripts/test-all.sh
-# runs the whole script on two photo sets at 64² with the lite0-tiny preset (a smoke build, ≈ 2 min).
+# runs the whole script on two photo sets at 64² with the lite0-tiny preset (a smoke build, ≈ 40 s).
 # Durations are in the model card's "How this package was made" (measured on the 2-core build machine).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -53,7 +53,7 @@ cat > "$A/commands.txt" <<COMMANDS
 ifas.data.build_dataset --simulator a|b --size $SIZE --live $LIVE --attacks $ATTACKS ${SOURCES[*]} --out $RUNS/data/sim-a|b
 ifas.scf.run --data $RUNS/data/sim-a|b
 ifas.protocol --data-a $RUNS/data/sim-a --data-b $RUNS/data/sim-b --out $RUNS/protocol --preset $PRESET --steps $STEPS --batch $BATCH --rationales $RATIONALES --seeds $SEEDS ${LOFO[*]}
-  (per seed: ifas.train --preset lite0 on A, on B and on A without each attack family; ifas.evaluate on
+  (per seed: ifas.train --preset $PRESET on A, on B and on A without each attack family; ifas.evaluate on
    A's test split, B's test split, and live + the held-out family)
 ifas.ablations --data $RUNS/data/sim-a --data-b $RUNS/data/sim-b --out $RUNS/ablations --steps ${ABLATION_STEPS:-600}
 ifas.export --checkpoint $A/final.pt --out $PACKAGE --version $VERSION --card-extra … --card-asset …
